@@ -1,0 +1,19 @@
+"""nengodl_notebook: a TensorFlow simulator for Nengo models, for notebooks.
+
+``import nengodl_notebook as nengo_dl`` gives the NengoDL-style API of the
+tutorial: ``Simulator`` (a drop-in for ``nengo.Simulator`` with
+``minibatch_size`` and ``data=``).
+"""
+
+import os
+
+# TensorFlow's C++ start-up chatter (XLA service, CPU features) buries the output
+# of notebook cells; users can still set TF_CPP_MIN_LOG_LEVEL themselves.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from nengodl_notebook.planner import NotSupportedError
+from nengodl_notebook.simulator import Simulator
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["Simulator", "NotSupportedError"]

@@ -1,0 +1,14 @@
+"""Op builders: TensorFlow code for each kind of nengo operator.
+
+Importing this package registers every builder with `Builder` (explicit imports,
+as in ``nengo/builder/__init__.py``).
+"""
+
+from nengodl_notebook.op_builders.base import Builder, OpBuilder
+from nengodl_notebook.op_builders import basic  # Reset, Copy, *DotInc, TimeUpdate
+from nengodl_notebook.op_builders import neurons  # SimNeurons
+from nengodl_notebook.op_builders import processes  # SimProcess with an input
+from nengodl_notebook.op_builders import pyfunc  # SimPyFunc with an input
+from nengodl_notebook.op_builders.inputs import InputBuilder  # inputs computed ahead
+
+__all__ = ["Builder", "OpBuilder", "InputBuilder"]

@@ -1,0 +1,155 @@
+"""TensorFlow step functions of nengo's neuron types, one per type.
+
+Each function takes ``(dt, J, p, s, rand)``: the input current ``J`` with shape
+``(n, minibatch)``, the per-neuron parameters ``p`` (dict of ``(n, 1)`` tensors),
+the state ``s`` (dict of ``(n, minibatch)`` tensors) and ``rand``, a function
+returning uniform random numbers shaped like ``J`` (for stochastic types). It
+returns ``(output, new_state)``. The maths follows ``nengo/neurons.py`` line by
+line, so that float64 runs match ``nengo.Simulator`` to round-off.
+"""
+
+import nengo
+import tensorflow as tf
+
+
+def rectified_linear(dt, J, p, s, rand):
+    return p["amplitude"] * tf.maximum(J, 0), {}
+
+
+def spiking_rectified_linear(dt, J, p, s, rand):
+    voltage = s["voltage"] + tf.maximum(J, 0) * dt
+    n_spikes = tf.floor(voltage)
+    return (p["amplitude"] / dt) * n_spikes, {"voltage": voltage - n_spikes}
+
+
+def sigmoid(dt, J, p, s, rand):
+    return (1.0 / p["tau_ref"]) / (1 + tf.exp(-J)), {}
+
+
+def tanh(dt, J, p, s, rand):
+    return (1.0 / p["tau_ref"]) * tf.tanh(J), {}
+
+
+def lif_rate_output(J, p):
+    """LIF rate curve; zero where ``J <= 1`` (with a NaN-free gradient)."""
+    j = J - 1
+    active = j > 0
+    safe_j = tf.where(active, j, tf.ones_like(j))
+    rate = p["amplitude"] / (p["tau_ref"] + p["tau_rc"] * tf.math.log1p(1.0 / safe_j))
+    return tf.where(active, rate, tf.zeros_like(rate))
+
+
+def lif_rate(dt, J, p, s, rand):
+    return lif_rate_output(J, p), {}
+
+
+def lif(dt, J, p, s, rand):
+    tau_rc = p["tau_rc"]
+    refractory_time = s["refractory_time"] - dt
+    delta_t = tf.clip_by_value(dt - refractory_time, 0, dt)
+    voltage = s["voltage"]
+    voltage = voltage - (J - voltage) * tf.math.expm1(-delta_t / tau_rc)
+    spiked = voltage > 1
+    output = tf.cast(spiked, J.dtype) * (p["amplitude"] / dt)
+    safe_den = tf.where(spiked, J - 1, tf.ones_like(J))
+    t_spike = dt + tau_rc * tf.math.log1p(
+        -(tf.where(spiked, voltage, tf.ones_like(voltage)) - 1) / safe_den
+    )
+    voltage = tf.where(voltage < p["min_voltage"], p["min_voltage"], voltage)
+    voltage = tf.where(spiked, tf.zeros_like(voltage), voltage)
+    refractory_time = tf.where(spiked, p["tau_ref"] + t_spike, refractory_time)
+    return output, {"voltage": voltage, "refractory_time": refractory_time}
+
+
+def _adapt(dt, p, n, output):
+    return n + (dt / p["tau_n"]) * (p["inc_n"] * output - n)
+
+
+def adaptive_lif_rate(dt, J, p, s, rand):
+    n = s["adaptation"]
+    output = lif_rate_output(J - n, p)
+    return output, {"adaptation": _adapt(dt, p, n, output)}
+
+
+def adaptive_lif(dt, J, p, s, rand):
+    n = s["adaptation"]
+    output, state = lif(dt, J - n, p, s, rand)
+    state["adaptation"] = _adapt(dt, p, n, output)
+    return output, state
+
+
+def izhikevich(dt, J, p, s, rand):
+    J = tf.maximum(-30.0 * tf.ones_like(J), J)
+    voltage, recovery = s["voltage"], s["recovery"]
+    dV = (0.04 * voltage**2 + 5 * voltage + 140 - recovery + J) * 1000
+    voltage = voltage + dV * dt
+    spiked = voltage >= 30
+    output = tf.cast(spiked, J.dtype) / dt
+    voltage = tf.where(spiked, p["reset_voltage"] + tf.zeros_like(voltage), voltage)
+    dU = (p["tau_recovery"] * (p["coupling"] * voltage - recovery)) * 1000
+    recovery = recovery + dU * dt
+    recovery = tf.where(spiked, recovery + p["reset_recovery"], recovery)
+    return output, {"voltage": voltage, "recovery": recovery}
+
+
+def regular_spiking(dt, J, p, s, rand):
+    voltage = s["voltage"] + dt * J
+    n_spikes = tf.floor(voltage)
+    return (p["amplitude"] / dt) * n_spikes, {"voltage": voltage - n_spikes}
+
+
+def _signed(J, p):
+    """``(|J|, sign)`` for types whose base can be negative, else ``(J, 1)``."""
+    negative = p["negative"] > 0
+    return tf.where(negative, tf.abs(J), J), tf.where(negative, tf.sign(J), tf.ones_like(J))
+
+
+def stochastic_spiking(dt, J, p, s, rand):
+    magnitude, sign = _signed(J, p)
+    expected = dt * magnitude
+    n_spikes = tf.sign(expected) * tf.floor(tf.abs(expected))  # np.modf's integer part
+    frac = expected - n_spikes
+    n_spikes = n_spikes + tf.cast(rand(J) < frac, J.dtype)
+    return (p["amplitude"] / dt) * n_spikes * sign, {}
+
+
+def poisson_spiking(dt, J, p, s, rand):
+    """Poisson counts by inversion of uniform draws (XLA-friendly, exact law)."""
+    magnitude, sign = _signed(J, p)
+    lam = tf.maximum(magnitude * dt, 0)
+    u = rand(J)
+    term = tf.exp(-lam)
+    cdf = term
+    count = tf.zeros_like(lam)
+    for k in range(1, 32):  # P(count >= 32) < 1e-9 for lam = rate * dt <= 10
+        more = u > cdf
+        count = count + tf.cast(more, J.dtype)
+        term = term * lam / k
+        cdf = cdf + term
+    return (p["amplitude"] / dt) * count * sign, {}
+
+
+# neuron type -> (parameter names, step function); state names come from nengo
+TF_NEURON_IMPL = {
+    nengo.RectifiedLinear: (("amplitude",), rectified_linear),
+    nengo.SpikingRectifiedLinear: (("amplitude",), spiking_rectified_linear),
+    nengo.Sigmoid: (("tau_ref",), sigmoid),
+    nengo.Tanh: (("tau_ref",), tanh),
+    nengo.LIFRate: (("tau_rc", "tau_ref", "amplitude"), lif_rate),
+    nengo.LIF: (("tau_rc", "tau_ref", "min_voltage", "amplitude"), lif),
+    nengo.AdaptiveLIFRate: (
+        ("tau_n", "inc_n", "tau_rc", "tau_ref", "amplitude"),
+        adaptive_lif_rate,
+    ),
+    nengo.AdaptiveLIF: (
+        ("tau_n", "inc_n", "tau_rc", "tau_ref", "min_voltage", "amplitude"),
+        adaptive_lif,
+    ),
+    nengo.Izhikevich: (
+        ("tau_recovery", "coupling", "reset_voltage", "reset_recovery"),
+        izhikevich,
+    ),
+    nengo.RegularSpiking: (("amplitude",), regular_spiking),
+    nengo.StochasticSpiking: (("amplitude", "negative"), stochastic_spiking),
+    nengo.PoissonSpiking: (("amplitude", "negative"), poisson_spiking),
+}

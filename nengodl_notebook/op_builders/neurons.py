@@ -1,0 +1,127 @@
+"""Builder for SimNeurons: all ensembles of one neuron type in one group."""
+
+import warnings
+
+import numpy as np
+import tensorflow as tf
+from nengo.builder.neurons import SimNeurons
+
+from nengodl_notebook.op_builders.base import (
+    Builder,
+    OpBuilder,
+    gather_rows,
+    scatter_rows,
+)
+from nengodl_notebook.op_builders.neuron_math import TF_NEURON_IMPL
+
+
+def neuron_impl(neuron_type):
+    """``(param_names, step_fn)`` for a neuron type, or None (Python fallback)."""
+    return TF_NEURON_IMPL.get(type(neuron_type))
+
+
+def per_neuron(ops, name, dtype):
+    """A neuron type attribute broadcast to one value per neuron, over all ops."""
+    return np.concatenate(
+        [
+            np.broadcast_to(np.asarray(getattr(op.neurons, name), dtype), op.J.size)
+            for op in ops
+        ]
+    )
+
+
+@Builder.register(SimNeurons)
+class SimNeuronsBuilder(OpBuilder):
+    """``output, state = neurons.step(J, state)`` for one neuron type."""
+
+    @staticmethod
+    def merge_key(op, ctx):
+        if neuron_impl(op.neurons) is None:
+            return ("python", id(op))
+        return (type(op.neurons), tuple(sorted(op.state)))
+
+    def __new__(cls, ops, ctx):
+        if cls is SimNeuronsBuilder and neuron_impl(ops[0].neurons) is None:
+            return PythonNeuronsBuilder(ops, ctx)
+        return super().__new__(cls)
+
+    def __init__(self, ops, ctx):
+        super().__init__(ops, ctx)
+        layout = ctx.layout
+        param_names, self.step_fn = neuron_impl(ops[0].neurons)
+        self.state_names = sorted(ops[0].state)
+        self.J_idx = np.concatenate([layout.indices(op.J) for op in ops])
+        self.state_idx = {
+            name: np.concatenate([layout.indices(op.state[name]) for op in ops])
+            for name in self.state_names
+        }
+        out_idx = np.concatenate([layout.indices(op.output) for op in ops])
+        self.write_idx = np.concatenate(
+            [out_idx] + [self.state_idx[n] for n in self.state_names]
+        )
+        self.params = {n: per_neuron(ops, n, ctx.np_dtype) for n in param_names}
+        self.seed_offset = ctx.new_seed_offset()
+
+    def build_pre(self, params):
+        return {
+            name: tf.constant(value[:, None], dtype=self.ctx.dtype)
+            for name, value in self.params.items()
+        }
+
+    def build_step(self, state, pre, step):
+        J = gather_rows(state, self.J_idx)
+        current = {n: gather_rows(state, idx) for n, idx in self.state_idx.items()}
+
+        def rand(like):
+            seed = tf.stack([step.seed + self.seed_offset, tf.cast(step.k, tf.int64)])
+            return tf.random.stateless_uniform(tf.shape(like), seed, dtype=like.dtype)
+
+        output, new = self.step_fn(self.ctx.dt, J, pre, current, rand)
+        values = tf.concat([output] + [new[n] for n in self.state_names], axis=0)
+        return scatter_rows(state, self.write_idx, values, "set")
+
+
+class PythonNeuronsBuilder(OpBuilder):
+    """Fallback for neuron types without a TF implementation: nengo's own ``step``.
+
+    Runs through ``tf.numpy_function`` (one call per step and minibatch item), so
+    it is slow and rules out XLA; a warning says so once per type.
+    """
+
+    needs_python = True
+    _warned = set()
+
+    def __init__(self, ops, ctx):
+        super().__init__(ops, ctx)
+        (self.op,) = ops
+        neuron_type = type(self.op.neurons)
+        if neuron_type not in self._warned:
+            self._warned.add(neuron_type)
+            warnings.warn(
+                f"{neuron_type.__name__} has no TensorFlow implementation; it runs "
+                "nengo's NumPy step function each time step (slow, no XLA)."
+            )
+        layout = ctx.layout
+        self.state_names = sorted(self.op.state)
+        self.J_idx = layout.indices(self.op.J)
+        self.state_idx = [layout.indices(self.op.state[n]) for n in self.state_names]
+        self.write_idx = np.concatenate(
+            [layout.indices(self.op.output)] + self.state_idx
+        )
+
+    def _step_numpy(self, J, *states):
+        out = np.zeros_like(J)
+        states = [np.array(s) for s in states]
+        for b in range(J.shape[1]):
+            # views: nengo's step functions write output and state in place
+            kwargs = {n: s[:, b] for n, s in zip(self.state_names, states)}
+            kwargs.update(self.op.state_extra)
+            self.op.neurons.step(self.ctx.dt, J[:, b].copy(), out[:, b], **kwargs)
+        return np.concatenate([out] + states, axis=0)
+
+    def build_step(self, state, pre, step):
+        J = gather_rows(state, self.J_idx)
+        states = [gather_rows(state, idx) for idx in self.state_idx]
+        values = tf.numpy_function(self._step_numpy, [J] + states, self.ctx.dtype)
+        values = tf.reshape(values, (len(self.write_idx), state.shape[1]))
+        return scatter_rows(state, self.write_idx, values, "set")

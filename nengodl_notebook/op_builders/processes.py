@@ -1,0 +1,223 @@
+"""Builders for SimProcess ops that read an input signal (synapses and the like).
+
+Processes without input (noise, WhiteSignal, Piecewise...) never reach these
+builders: they are computed ahead of the time loop (see `nengodl_notebook.inputs`).
+LinearFilter (Lowpass, Alpha, any LTI system) and Triangle run natively in
+TensorFlow; any other process with an input runs nengo's own step function
+through ``tf.numpy_function``.
+"""
+
+import warnings
+
+import numpy as np
+import tensorflow as tf
+from nengo.builder.processes import SimProcess
+from nengo.synapses import LinearFilter, Triangle
+
+from nengodl_notebook.op_builders.base import (
+    Builder,
+    OpBuilder,
+    gather_rows,
+    scatter_rows,
+)
+
+
+def linear_filter_step(op, dt, dtype):
+    """nengo's step object for a LinearFilter op (its class says which maths)."""
+    shape = op.output.shape
+    state = op.process.make_state(shape, shape, dt, dtype=dtype)
+    return op.process.make_step(shape, shape, dt, rng=None, state=state)
+
+
+def process_kind(op, dt):
+    """Which builder class handles a SimProcess op with input."""
+    if isinstance(op.process, LinearFilter):
+        return LinearFilterBuilder
+    if isinstance(op.process, Triangle):
+        return TriangleBuilder
+    return PythonProcessBuilder
+
+
+def write_output(state, out_idx, y, mode, state_idx, new_state):
+    """Write a filter's output (mode set/inc/update) and its new internal state."""
+    if mode == "inc":
+        state = scatter_rows(state, state_idx, new_state, "set")
+        return scatter_rows(state, out_idx, y, "inc")
+    idx = np.concatenate([out_idx, state_idx])
+    return scatter_rows(state, idx, tf.concat([y, new_state], axis=0), "set")
+
+
+@Builder.register(SimProcess)
+class SimProcessBuilder(OpBuilder):
+    """Dispatches SimProcess ops with an input to the builder for their process."""
+
+    @staticmethod
+    def merge_key(op, ctx):
+        kind = process_kind(op, ctx.dt)
+        return (kind,) + kind.group_key(op, ctx)
+
+    def __new__(cls, ops, ctx):
+        kind = process_kind(ops[0], ctx.dt)
+        obj = object.__new__(kind)
+        obj.__init__(ops, ctx)
+        return obj
+
+
+class LinearFilterBuilder(OpBuilder):
+    """``X <- A X + B u; y = C X (+ D u)`` for LTI synapses, per element."""
+
+    @staticmethod
+    def group_key(op, ctx):
+        step = linear_filter_step(op, ctx.dt, ctx.np_dtype)
+        return (type(step).__name__, step.A.shape[0], op.mode)
+
+    def __init__(self, ops, ctx):
+        super().__init__(ops, ctx)
+        layout = ctx.layout
+        steps = [linear_filter_step(op, ctx.dt, np.float64) for op in ops]
+        self.kind = type(steps[0]).__name__
+        self.order = steps[0].A.shape[0]
+        self.mode = ops[0].mode
+        self.u_idx = np.concatenate([layout.indices(op.input) for op in ops])
+        self.out_idx = np.concatenate([layout.indices(op.output) for op in ops])
+        sizes = [op.output.size for op in ops]
+        k = self.order
+        self.X_idx = np.concatenate(
+            [layout.indices(op.state["X"]).reshape(k, -1) for op in ops], axis=1
+        ) if k > 0 else np.zeros((0, sum(sizes)), dtype=np.int64)
+
+        def per_elem(values):  # one scalar per op -> one value per element
+            return np.repeat(np.asarray(values, dtype=np.float64), sizes)[:, None]
+
+        self.A = [[per_elem([s.A[i, j] for s in steps]) for j in range(k)]
+                  for i in range(k)]
+        self.B = [per_elem([s.B.ravel()[i] for s in steps]) for i in range(k)]
+        self.C = [per_elem([s.C.ravel()[j] for s in steps]) for j in range(k)]
+        self.D = per_elem([s.D.ravel()[0] for s in steps])
+
+    def build_pre(self, params):
+        def const(x):
+            return tf.constant(x, dtype=self.ctx.dtype)
+
+        return {
+            "A": [[const(a) for a in row] for row in self.A],
+            "B": [const(b) for b in self.B],
+            "C": [const(c) for c in self.C],
+            "D": const(self.D),
+        }
+
+    def build_step(self, state, pre, step):
+        u = gather_rows(state, self.u_idx)
+        if self.kind == "NoX":
+            return scatter_rows(state, self.out_idx, pre["D"] * u, self.mode)
+        k, A, B, C = self.order, pre["A"], pre["B"], pre["C"]
+        X = [gather_rows(state, self.X_idx[i]) for i in range(k)]
+        if self.kind in ("OneX", "OneXScalar"):  # nengo keeps C folded into X
+            new_X = [A[0][0] * X[0] + (C[0] * B[0]) * u]
+            y = new_X[0]
+        else:
+            if self.kind == "General":  # output from the old state
+                y = pre["D"] * u + tf.add_n([C[j] * X[j] for j in range(k)])
+            new_X = [
+                tf.add_n([A[i][j] * X[j] for j in range(k)]) + B[i] * u
+                for i in range(k)
+            ]
+            if self.kind == "NoD":  # output from the new state
+                y = tf.add_n([C[j] * new_X[j] for j in range(k)])
+        return write_output(
+            state, self.out_idx, y, self.mode, self.X_idx.ravel(),
+            tf.concat(new_X, axis=0),
+        )
+
+
+class TriangleBuilder(OpBuilder):
+    """Triangle FIR synapse: ``Y += n0 u - sum(X)``, ring buffer ``X`` of taps."""
+
+    @staticmethod
+    def group_key(op, ctx):
+        return (op.process._get_coefficients(ctx.dt)[0], op.mode)
+
+    def __init__(self, ops, ctx):
+        super().__init__(ops, ctx)
+        layout = ctx.layout
+        self.mode = ops[0].mode
+        self.n_taps, self.n0, self.ndiff = ops[0].process._get_coefficients(ctx.dt)
+        sizes = [op.output.size for op in ops]
+        self.u_idx = np.concatenate([layout.indices(op.input) for op in ops])
+        self.out_idx = np.concatenate([layout.indices(op.output) for op in ops])
+        self.Y_idx = np.concatenate([layout.indices(op.state["Y"]) for op in ops])
+        self.X_idx = np.concatenate(
+            [layout.indices(op.state["X"]).reshape(self.n_taps, -1) for op in ops],
+            axis=1,
+        )
+        xi = np.concatenate([layout.indices(op.state["Xi"]) for op in ops])
+        self.Xi_per_elem = np.repeat(xi, sizes)
+        self.Xi_idx = xi
+
+    def build_step(self, state, pre, step):
+        dtype = self.ctx.dtype
+        u = gather_rows(state, self.u_idx)
+        X = tf.stack([gather_rows(state, row) for row in self.X_idx])
+        Y = gather_rows(state, self.Y_idx) + tf.cast(self.n0, dtype) * u
+        Y = Y - tf.reduce_sum(X, axis=0)
+        xi = tf.math.floormod(gather_rows(state, self.Xi_per_elem) + 1, self.n_taps)
+        taps = tf.reshape(tf.range(self.n_taps, dtype=dtype), (-1, 1, 1))
+        X = tf.where(taps == xi[None], tf.cast(self.ndiff, dtype) * u[None], X)
+        new_xi = tf.math.floormod(gather_rows(state, self.Xi_idx) + 1, self.n_taps)
+        internal = tf.concat([Y, tf.reshape(X, (-1, state.shape[1])), new_xi], 0)
+        internal_idx = np.concatenate([self.Y_idx, self.X_idx.ravel(), self.Xi_idx])
+        return write_output(state, self.out_idx, Y, self.mode, internal_idx, internal)
+
+
+class PythonProcessBuilder(OpBuilder):
+    """Any other process with an input: nengo's step function per minibatch item.
+
+    The step functions keep their state in Python; they are made anew on reset
+    (``reset``) with the random generator nengo would give this op.
+    """
+
+    needs_python = True
+
+    @staticmethod
+    def group_key(op, ctx):
+        return (id(op),)
+
+    def __init__(self, ops, ctx):
+        super().__init__(ops, ctx)
+        (self.op,) = ops
+        warnings.warn(
+            f"{type(self.op.process).__name__} takes an input and has no TensorFlow "
+            "implementation; it runs nengo's NumPy step function each time step "
+            "(slow, no XLA)."
+        )
+        self.u_idx = ctx.layout.indices(self.op.input)
+        self.out_idx = ctx.layout.indices(self.op.output)
+        self.step_fns = []
+        ctx.python_processes.append(self)
+
+    def reset(self, rngs):
+        """Make one step function per minibatch item from nengo's random generators."""
+        op, dt = self.op, self.ctx.dt
+        shape_in, shape_out = op.input.shape, op.output.shape
+        self.step_fns = []
+        for rng in rngs:
+            state = {
+                name: np.array(sig.initial_value, dtype=self.ctx.np_dtype)
+                for name, sig in op.state.items()
+            }
+            self.step_fns.append(
+                op.process.make_step(shape_in, shape_out, dt, rng, state)
+            )
+
+    def _step_numpy(self, k, u):
+        t = float(k) * self.ctx.dt
+        out = [np.asarray(f(t, u[:, b].copy()), dtype=u.dtype).ravel()
+               for b, f in enumerate(self.step_fns)]
+        return np.stack(out, axis=1)
+
+    def build_step(self, state, pre, step):
+        u = gather_rows(state, self.u_idx)
+        y = tf.numpy_function(self._step_numpy, [step.k, u], self.ctx.dtype)
+        y = tf.reshape(y, (len(self.out_idx), state.shape[1]))
+        mode = "inc" if self.op.mode == "inc" else "set"
+        return scatter_rows(state, self.out_idx, y, mode)

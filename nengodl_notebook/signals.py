@@ -1,0 +1,103 @@
+"""Signal layout: nengo signals packed into two flat arrays.
+
+Every base signal the step program touches lives in one of two flat vectors:
+
+- ``state``: signals some operator writes (sets, incs or updates), signals that are
+  probed, and signals whose value can be overridden by ``data=``. Stored with the
+  minibatch on the last axis, shape ``(n_state, minibatch_size)``, so that merged
+  operator groups gather and scatter rows.
+- ``params``: read-only signals (encoders, biases, decoders, weights...). Stored
+  without a minibatch axis, shape ``(n_params,)``.
+
+A view of a base signal maps to the flat positions of its elements (in C order of
+the view), computed from nengo's ``elemoffset`` and ``elemstrides``.
+"""
+
+import numpy as np
+import scipy.sparse
+
+STATE = "state"
+PARAMS = "params"
+
+
+def element_positions(sig):
+    """Positions of a signal's elements inside its base's memory, in C order.
+
+    Parameters
+    ----------
+    sig : nengo.builder.Signal
+        A base signal or a view.
+
+    Returns
+    -------
+    positions : ndarray of int64, shape ``(sig.size,)``
+    """
+    if sig.sparse:
+        return np.arange(sig.initial_value.nnz)
+    shape = sig.shape
+    if len(shape) == 0:
+        return np.array([sig.elemoffset if sig.is_view else 0], dtype=np.int64)
+    strides = sig.elemstrides
+    offset = sig.elemoffset if sig.is_view else 0
+    grids = np.indices(shape, dtype=np.int64).reshape(len(shape), -1)
+    return offset + np.dot(np.asarray(strides, dtype=np.int64), grids)
+
+
+def base_memory(base):
+    """The values of a base signal in memory order (what views index into)."""
+    value = base.initial_value
+    if scipy.sparse.issparse(value):
+        return np.asarray(value.tocoo().data)
+    value = np.asarray(value)
+    if value.flags.c_contiguous or value.ndim <= 1:
+        return value.ravel(order="C")
+    if value.flags.f_contiguous:
+        return value.ravel(order="F")
+    # nengo only makes views of contiguous bases; a copy keeps strides consistent
+    return np.ascontiguousarray(value).ravel()
+
+
+class SignalLayout:
+    """Assigns base signals to the flat ``state`` or ``params`` arrays.
+
+    Parameters
+    ----------
+    state_bases : iterable of Signal
+        Base signals that live in the state array.
+    param_bases : iterable of Signal
+        Base signals that live in the params array.
+    """
+
+    def __init__(self, state_bases, param_bases):
+        self.offsets = {}
+        self.kinds = {}
+        self.sizes = {STATE: 0, PARAMS: 0}
+        self._bases = {STATE: [], PARAMS: []}
+        for kind, bases in ((STATE, state_bases), (PARAMS, param_bases)):
+            for base in bases:
+                if base in self.kinds:
+                    continue
+                self.kinds[base] = kind
+                self.offsets[base] = self.sizes[kind]
+                self.sizes[kind] += base_memory(base).size
+                self._bases[kind].append(base)
+
+    def kind(self, sig):
+        """``"state"`` or ``"params"``: which flat array holds ``sig``."""
+        return self.kinds[sig.base]
+
+    def __contains__(self, sig):
+        return sig.base in self.kinds
+
+    def indices(self, sig):
+        """Flat indices of ``sig``'s elements (C order) in its array."""
+        return self.offsets[sig.base] + element_positions(sig)
+
+    def initial_values(self, kind, dtype):
+        """The initial contents of one flat array, as a NumPy vector."""
+        parts = [base_memory(b).astype(dtype) for b in self._bases[kind]]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+    def bases(self, kind):
+        """Base signals stored in one flat array, in layout order."""
+        return list(self._bases[kind])

@@ -1,0 +1,272 @@
+"""The Simulator: nengo.Simulator's API on a TensorFlow step program.
+
+User API only; the work is done by nengo's builder, the planner, the op builders,
+the step program and the input/probe helpers.
+"""
+
+import warnings
+
+import nengo
+import numpy as np
+import tensorflow as tf
+from nengo.builder import Model
+from nengo.builder.optimizer import optimize as opmerge_optimize
+from nengo.cache import get_default_decoder_cache
+from nengo.exceptions import ReadonlyError, SimulationError, SimulatorClosed
+from nengo.utils.graphs import toposort
+from nengo.utils.simulator import operator_dependency_graph
+
+from nengodl_notebook import progress, run_data
+from nengodl_notebook.inputs import (
+    InputPlan,
+    constant_node_ops,
+    process_rngs,
+)
+from nengodl_notebook.model_checks import check_supported, input_node_ops
+from nengodl_notebook.planner import (
+    BuildContext,
+    make_layout,
+    plan_groups,
+    simulated_ops,
+)
+from nengodl_notebook.probes import ProbeRecorder, SimulationData
+from nengodl_notebook.signals import PARAMS, STATE
+from nengodl_notebook.step_program import StepProgram
+
+
+class Simulator:
+    """Simulate a Nengo network in TensorFlow (a drop-in for ``nengo.Simulator``).
+
+    Parameters
+    ----------
+    network : nengo.Network or None
+        The network to simulate (None when ``model`` is given).
+    dt : float
+        Length of a time step, in seconds.
+    seed : int, optional
+        Seed for stochastic parts (noise, random inputs); ``network.seed + 1`` by
+        default, as in nengo.
+    minibatch_size : int, optional
+        Number of simulations run in parallel. Probe data then has shape
+        ``(minibatch_size, n_steps, size)``.
+    progress_bar : bool
+        Show progress bars and one-line summaries.
+    dtype : ``"float32"`` or ``"float64"``
+        Floating point precision of the simulation.
+    model : nengo.builder.Model, optional
+        A model to build into (as in nengo).
+    optimize : bool
+        Run nengo's operator-merging optimizer first (same as nengo's default,
+        which also makes random inputs identical to ``nengo.Simulator``'s).
+    jit_compile : bool, optional
+        Compile the time loop with XLA (default: when no Python Node needs input).
+    """
+
+    def __init__(
+        self,
+        network,
+        dt=0.001,
+        seed=None,
+        minibatch_size=None,
+        progress_bar=True,
+        dtype="float32",
+        model=None,
+        optimize=True,
+        jit_compile=None,
+    ):
+        self.closed = True  # until construction succeeds
+        if dtype not in ("float32", "float64"):
+            raise nengo.exceptions.ValidationError(
+                f"dtype must be 'float32' or 'float64' (got {dtype!r})", attr="dtype"
+            )
+        if minibatch_size is not None and (
+            int(minibatch_size) != minibatch_size or minibatch_size < 1
+        ):
+            raise nengo.exceptions.ValidationError(
+                f"minibatch_size must be a positive integer or None (got "
+                f"{minibatch_size!r})",
+                attr="minibatch_size",
+            )
+        self.minibatch_size = minibatch_size
+        self.progress_bar = progress_bar
+        self.dtype = dtype
+        if network is not None:
+            check_supported(network)
+        self.model = model or Model(
+            dt=float(dt),
+            label=f"{network}, dt={dt:f}",
+            decoder_cache=get_default_decoder_cache(),
+        )
+        self._build(network, optimize)
+        self._construct(network, jit_compile)
+        if seed is None:
+            if network is not None and network.seed is not None:
+                seed = network.seed + 1
+            else:
+                seed = np.random.randint(np.iinfo(np.int32).max)
+        self.closed = False
+        self.reset(seed=seed)
+
+    def _build(self, network, optimize):
+        with progress.Phase("Building", "Build", enabled=self.progress_bar):
+            if network is not None:
+                self.model.build(network)
+        with progress.Phase("Optimizing", "Optimization", enabled=self.progress_bar):
+            dg = operator_dependency_graph(self.model.operators)
+            if optimize:
+                opmerge_optimize(self.model, dg)
+        # nengo's own step order: processes draw their random seeds in this order
+        self._nengo_step_order = [op for op in toposort(dg) if hasattr(op, "make_step")]
+
+    def _construct(self, network, jit_compile):
+        with progress.Phase("Constructing", "Construction", enabled=self.progress_bar):
+            extra = constant_node_ops(self.model, network) if network else []
+            ops = simulated_ops(self.model.operators) + extra
+            probe_sigs = [self.model.sig[p]["in"] for p in self.model.probes]
+            layout = make_layout(ops, probe_sigs)
+            batch = self.minibatch_size or 1
+            self._ctx = BuildContext(layout, self.dtype, self.dt, batch)
+            groups = plan_groups(ops, self._ctx)
+            input_ops = sorted(self._ctx.input_columns, key=self._ctx.input_columns.get)
+            self._inputs = InputPlan(
+                input_ops, self._ctx.input_columns, self.dt, self._ctx.np_dtype, batch
+            )
+            self._node_ops = input_node_ops(self.model, network, input_ops)
+            self._params = tf.Variable(
+                layout.initial_values(PARAMS, self.dtype), name="params"
+            )
+            self._initial_state = np.tile(
+                layout.initial_values(STATE, self.dtype)[:, None], (1, batch)
+            )
+            self._recorder = ProbeRecorder(self.model, layout, self.dt)
+            self._program = StepProgram(
+                groups, self._ctx, self._recorder.rows, self._params, jit_compile
+            )
+            self.data = SimulationData(
+                self._recorder, self.model.params, self.minibatch_size
+            )
+        if self._program.uses_python:
+            warnings.warn(
+                "This model has Python functions of model values (Nodes with input, "
+                "Direct mode, or neuron types/processes without a TensorFlow "
+                "implementation); they run through tf.numpy_function each step, "
+                "which is slow and rules out XLA compilation."
+            )
+
+    # -- nengo.Simulator's API ------------------------------------------------------
+
+    @property
+    def dt(self):
+        """(float) The time step of the simulator."""
+        return self.model.dt
+
+    @dt.setter
+    def dt(self, dummy):
+        raise ReadonlyError(attr="dt", obj=self)
+
+    @property
+    def n_steps(self):
+        """(int) The number of time steps simulated so far."""
+        return self._n_steps
+
+    @property
+    def time(self):
+        """(float) The current time of the simulator."""
+        return self._n_steps * self.dt
+
+    @property
+    def n_op_groups(self):
+        """(int) Number of merged operator groups run per time step."""
+        return self._program.n_groups
+
+    def __enter__(self):
+        if self.closed:
+            raise SimulatorClosed("Cannot re-open after simulator is closed")
+        return self
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        self.close()
+
+    def close(self):
+        """Close the simulator; ``data`` stays readable, running raises."""
+        self.closed = True
+
+    def _check_open(self, action):
+        if self.closed:
+            raise SimulatorClosed(f"Cannot {action}: this Simulator is closed")
+
+    def reset(self, seed=None):
+        """Reset state, time and probe data; ``seed`` changes the random inputs."""
+        self._check_open("reset")
+        if seed is not None:
+            self.seed = int(seed)
+        batch = self.minibatch_size or 1
+        rngs = process_rngs(self._nengo_step_order, self.seed, batch)
+        self._inputs.reset(rngs)
+        for builder in self._ctx.python_processes:
+            builder.reset(rngs[builder.op])
+        self._state = tf.constant(self._initial_state)
+        self._n_steps = 0
+        self._recorder.clear()
+        self.data.reset()
+
+    def clear_probes(self):
+        """Forget probe data recorded so far."""
+        self._recorder.clear()
+        self.data.reset()
+
+    def run(self, time_in_seconds, data=None, progress_bar=None):
+        """Simulate for ``time_in_seconds`` (rounded to a whole number of steps).
+
+        Parameters
+        ----------
+        time_in_seconds : float
+        data : dict, optional
+            Maps input Nodes to arrays ``(minibatch_size, n_steps, size_out)``
+            that replace the Nodes' outputs during this run.
+        """
+        steps = run_data.steps_for_time(time_in_seconds, self.dt)
+        if steps == 0:
+            warnings.warn(
+                f"{time_in_seconds} results in running for 0 timesteps. Simulator "
+                f"still at time {self.time}."
+            )
+            return
+        self.run_steps(steps, data=data, progress_bar=progress_bar)
+
+    def run_steps(self, steps, data=None, progress_bar=None):
+        """Simulate for ``steps`` time steps (see `run` for ``data``)."""
+        self._check_open("run")
+        steps = run_data.check_n_steps(steps)
+        overrides = run_data.input_overrides(
+            data, self._node_ops, self.minibatch_size or 1, steps
+        )
+        if steps == 0:
+            return
+        show = self.progress_bar if progress_bar is None else progress_bar
+        with progress.Phase("Simulating", "Simulation", steps, enabled=show) as phase:
+            inputs = self._inputs.values(self._n_steps, steps, overrides)
+            state, probes = self._run_program(inputs)
+            phase.update(steps)
+        self._recorder.record(probes.numpy(), self._n_steps)
+        self._state = state
+        self._n_steps += steps
+
+    def _run_program(self, inputs):
+        self._ctx.errors.clear()
+        try:
+            return self._program.run(self._state, inputs, self._n_steps, self.seed)
+        except tf.errors.OpError as e:
+            if self._ctx.errors:
+                raise self._ctx.errors[0] from None
+            raise SimulationError(f"TensorFlow failed while simulating: {e.message}") from e
+
+    def step(self):
+        """Advance the simulator by one time step."""
+        self.run_steps(1, progress_bar=False)
+
+    def trange(self, sample_every=None):
+        """Times of the probed data (starting at ``dt``, as in nengo)."""
+        period = 1 if sample_every is None else sample_every / self.dt
+        steps = np.arange(1, self._n_steps + 1)
+        return self.dt * steps[steps % period < 1]

@@ -1,0 +1,92 @@
+"""The step program: one compiled TensorFlow function running n time steps.
+
+The time loop is a ``tf.while_loop`` inside one ``tf.function`` (compiled with XLA
+unless a group runs Python code). Each iteration runs every op group once, then
+reads all probed signals with one gather. The function is traced once per number
+of steps, so repeated runs of the same length reuse the compiled program.
+"""
+
+from collections import namedtuple
+
+import numpy as np
+import tensorflow as tf
+
+from nengodl_notebook.op_builders.base import gather_rows
+
+#: What a group sees of the current step: global step number ``k`` (1-based, as
+#: nengo's step counter after TimeUpdate), this step's input columns, the seed.
+Step = namedtuple("Step", ["k", "inputs", "seed"])
+
+
+class StepProgram:
+    """Runs op groups over a chunk of time steps.
+
+    Parameters
+    ----------
+    groups : list of OpBuilder
+        The merged op groups, in execution order.
+    ctx : BuildContext
+    probe_idx : ndarray of int
+        State rows of all probed signals, concatenated.
+    params : tf.Variable
+        The flat parameter vector.
+    jit_compile : bool or None
+        XLA compilation; None means "when no group runs Python code".
+    """
+
+    def __init__(self, groups, ctx, probe_idx, params, jit_compile=None):
+        self.groups = groups
+        self.ctx = ctx
+        self.probe_idx = np.asarray(probe_idx, dtype=np.int64)
+        self.params = params
+        self.uses_python = any(g.needs_python for g in groups)
+        if jit_compile is None:
+            jit_compile = not self.uses_python
+        self.jit_compile = bool(jit_compile) and not self.uses_python
+        self._run = tf.function(
+            self._run_chunk, jit_compile=self.jit_compile, autograph=False
+        )
+
+    @property
+    def n_groups(self):
+        """Number of op groups run per step."""
+        return len(self.groups)
+
+    def run(self, state, inputs, start_step, seed):
+        """Run ``inputs.shape[0]`` steps from ``state``.
+
+        Returns
+        -------
+        state : tf.Tensor, shape ``(n_state, minibatch)``
+        probes : tf.Tensor, shape ``(n_steps, n_probe_rows, minibatch)``
+        """
+        return self._run(
+            state,
+            tf.constant(inputs, dtype=self.ctx.dtype),
+            tf.constant(start_step, dtype=tf.int64),
+            tf.constant(seed, dtype=tf.int64),
+        )
+
+    def _run_chunk(self, state, inputs, start_step, seed):
+        n_steps = inputs.shape[0]
+        pre = [group.build_pre(self.params) for group in self.groups]
+        probes = tf.TensorArray(
+            self.ctx.dtype,
+            size=n_steps,
+            element_shape=(len(self.probe_idx), state.shape[1]),
+        )
+
+        def body(i, state, probes):
+            step = Step(k=start_step + tf.cast(i, tf.int64) + 1, inputs=inputs[i], seed=seed)
+            for group, group_pre in zip(self.groups, pre):
+                state = group.build_step(state, group_pre, step)
+            probes = probes.write(i, gather_rows(state, self.probe_idx))
+            return i + 1, state, probes
+
+        _, state, probes = tf.while_loop(
+            lambda i, *_: i < n_steps,
+            body,
+            (tf.constant(0), state, probes),
+            maximum_iterations=n_steps,
+        )
+        return state, probes.stack()
