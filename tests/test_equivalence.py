@@ -86,9 +86,9 @@ class Recorder:
 NETWORKS = {}
 
 
-def network(run_time=0.3):
+def network(run_time=0.3, **sim_kwargs):
     def register(factory):
-        NETWORKS[factory.__name__] = (factory, run_time)
+        NETWORKS[factory.__name__] = (factory, run_time, sim_kwargs)
         return factory
 
     return register
@@ -303,7 +303,7 @@ def integrator():
     """Recurrent LIF integrator driven by a Piecewise input."""
     tau = 0.1
     with nengo.Network(seed=9) as net:
-        stim = nengo.Node(nengo.processes.Piecewise({0: 0, 0.0505: 2, 0.2005: 0, 0.3005: -1}))
+        stim = nengo.Node(nengo.processes.Piecewise({0: 0, 0.0503: 2, 0.2003: 0, 0.3003: -1}))
         a = nengo.Ensemble(50, 1)
         nengo.Connection(stim, a, transform=tau, synapse=tau)
         nengo.Connection(a, a, synapse=tau)
@@ -320,7 +320,7 @@ def oscillator():
     """2-D recurrent oscillator (LIFRate, so no flips) kicked by a Piecewise node."""
     tau, w = 0.1, 2 * np.pi * 3
     with nengo.Network(seed=10) as net:
-        kick = nengo.Node(nengo.processes.Piecewise({0: [1, 0], 0.0505: [0, 0]}))
+        kick = nengo.Node(nengo.processes.Piecewise({0: [1, 0], 0.0503: [0, 0]}))
         osc = nengo.Ensemble(50, 2, neuron_type=nengo.LIFRate())
         nengo.Connection(kick, osc)
         nengo.Connection(osc, osc, transform=[[1, -w * tau], [w * tau, 1]], synapse=tau)
@@ -335,7 +335,7 @@ def oscillator():
 def spiking_oscillator():
     tau, w = 0.1, 2 * np.pi * 2
     with nengo.Network(seed=11) as net:
-        kick = nengo.Node(nengo.processes.Piecewise({0: [1, 0], 0.0505: [0, 0]}))
+        kick = nengo.Node(nengo.processes.Piecewise({0: [1, 0], 0.0503: [0, 0]}))
         osc = nengo.Ensemble(60, 2)
         nengo.Connection(kick, osc)
         nengo.Connection(osc, osc, transform=[[1, -w * tau], [w * tau, 1]], synapse=tau)
@@ -468,7 +468,7 @@ def linear_filters():
     passthrough = nengo.LinearFilter([1, 0.5], [1, 2], analog=True)  # D = 1
     digital_avg = nengo.LinearFilter([0.5, 0.5], [1, 0], analog=False)  # D = 0.5
     with nengo.Network(seed=16) as net:
-        stim = nengo.Node(lambda t: np.sin(40 * t) + (t > 0.1005))
+        stim = nengo.Node(lambda t: np.sin(40 * t) + (t > 0.1003))
         a = nengo.Node(size_in=1)
         b = nengo.Node(size_in=1)
         c = nengo.Node(size_in=1)
@@ -528,10 +528,10 @@ def _process_nodes(seeded):
                 P.PresentInput(np.arange(12.0).reshape(4, 3) / 10, 0.0305)
             ),
             "piecewise": nengo.Node(
-                P.Piecewise({0: [0.1, 0.2], 0.1005: [0.5, -0.5], 0.2505: [0, 1]})
+                P.Piecewise({0: [0.1, 0.2], 0.1003: [0.5, -0.5], 0.2503: [0, 1]})
             ),
             "piecewise_interp": nengo.Node(
-                P.Piecewise({0: 0, 0.1005: 1, 0.2005: -1}, interpolation="linear")
+                P.Piecewise({0: 0, 0.1003: 1, 0.2003: -1}, interpolation="linear")
             ),
         }
         ens = nengo.Ensemble(30, 3, neuron_type=nengo.LIFRate())
@@ -587,7 +587,11 @@ def ensemble_noise_seeded():
     return _ensemble_noise(seeded=True)
 
 
-@network()
+# Unseeded processes get their seeds from the simulator rng in nengo's step order.
+# With nengo's op-merging optimizer that order can depend on object hashes (two
+# nengo.Simulator builds of this network with the same seed give different noise),
+# so this network is run with optimize=False in both simulators.
+@network(optimize=False)
 def ensemble_noise_unseeded():
     return _ensemble_noise(seeded=False)
 
@@ -772,11 +776,11 @@ def collect(sim, probes):
     return out
 
 
-def run_reference(net, probes, run_time, seed=SIM_SEED):
+def run_reference(net, probes, run_time, seed=SIM_SEED, **kwargs):
     for p in probes.values():
         if isinstance(p, Recorder):
             p.clear()
-    with nengo.Simulator(net, seed=seed, progress_bar=False) as sim:
+    with nengo.Simulator(net, seed=seed, progress_bar=False, **kwargs) as sim:
         sim.run(run_time)
         return collect(sim, probes)
 
@@ -842,7 +846,7 @@ def compare_all(name, ref, ours, probes, dtype, dt, spike_probes=()):
             and p.attr in ("voltage", "recovery")
         ):
             (skey,) = [
-                k for k, (sp, _) in dict(spike_probes).items() if sp.target is target
+                k for k, (sp, _) in dict(spike_probes).items() if sp.target.ensemble is target.ensemble
             ]
             spiked = np.flatnonzero(ref[skey].any(axis=1))
             chaotic_cutoff[key] = spiked[0] if spiked.size else n_steps
@@ -884,14 +888,14 @@ def compare_all(name, ref, ours, probes, dtype, dt, spike_probes=()):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("name", list(NETWORKS))
 def test_equivalence(name, dtype):
-    factory, run_time = NETWORKS[name]
+    factory, run_time, sim_kwargs = NETWORKS[name]
     net, probes = factory()
     spike_probes = add_spike_probes(net)
     all_probes = dict(probes)
     all_probes.update({k: p for k, (p, _) in spike_probes.items()})
 
-    ref = run_reference(net, all_probes, run_time)
-    ours = run_ours(net, all_probes, run_time, dtype)
+    ref = run_reference(net, all_probes, run_time, **sim_kwargs)
+    ours = run_ours(net, all_probes, run_time, dtype, **sim_kwargs)
 
     failures = compare_all(name, ref, ours, all_probes, dtype, DT, spike_probes)
     assert not failures, f"{name}[{dtype}] differs from nengo:\n  " + "\n  ".join(
