@@ -26,8 +26,9 @@ test-slow: $(STAMP)
 
 ## nengo-suite: nengo's own test suite run against our simulator
 nengo-suite: $(STAMP)
-	$(PY) -m pytest --pyargs nengo -p nengo.tests.options -q -ra \
-	  -c nengo-suite.ini $(ARGS) | tee build/nengo-suite.log
+	mkdir -p build
+	$(PY) -m pytest --pyargs nengo -c nengo-suite.ini -q -ra $(ARGS) \
+	  | tee build/nengo-suite.log
 
 ## bench: side-by-side timings against nengo.Simulator
 bench: $(STAMP)
