@@ -305,6 +305,7 @@ def run_worker(args):
     records = [measure("nengo_dl", n, mb, args)
                for n in args.neurons for mb in args.minibatch]
     info = {"nengo_dl": nengo_dl.__version__, **versions()}
+    info.pop("nengodl_notebook", None)  # not installed in NengoDL's venv
     print(WORKER_MARKER + json.dumps({"records": records, "versions": info}))
 
 
