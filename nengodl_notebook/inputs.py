@@ -160,8 +160,9 @@ class InputPlan:
             value = np.asarray(op.node.output, dtype=np.float64).ravel()
             return np.broadcast_to(value[None, :, None], (len(times), value.size, 1))
         if isinstance(op, SimProcess):
+            # copies: some step functions return a view of their internal state
             items = [
-                np.array([np.ravel(step(t)) for t in times])
+                np.array([np.array(step(t), dtype=np.float64).ravel() for t in times])
                 for step in self.step_fns[op]
             ]
             return np.stack(items, axis=2)
@@ -179,7 +180,7 @@ def pyfunc_values(op, times):
         if y is None:
             raise SimulationError(f"Function '{fn_name(op.fn)}' returned None")
         try:
-            rows.append(np.asarray(y, dtype=np.float64).reshape(size))
+            rows.append(np.array(y, dtype=np.float64).reshape(size))  # a copy
         except (TypeError, ValueError) as e:
             raise SimulationError(
                 f"Function '{fn_name(op.fn)}' returned a value {y!r} of invalid "

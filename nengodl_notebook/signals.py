@@ -20,6 +20,15 @@ STATE = "state"
 PARAMS = "params"
 
 
+def sparse_coo(value):
+    """``(rows, cols, data)`` of a sparse signal value (scipy or nengo SparseMatrix)."""
+    if scipy.sparse.issparse(value):
+        coo = value.tocoo()
+        return coo.row, coo.col, np.asarray(coo.data)
+    indices = np.asarray(value.indices)  # nengo.transforms.SparseMatrix
+    return indices[:, 0], indices[:, 1], np.asarray(value.data)
+
+
 def element_positions(sig):
     """Positions of a signal's elements inside its base's memory, in C order.
 
@@ -33,7 +42,7 @@ def element_positions(sig):
     positions : ndarray of int64, shape ``(sig.size,)``
     """
     if sig.sparse:
-        return np.arange(sig.initial_value.nnz)
+        return np.arange(len(sparse_coo(sig.initial_value)[2]))
     shape = sig.shape
     if len(shape) == 0:
         return np.array([sig.elemoffset if sig.is_view else 0], dtype=np.int64)
@@ -46,8 +55,8 @@ def element_positions(sig):
 def base_memory(base):
     """The values of a base signal in memory order (what views index into)."""
     value = base.initial_value
-    if scipy.sparse.issparse(value):
-        return np.asarray(value.tocoo().data)
+    if base.sparse:
+        return sparse_coo(value)[2]
     value = np.asarray(value)
     if value.flags.c_contiguous or value.ndim <= 1:
         return value.ravel(order="C")

@@ -25,7 +25,7 @@ from nengodl_notebook.op_builders.base import (
     scatter_rows,
     signal_kind,
 )
-from nengodl_notebook.signals import PARAMS
+from nengodl_notebook.signals import PARAMS, sparse_coo
 
 
 @Builder.register(Reset)
@@ -110,15 +110,11 @@ def dense_dot_triples(layout, op):
 
 def sparse_dot_triples(layout, op):
     """``(y, a, x)`` index triples of ``Y += A.dot(X)`` for a sparse A signal."""
-    coo = op.A.initial_value.tocoo()
+    rows, cols, data = sparse_coo(op.A.initial_value)
     a_idx, x_idx, y_idx = (layout.indices(s) for s in (op.A, op.X, op.Y))
     k = op.X.shape[1] if op.X.ndim == 2 else 1
-    b, kk = _grid(coo.nnz, k)
-    return (
-        y_idx[coo.row[b] * k + kk],
-        a_idx[b],
-        x_idx[coo.col[b] * k + kk],
-    )
+    b, kk = _grid(len(data), k)
+    return y_idx[rows[b] * k + kk], a_idx[b], x_idx[cols[b] * k + kk]
 
 
 def bsr_dot_triples(layout, op):
