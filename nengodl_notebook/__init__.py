@@ -2,7 +2,8 @@
 
 ``import nengodl_notebook as nengo_dl`` gives the NengoDL-style API of the
 tutorial: ``Simulator`` (a drop-in for ``nengo.Simulator`` with
-``minibatch_size`` and ``data=``).
+``minibatch_size``, ``data=``, ``train``/``loss`` and ``compile/fit/evaluate/
+predict``), ``configure_settings`` and ``obj`` (objectives).
 """
 
 import os
@@ -11,9 +12,11 @@ import os
 # of notebook cells; users can still set TF_CPP_MIN_LOG_LEVEL themselves.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from nengodl_notebook import obj
+from nengodl_notebook.config import configure_settings
 from nengodl_notebook.planner import NotSupportedError
 from nengodl_notebook.simulator import Simulator
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["Simulator", "NotSupportedError"]
+__all__ = ["Simulator", "NotSupportedError", "configure_settings", "obj"]

@@ -36,10 +36,13 @@ class BuildContext:
         ``"float32"`` or ``"float64"``.
     dt : float
     minibatch_size : int
+    lif_smoothing : float or None
+        SoftLIF smoothing of LIF gradients in training.
     """
 
-    def __init__(self, layout, dtype, dt, minibatch_size):
+    def __init__(self, layout, dtype, dt, minibatch_size, lif_smoothing=None):
         self.layout = layout
+        self.lif_smoothing = lif_smoothing
         self.np_dtype = np.dtype(dtype)
         self.dtype = tf.as_dtype(dtype)
         self.dt = dt

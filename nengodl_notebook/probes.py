@@ -71,11 +71,15 @@ class SimulationData(Mapping):
     params : dict
         ``model.params`` (BuiltEnsemble, BuiltConnection... by object).
     minibatch_size : int or None
+    built : callable
+        ``built(obj)`` gives an object's built parameters with their current
+        (possibly trained) values.
     """
 
-    def __init__(self, recorder, params, minibatch_size):
+    def __init__(self, recorder, params, minibatch_size, built):
         self.recorder = recorder
         self.params = params
+        self.built = built
         self.minibatch_size = minibatch_size
         self._cache = {}
 
@@ -88,7 +92,7 @@ class SimulationData(Mapping):
                 data.setflags(write=False)
                 self._cache[key] = (n_chunks, data)
             return self._cache[key][1]
-        return self.params[key]
+        return self.built(key)
 
     def reset(self):
         """Drop cached arrays (after probe data is cleared)."""

@@ -46,7 +46,7 @@ class Phase:
         if self.enabled:
             self.bar = tqdm(
                 total=self.total, desc=self.name, leave=False, file=sys.stdout,
-                bar_format="{desc}: {percentage:3.0f}%|{bar}| ETA: {remaining}"
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| ETA: {remaining}{postfix}"
                 if self.total else "{desc}...",
             )
         return self
@@ -55,6 +55,11 @@ class Phase:
         """Advance the bar by ``n`` units."""
         if self.bar is not None:
             self.bar.update(n)
+
+    def set_postfix(self, **values):
+        """Show ``values`` (e.g. the running loss) after the bar."""
+        if self.bar is not None:
+            self.bar.set_postfix(values, refresh=False)
 
     def __exit__(self, exc_type, exc, tb):
         if self.bar is None:

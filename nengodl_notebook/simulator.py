@@ -16,7 +16,9 @@ from nengo.exceptions import ReadonlyError, SimulationError, SimulatorClosed
 from nengo.utils.graphs import toposort
 from nengo.utils.simulator import operator_dependency_graph
 
-from nengodl_notebook import progress, run_data
+from nengodl_notebook import keras_api, progress, run_data
+from nengodl_notebook.config import get_setting, trainable_objects
+from nengodl_notebook.freeze import freeze
 from nengodl_notebook.inputs import (
     InputPlan,
     constant_node_ops,
@@ -30,8 +32,10 @@ from nengodl_notebook.planner import (
     simulated_ops,
 )
 from nengodl_notebook.probes import ProbeRecorder, SimulationData
-from nengodl_notebook.signals import PARAMS, STATE
+from nengodl_notebook.params import ParamStore, load_params, parameter_signals, save_params
 from nengodl_notebook.step_program import StepProgram
+from nengodl_notebook.training import Trainer, check_optimizer
+from nengodl_notebook.training_data import TrainingData, check_epochs
 
 
 class Simulator:
@@ -125,26 +129,29 @@ class Simulator:
             probe_sigs = [self.model.sig[p]["in"] for p in self.model.probes]
             layout = make_layout(ops, probe_sigs)
             batch = self.minibatch_size or 1
-            self._ctx = BuildContext(layout, self.dtype, self.dt, batch)
+            smoothing = get_setting(network, "lif_smoothing") if network else None
+            self._ctx = BuildContext(layout, self.dtype, self.dt, batch, smoothing)
             groups = plan_groups(ops, self._ctx)
             input_ops = sorted(self._ctx.input_columns, key=self._ctx.input_columns.get)
             self._inputs = InputPlan(
                 input_ops, self._ctx.input_columns, self.dt, self._ctx.np_dtype, batch
             )
             self._node_ops = input_node_ops(self.model, network, input_ops)
-            self._params = tf.Variable(
-                layout.initial_values(PARAMS, self.dtype), name="params"
-            )
-            self._initial_state = np.tile(
-                layout.initial_values(STATE, self.dtype)[:, None], (1, batch)
+            self._store = ParamStore(
+                layout,
+                self.dtype,
+                parameter_signals(self.model, network) if network else [],
+                trainable_objects(network) if network else {},
             )
             self._recorder = ProbeRecorder(self.model, layout, self.dt)
             self._program = StepProgram(
-                groups, self._ctx, self._recorder.rows, self._params, jit_compile
+                groups, self._ctx, self._recorder.rows, self._store.full, jit_compile
             )
             self.data = SimulationData(
-                self._recorder, self.model.params, self.minibatch_size
+                self._recorder, self.model.params, self.minibatch_size, self._built
             )
+            self._trainer = Trainer(self)
+            self.keras = None  # set by compile()
         if self._program.uses_python:
             warnings.warn(
                 "This model has Python functions of model values (Nodes with input, "
@@ -205,7 +212,7 @@ class Simulator:
         self._inputs.reset(rngs)
         for builder in self._ctx.python_processes:
             builder.reset(rngs[builder.op])
-        self._state = tf.constant(self._initial_state)
+        self._state = self._store.initial_state(batch)
         self._n_steps = 0
         self._recorder.clear()
         self.data.reset()
@@ -270,3 +277,130 @@ class Simulator:
         period = 1 if sample_every is None else sample_every / self.dt
         steps = np.arange(1, self._n_steps + 1)
         return self.dt * steps[steps % period < 1]
+
+    # -- parameters ---------------------------------------------------------------
+
+    def _built(self, obj):
+        """``model.params[obj]`` with current (possibly trained) parameter values."""
+        built = self.model.params[obj]
+        if self._store.version == 0:  # never trained or loaded: nengo's exact values
+            return built
+        values = None
+        for owner, name, sig in self._store.signals:
+            if owner is obj or owner is getattr(obj, "neurons", None):
+                values = self._store.values() if values is None else values
+                current = self._store.signal_value(sig, values)
+                if name == "weights":
+                    built = built._replace(weights=current)
+                elif name == "encoders":
+                    unscaled = current * obj.radius / np.asarray(built.gain)[:, None]
+                    built = built._replace(scaled_encoders=current, encoders=unscaled)
+                elif name == "bias":
+                    built = built._replace(bias=current)
+        return built
+
+    def _params_changed(self):
+        """Parameters changed (training, loading): refresh views and live state."""
+        self._store.version += 1
+        self.data.reset()
+        store = self._store
+        if len(store.train_s):  # trainable parameters that live in the state array
+            values = store.values()[1][store.train_s]
+            self._state = tf.tensor_scatter_nd_update(
+                self._state,
+                store.train_s[:, None],
+                tf.tile(tf.constant(values[:, None]), (1, self._state.shape[1])),
+            )
+
+    def save_params(self, path):
+        """Save all parameters (encoders, biases, weights) to ``path`` (npz)."""
+        save_params(self._store, path)
+
+    def load_params(self, path):
+        """Load parameters saved by `save_params` (from the same network)."""
+        load_params(self._store, path)
+        self._params_changed()
+
+    def freeze_params(self, objs):
+        """Write current parameters into nengo objects (a Network or a list).
+
+        Afterwards ``nengo.Simulator`` built from them reproduces this model.
+        """
+        if isinstance(objs, nengo.Network):
+            objs = objs.all_ensembles + objs.all_connections
+        freeze(self._store, self.model, list(objs))
+
+    # -- training (the tutorial's API) ----------------------------------------------
+
+    def _training_data(self, data, objective):
+        sizes = {p: sig.size for p, sig in zip(self._recorder.probes, self._recorder.signals)}
+        return TrainingData(
+            data, objective, self._node_ops, sizes, self.minibatch_size or 1
+        )
+
+    def train(self, data, optimizer, objective, n_epochs=1, shuffle=True,
+              callbacks=(), progress_bar=None):
+        """Optimize trainable parameters by minibatch gradient descent.
+
+        Parameters
+        ----------
+        data : dict
+            Input Nodes and target Probes -> arrays ``(batch_size, n_steps, size)``
+            (``batch_size`` a multiple of ``minibatch_size``); ``None`` for a probe
+            whose objective takes no target.
+        optimizer : keras.optimizers.Optimizer
+        objective : dict
+            Probe -> ``fn(outputs, targets)`` (e.g. ``nengodl_notebook.obj.mse``).
+        n_epochs : int
+        shuffle : bool
+        callbacks : sequence
+            Objects with any of ``on_train_begin``, ``on_batch_end``,
+            ``on_epoch_end``, ``on_train_end`` (each called with a dict).
+
+        Returns
+        -------
+        list of float
+            Mean training loss of each epoch.
+        """
+        self._check_open("train")
+        optimizer = check_optimizer(optimizer)
+        n_epochs = check_epochs(n_epochs)
+        checked = self._training_data(data, objective)
+        if self._store.n_trainable == 0:
+            raise nengo.exceptions.ValidationError(
+                "Nothing in this network is trainable: set "
+                "net.config[...].trainable = True (see configure_settings)",
+                attr="trainable",
+            )
+        show = self.progress_bar if progress_bar is None else progress_bar
+        return self._trainer.train(checked, optimizer, n_epochs, shuffle, list(callbacks), show)
+
+    def stop_training(self):
+        """Ask a running `train`/`fit` to stop after the current minibatch."""
+        self._trainer.stop_event.set()
+
+    def loss(self, data, objective, training=False, progress_bar=None):
+        """Mean of ``objective`` over ``data`` (spiking model unless ``training``)."""
+        self._check_open("compute a loss")
+        checked = self._training_data(data, objective)
+        show = self.progress_bar if progress_bar is None else progress_bar
+        return self._trainer.evaluate(checked, training, show)[0]
+
+    # -- Keras-style API --------------------------------------------------------------
+
+    def compile(self, optimizer, loss=None, metrics=None):
+        """Set optimizer, losses and metrics for `fit` / `evaluate` (Keras style)."""
+        self.keras = keras_api.Compiled(self, check_optimizer(optimizer), loss, metrics)
+
+    def fit(self, x=None, y=None, epochs=1, callbacks=None, validation_data=None,
+            shuffle=True, verbose=None):
+        """Train on inputs ``x`` and targets ``y`` (see `keras_api.fit`)."""
+        return keras_api.fit(self, x, y, epochs, callbacks, validation_data, shuffle, verbose)
+
+    def evaluate(self, x=None, y=None, verbose=None):
+        """Losses and metrics on ``x``/``y`` in the spiking model (dict)."""
+        return keras_api.evaluate(self, x, y, verbose)
+
+    def predict(self, x=None, n_steps=None, verbose=None):
+        """Probe outputs for inputs ``x`` (dict ``{probe: array}``)."""
+        return keras_api.predict(self, x, n_steps, verbose)

@@ -14,8 +14,9 @@ import tensorflow as tf
 from nengodl_notebook.op_builders.base import gather_rows
 
 #: What a group sees of the current step: global step number ``k`` (1-based, as
-#: nengo's step counter after TimeUpdate), this step's input columns, the seed.
-Step = namedtuple("Step", ["k", "inputs", "seed"])
+#: nengo's step counter after TimeUpdate), this step's input columns, the seed,
+#: and whether this is a training pass (spiking neurons run as rate twins).
+Step = namedtuple("Step", ["k", "inputs", "seed", "training"])
 
 
 class StepProgram:
@@ -28,8 +29,8 @@ class StepProgram:
     ctx : BuildContext
     probe_idx : ndarray of int
         State rows of all probed signals, concatenated.
-    params : tf.Variable
-        The flat parameter vector.
+    params : callable
+        Returns the flat parameter vector (a tensor).
     jit_compile : bool or None
         XLA compilation; None means "when no group runs Python code".
     """
@@ -68,8 +69,23 @@ class StepProgram:
         )
 
     def _run_chunk(self, state, inputs, start_step, seed):
+        return self.simulate(state, inputs, start_step, seed, self.params())
+
+    def simulate(self, state, inputs, start_step, seed, params, training=False):
+        """Emit the time loop (for use inside a ``tf.function``).
+
+        Parameters
+        ----------
+        state : tf.Tensor, shape ``(n_state, minibatch)``
+        inputs : tf.Tensor, shape ``(n_steps, n_input_columns, minibatch)``
+        start_step : tf.Tensor (int64)
+        seed : tf.Tensor (int64)
+        params : tf.Tensor, shape ``(n_params,)``
+        training : bool
+            Run spiking neurons as their rate twins.
+        """
         n_steps = inputs.shape[0]
-        pre = [group.build_pre(self.params) for group in self.groups]
+        pre = [group.build_pre(params) for group in self.groups]
         probes = tf.TensorArray(
             self.ctx.dtype,
             size=n_steps,
@@ -77,7 +93,8 @@ class StepProgram:
         )
 
         def body(i, state, probes):
-            step = Step(k=start_step + tf.cast(i, tf.int64) + 1, inputs=inputs[i], seed=seed)
+            k = start_step + tf.cast(i, tf.int64) + 1
+            step = Step(k=k, inputs=inputs[i], seed=seed, training=training)
             for group, group_pre in zip(self.groups, pre):
                 state = group.build_step(state, group_pre, step)
             probes = probes.write(i, gather_rows(state, self.probe_idx))

@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import tensorflow as tf
 
-from nengodl_notebook.signals import PARAMS, STATE
+from nengodl_notebook.signals import STATE
 
 
 class Builder:
@@ -120,20 +120,57 @@ def scatter_rows(state, idx, values, mode):
     return tf.tensor_scatter_nd_update(state, indices, values)
 
 
-def read_signal_rows(ctx, sigs, state=None, params=None):
-    """Gather the elements of several signals of one kind into one tensor.
 
-    All ``sigs`` must live in the same array. State signals need ``state`` and give
-    ``(n, minibatch)``; parameter signals need ``params`` and give ``(n, 1)``.
+
+class RowReader:
+    """Reads a list of element indices that may live in ``state`` or ``params``.
+
+    Parameters
+    ----------
+    ctx : BuildContext
+    parts : list of ``(Signal, ndarray)``
+        For each piece, a signal (which says which array holds it) and the flat
+        indices to read, in the order wanted.
+
+    Notes
+    -----
+    Parameter rows are gathered once per run in `pre`; state rows every step in
+    `read`. When both kinds occur, one extra gather restores the order.
     """
-    idx = np.concatenate([ctx.layout.indices(s) for s in sigs])
-    kind = ctx.layout.kind(sigs[0])
-    if kind == STATE:
-        return gather_rows(state, idx)
-    assert kind == PARAMS
-    return gather_rows(params, idx)[:, None]
 
+    def __init__(self, ctx, parts):
+        kinds = np.concatenate(
+            [np.full(len(idx), ctx.layout.kind(sig) == STATE) for sig, idx in parts]
+        ) if parts else np.zeros(0, bool)
+        flat = np.concatenate([idx for _, idx in parts]) if parts else np.zeros(0, np.int64)
+        self.state_idx = flat[kinds]
+        self.param_idx = flat[~kinds]
+        self.size = len(flat)
+        # position of each wanted element in concat([state rows, param rows])
+        order = np.empty(len(flat), dtype=np.int64)
+        order[np.flatnonzero(kinds)] = np.arange(len(self.state_idx))
+        order[np.flatnonzero(~kinds)] = len(self.state_idx) + np.arange(len(self.param_idx))
+        self.order = None if np.all(order == np.arange(len(order))) else order
 
-def signal_kind(ctx, sig):
-    """``"state"`` or ``"params"``: where ``sig`` lives."""
-    return ctx.layout.kind(sig)
+    @property
+    def constant(self):
+        """Whether every element is a parameter (constant during a run)."""
+        return len(self.state_idx) == 0
+
+    def pre(self, params):
+        """Parameter rows, ``(n_param_rows, 1)`` (None if there are none)."""
+        if len(self.param_idx) == 0:
+            return None
+        return gather_rows(params, self.param_idx)[:, None]
+
+    def read(self, state, pre):
+        """All rows in the wanted order: ``(n, minibatch)``, or ``(n, 1)`` if constant."""
+        if self.constant:
+            return pre
+        values = gather_rows(state, self.state_idx)
+        if pre is not None:
+            pre = tf.broadcast_to(pre, (len(self.param_idx), state.shape[1]))
+            values = tf.concat([values, pre], axis=0)
+        if self.order is not None:
+            values = tf.gather(values, tf.constant(self.order, tf.int32))
+        return values

@@ -21,11 +21,10 @@ from nengo.builder.probe import SimProbe
 from nengodl_notebook.op_builders.base import (
     Builder,
     OpBuilder,
-    gather_rows,
+    RowReader,
     scatter_rows,
-    signal_kind,
 )
-from nengodl_notebook.signals import PARAMS, sparse_coo
+from nengodl_notebook.signals import sparse_coo
 
 
 @Builder.register(Reset)
@@ -58,28 +57,24 @@ class CopyBuilder(OpBuilder):
 
     @staticmethod
     def merge_key(op, ctx):
-        return (op.inc, signal_kind(ctx, op.src))
+        return (op.inc,)
 
     def __init__(self, ops, ctx):
         super().__init__(ops, ctx)
         layout = ctx.layout
-        self.src_idx = np.concatenate(
-            [sliced_indices(layout, op.src, op.src_slice) for op in ops]
+        self.src = RowReader(
+            ctx, [(op.src, sliced_indices(layout, op.src, op.src_slice)) for op in ops]
         )
         self.dst_idx = np.concatenate(
             [sliced_indices(layout, op.dst, op.dst_slice) for op in ops]
         )
         self.mode = "inc" if ops[0].inc else "set"
-        self.src_is_param = signal_kind(ctx, ops[0].src) == PARAMS
 
     def build_pre(self, params):
-        if self.src_is_param:
-            return gather_rows(params, self.src_idx)[:, None]
-        return None
+        return self.src.pre(params)
 
     def build_step(self, state, pre, step):
-        values = pre if self.src_is_param else gather_rows(state, self.src_idx)
-        return scatter_rows(state, self.dst_idx, values, self.mode)
+        return scatter_rows(state, self.dst_idx, self.src.read(state, pre), self.mode)
 
 
 def _grid(*sizes):
@@ -146,17 +141,13 @@ def linear_triples(layout, op):
 class LinearIncBuilder(OpBuilder):
     """``Y += A * X`` summed over index triples, for a whole group of ops."""
 
-    @staticmethod
-    def merge_key(op, ctx):
-        return (signal_kind(ctx, op.A), signal_kind(ctx, op.X))
-
     def __init__(self, ops, ctx):
         super().__init__(ops, ctx)
         triples = [linear_triples(ctx.layout, op) for op in ops]
-        y, self.a_idx, self.x_idx = (np.concatenate(t) for t in zip(*triples))
+        y = np.concatenate([t[0] for t in triples])
+        self.A = RowReader(ctx, [(op.A, t[1]) for op, t in zip(ops, triples)])
+        self.X = RowReader(ctx, [(op.X, t[2]) for op, t in zip(ops, triples)])
         self.y_unique, self.y_local = np.unique(y, return_inverse=True)
-        self.a_is_param = signal_kind(ctx, ops[0].A) == PARAMS
-        self.x_is_param = signal_kind(ctx, ops[0].X) == PARAMS
 
     def _sum(self, a, x):
         return tf.math.unsorted_segment_sum(
@@ -164,20 +155,16 @@ class LinearIncBuilder(OpBuilder):
         )
 
     def build_pre(self, params):
-        a = gather_rows(params, self.a_idx)[:, None] if self.a_is_param else None
-        x = gather_rows(params, self.x_idx)[:, None] if self.x_is_param else None
-        if a is not None and x is not None:
-            return self._sum(a, x)
-        return a, x
+        a_pre, x_pre = self.A.pre(params), self.X.pre(params)
+        if self.A.constant and self.X.constant:  # constant product: sum it once
+            return self._sum(a_pre, x_pre)
+        return a_pre, x_pre
 
     def build_step(self, state, pre, step):
-        if self.a_is_param and self.x_is_param:
+        if self.A.constant and self.X.constant:
             total = pre
         else:
-            a, x = pre
-            a = gather_rows(state, self.a_idx) if a is None else a
-            x = gather_rows(state, self.x_idx) if x is None else x
-            total = self._sum(a, x)
+            total = self._sum(self.A.read(state, pre[0]), self.X.read(state, pre[1]))
         return scatter_rows(state, self.y_unique, total, "inc")
 
 

@@ -153,3 +153,44 @@ TF_NEURON_IMPL = {
     nengo.StochasticSpiking: (("amplitude", "negative"), stochastic_spiking),
     nengo.PoissonSpiking: (("amplitude", "negative"), poisson_spiking),
 }
+
+
+def soft_lif_rate_output(J, p, sigma):
+    """SoftLIF rate curve: LIFRate with ``J - 1`` smoothed by a softplus of width
+    ``sigma`` (Hunsberger & Eliasmith 2015), differentiable everywhere."""
+    j = sigma * tf.nn.softplus((J - 1) / sigma)
+    safe_j = tf.maximum(j, tf.cast(1e-30, J.dtype))
+    return p["amplitude"] / (p["tau_ref"] + p["tau_rc"] * tf.math.log1p(1.0 / safe_j))
+
+
+def lif_rate_twin(sigma):
+    """LIF in training: LIFRate forward; SoftLIF gradient when ``sigma`` is set."""
+
+    def lif_training(dt, J, p, s, rand):
+        hard = lif_rate_output(J, p)
+        if sigma is None:
+            return hard, {}
+        soft = soft_lif_rate_output(J, p, sigma)
+        return soft + tf.stop_gradient(hard - soft), {}
+
+    return lif_training
+
+
+def scaled_rate(dt, J, p, s, rand):
+    """Rate twin of RegularSpiking/StochasticSpiking/PoissonSpiking: the rate."""
+    return p["amplitude"] * J, {}
+
+
+def rate_twin(neuron_type, sigma=None):
+    """The step function a neuron type trains with (its non-spiking twin)."""
+    twins = {
+        nengo.LIF: lif_rate_twin(sigma),
+        nengo.AdaptiveLIF: adaptive_lif_rate,
+        nengo.SpikingRectifiedLinear: rectified_linear,
+        nengo.RegularSpiking: scaled_rate,
+        nengo.StochasticSpiking: scaled_rate,
+        nengo.PoissonSpiking: scaled_rate,
+    }
+    if type(neuron_type) in twins:
+        return twins[type(neuron_type)]
+    return TF_NEURON_IMPL[type(neuron_type)][1]  # rate types (and Izhikevich) as is

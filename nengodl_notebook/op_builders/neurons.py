@@ -12,7 +12,7 @@ from nengodl_notebook.op_builders.base import (
     gather_rows,
     scatter_rows,
 )
-from nengodl_notebook.op_builders.neuron_math import TF_NEURON_IMPL
+from nengodl_notebook.op_builders.neuron_math import TF_NEURON_IMPL, rate_twin
 
 
 def neuron_impl(neuron_type):
@@ -49,6 +49,7 @@ class SimNeuronsBuilder(OpBuilder):
         super().__init__(ops, ctx)
         layout = ctx.layout
         param_names, self.step_fn = neuron_impl(ops[0].neurons)
+        self.train_fn = rate_twin(ops[0].neurons, ctx.lif_smoothing)
         self.state_names = sorted(ops[0].state)
         self.J_idx = np.concatenate([layout.indices(op.J) for op in ops])
         self.state_idx = {
@@ -76,8 +77,10 @@ class SimNeuronsBuilder(OpBuilder):
             seed = tf.stack([step.seed + self.seed_offset, tf.cast(step.k, tf.int64)])
             return tf.random.stateless_uniform(tf.shape(like), seed, dtype=like.dtype)
 
-        output, new = self.step_fn(self.ctx.dt, J, pre, current, rand)
-        values = tf.concat([output] + [new[n] for n in self.state_names], axis=0)
+        step_fn = self.train_fn if step.training else self.step_fn
+        output, new = step_fn(self.ctx.dt, J, pre, current, rand)
+        states = [new.get(n, current[n]) for n in self.state_names]
+        values = tf.concat([output] + states, axis=0)
         return scatter_rows(state, self.write_idx, values, "set")
 
 

@@ -1,0 +1,130 @@
+"""Per-network settings: ``configure_settings`` and the ``trainable`` config param.
+
+``configure_settings(trainable=False)`` inside ``with net:`` adds a ``trainable``
+parameter to Ensembles, Neurons and Connections in ``net.config`` and sets its
+class default; ``net.config[obj].trainable = ...`` then overrides it per class or
+per object. An object's setting is resolved from the top network down to the
+network that holds it; the innermost network that says something wins, and
+within one network an object's own setting beats its class default.
+"""
+
+import nengo
+from nengo.ensemble import Neurons
+from nengo.exceptions import ValidationError
+from nengo.params import BoolParam, NumberParam
+
+TRAINABLE_CLASSES = (nengo.Ensemble, Neurons, nengo.Connection)
+
+#: Simulator-wide settings and their defaults (stored on ``config[nengo.Network]``).
+SETTINGS = {
+    "lif_smoothing": NumberParam("lif_smoothing", default=None, low=0, optional=True),
+}
+
+
+def _current_network():
+    if not nengo.Network.context:
+        raise ValidationError(
+            "configure_settings must be called inside a 'with network:' block",
+            attr="configure_settings",
+        )
+    return nengo.Network.context[-1]
+
+
+def _add_param(config, cls, param):
+    if cls not in config.params:
+        config.configures(cls)
+    if param.name not in config[cls].extra_params:
+        config[cls].set_param(param.name, param)
+
+
+def configure_settings(trainable=None, **settings):
+    """Configure simulator settings of the network whose ``with`` block we are in.
+
+    Parameters
+    ----------
+    trainable : bool or None
+        Default trainability of Ensembles (encoders, and biases unless their
+        ``ensemble.neurons`` is configured) and Connections (weights) in this
+        network. None adds the ``trainable`` parameter without setting a default
+        (so objects can be configured).
+    lif_smoothing : float, optional
+        When set, LIF neurons train with the gradient of a SoftLIF rate curve with
+        this smoothing (forward pass: LIFRate).
+    """
+    config = _current_network().config
+    for cls in TRAINABLE_CLASSES:
+        _add_param(config, cls, BoolParam("trainable", default=None, optional=True))
+        if trainable is not None and cls is not Neurons:  # neurons follow ensembles
+            config[cls].trainable = trainable
+    for name, value in settings.items():
+        if name not in SETTINGS:
+            raise ValidationError(
+                f"Unknown setting {name!r}; known settings: trainable, "
+                f"{', '.join(SETTINGS)}",
+                attr=name,
+            )
+        _add_param(config, nengo.Network, SETTINGS[name])
+        setattr(config[nengo.Network], name, value)
+
+
+def get_setting(network, name):
+    """A simulator setting of the top-level ``network`` (its default if unset)."""
+    config = network.config
+    if nengo.Network in config.params and name in config[nengo.Network]:
+        return getattr(config[nengo.Network], name)
+    return SETTINGS[name].default
+
+
+def _network_paths(network, path=()):
+    """Yield ``(obj, networks from top to the one holding obj)`` for all objects."""
+    path = path + (network,)
+    for obj in network.ensembles + network.connections:
+        yield obj, path
+    for sub in network.networks:
+        yield from _network_paths(sub, path)
+
+
+def _configured_value(config, obj, cls):
+    """This config's word on ``obj``'s trainable setting, or None."""
+    if cls not in config.params:
+        return None
+    value = None
+    if "trainable" in config[cls].extra_params:
+        if "trainable" in config[cls]:
+            value = config[cls].trainable
+        if "trainable" in config[obj]:
+            value = config[obj].trainable
+    return value
+
+
+def _resolve(obj, path, cls):
+    value = None
+    for net in path:
+        configured = _configured_value(net.config, obj, cls)
+        if configured is not None:
+            value = configured
+    return value
+
+
+def trainable_objects(network):
+    """Resolved trainable setting of each Ensemble, Neurons and Connection.
+
+    Returns
+    -------
+    dict
+        Maps objects to bool. Neurons with no setting of their own follow their
+        Ensemble; anything with no setting at all is trainable.
+    """
+    result = {}
+    for obj, path in _network_paths(network):
+        if isinstance(obj, nengo.Ensemble):
+            ens_value = _resolve(obj, path, nengo.Ensemble)
+            result[obj] = True if ens_value is None else ens_value
+            neurons_value = _resolve(obj.neurons, path, Neurons)
+            result[obj.neurons] = (
+                result[obj] if neurons_value is None else neurons_value
+            )
+        else:
+            value = _resolve(obj, path, nengo.Connection)
+            result[obj] = True if value is None else value
+    return result

@@ -1,0 +1,75 @@
+"""Write trained parameters back into nengo objects (``sim.freeze_params``).
+
+After freezing, ``nengo.Simulator`` (or a new Simulator of ours) built from the
+network reproduces the trained model: ensembles get explicit encoders, gains and
+biases; connections get their trained weights as a transform, or as decoders
+through ``NoSolver``.
+"""
+
+import nengo
+import numpy as np
+from nengo.exceptions import ValidationError
+from nengo.solvers import NoSolver
+
+
+def freeze_ensemble(ens, scaled_encoders, bias, built):
+    """Make ``ens`` build with the given scaled encoders and biases."""
+    gain = np.asarray(built.gain)
+    ens.encoders = scaled_encoders * ens.radius / gain[:, None]
+    ens.normalize_encoders = False
+    ens.gain = gain
+    ens.bias = bias
+
+
+class _Constant:
+    """A connection function of the right output size (decoders are fixed)."""
+
+    def __init__(self, size):
+        self.size = size
+
+    def __call__(self, x):
+        return np.zeros(self.size)
+
+
+def freeze_connection(conn, weights):
+    """Make ``conn`` build with the given (trained) weights."""
+    decoded = (
+        isinstance(conn.pre_obj, nengo.Ensemble)
+        and not isinstance(conn.pre_obj.neuron_type, nengo.Direct)
+    )
+    if decoded and conn.solver.weights:
+        conn.solver = NoSolver(weights.T, weights=True)
+        conn.transform = None
+    elif decoded:
+        if conn.size_mid != weights.shape[0]:
+            conn.function = _Constant(weights.shape[0])
+        conn.solver = NoSolver(weights.T, weights=False)
+        conn.transform = None
+    elif isinstance(conn.transform, nengo.Sparse):
+        raise ValidationError(
+            f"Freezing trained Sparse transforms is not supported yet ({conn})",
+            attr="transform",
+            obj=conn,
+        )
+    elif weights.ndim == 2:
+        conn.transform = nengo.Dense(weights.shape, init=weights)
+    else:
+        conn.transform = weights if weights.ndim else float(weights)
+
+
+def freeze(store, model, objects):
+    """Write the current parameters of ``objects`` into them (see module doc)."""
+    values = store.values()
+    by_obj = {}
+    for obj, name, sig in store.signals:
+        by_obj.setdefault(obj, {})[name] = store.signal_value(sig, values)
+    for obj in objects:
+        if isinstance(obj, nengo.Ensemble) and obj in by_obj:
+            freeze_ensemble(
+                obj,
+                by_obj[obj]["encoders"],
+                by_obj[obj.neurons]["bias"],
+                model.params[obj],
+            )
+        elif isinstance(obj, nengo.Connection) and obj in by_obj:
+            freeze_connection(obj, by_obj[obj]["weights"])

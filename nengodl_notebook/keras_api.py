@@ -1,0 +1,194 @@
+"""Keras-style ``compile / fit / evaluate / predict`` on the Simulator's engine.
+
+Losses and metrics follow Keras' convention ``fn(y_true, y_pred)`` (Keras loss
+names such as ``"mse"`` work); Keras callbacks (History, EarlyStopping, custom
+ones) receive the usual events through a small stand-in for ``keras.Model``.
+"""
+
+import keras
+import numpy as np
+from nengo.exceptions import ValidationError
+
+from nengodl_notebook.training_data import TrainingData, check_epochs
+
+
+class KerasLoss:
+    """Adapts a Keras loss/metric ``fn(y_true, y_pred)`` to ``fn(outputs, targets)``."""
+
+    def __init__(self, fn):
+        self.fn = keras.losses.get(fn) if isinstance(fn, str) else fn
+        self.name = fn if isinstance(fn, str) else getattr(fn, "__name__", type(fn).__name__)
+
+    def __call__(self, outputs, targets):
+        return self.fn(targets, outputs)
+
+
+def _by_probe(sim, spec, what):
+    """``{probe: [spec, ...]}`` from a dict, or a single spec for the only probe."""
+    if spec is None:
+        return {}
+    if not isinstance(spec, dict):
+        probes = sim.model.probes
+        if len(probes) != 1:
+            raise ValidationError(
+                f"{what} must be a dict mapping Probes to {what} functions when the "
+                f"network has {len(probes)} probes",
+                attr=what,
+            )
+        spec = {probes[0]: spec}
+    return {p: v if isinstance(v, (list, tuple)) else [v] for p, v in spec.items()}
+
+
+class Compiled:
+    """What ``sim.compile`` set: optimizer, losses and metrics by probe."""
+
+    def __init__(self, sim, optimizer, loss, metrics):
+        self.optimizer = optimizer
+        self.loss = {p: KerasLoss(v[0]) for p, v in _by_probe(sim, loss, "loss").items()}
+        self.metrics = {
+            p: [KerasLoss(m) for m in v] for p, v in _by_probe(sim, metrics, "metrics").items()
+        }
+
+
+class ModelProxy:
+    """What Keras callbacks need of a model: stop flag, history, weights."""
+
+    def __init__(self, sim):
+        self.sim = sim
+        self.stop_training = False
+        self.history = None
+        self.optimizer = sim.keras.optimizer
+
+    def get_weights(self):
+        return list(self.sim._store.values())
+
+    def set_weights(self, weights):
+        self.sim._store.assign(*(np.asarray(w) for w in weights))
+        self.sim._params_changed()
+
+
+class CallbackBridge:
+    """Forwards the trainer's events to a ``keras.callbacks.CallbackList``."""
+
+    def __init__(self, sim, callbacks, proxy, validation):
+        self.sim, self.callbacks, self.proxy, self.validation = sim, callbacks, proxy, validation
+
+    def on_train_begin(self, info):
+        self.callbacks.on_train_begin()
+
+    def on_epoch_begin(self, info):
+        self.callbacks.on_epoch_begin(info["epoch"])
+
+    def on_batch_end(self, info):
+        self.callbacks.on_train_batch_end(info["batch"], {"loss": info["loss"]})
+
+    def on_epoch_end(self, info):
+        logs = {"loss": info["loss"]}
+        if self.validation is not None:
+            val = evaluate_data(self.sim, self.validation, show=False)
+            logs.update({f"val_{k}": v for k, v in val.items()})
+        self.callbacks.on_epoch_end(info["epoch"], logs)
+        if self.proxy.stop_training:
+            self.sim.stop_training()
+
+    def on_train_end(self, info):
+        self.callbacks.on_train_end()
+
+
+def _require_compiled(sim):
+    if sim.keras is None:
+        raise ValidationError(
+            "Call sim.compile(optimizer, loss={probe: ...}) before fit/evaluate",
+            attr="compile",
+        )
+    return sim.keras
+
+
+def to_data(sim, x, y):
+    """One ``data`` dict from Keras-style inputs ``x`` and targets ``y``."""
+    data = {}
+    for values, kind, objs in ((x, "x", sim._node_ops), (y, "y", sim.model.probes)):
+        if values is None:
+            continue
+        if not isinstance(values, dict):
+            if len(objs) != 1:
+                raise ValidationError(
+                    f"{kind} must be a dict when there are {len(objs)} candidate "
+                    f"{'input Nodes' if kind == 'x' else 'Probes'}",
+                    attr=kind,
+                )
+            values = {next(iter(objs)): values}
+        data.update(values)
+    return data
+
+
+def fit(sim, x, y, epochs, callbacks, validation_data, shuffle, verbose):
+    """Train like ``keras.Model.fit``; returns the ``History`` callback."""
+    compiled = _require_compiled(sim)
+    data = TrainingData(to_data(sim, x, y), compiled.loss, sim._node_ops,
+                        _probe_sizes(sim), sim.minibatch_size or 1)
+    validation = None
+    if validation_data is not None:
+        validation = _eval_data(sim, to_data(sim, *validation_data))
+    proxy = ModelProxy(sim)
+    callback_list = keras.callbacks.CallbackList(
+        callbacks, add_history=True, model=proxy,
+        epochs=check_epochs(epochs), steps=data.n_batches, verbose=0,
+    )
+    bridge = CallbackBridge(sim, callback_list, proxy, validation)
+    show = sim.progress_bar if verbose is None else bool(verbose)
+    sim._check_open("fit")
+    sim._trainer.train(data, compiled.optimizer, epochs, shuffle, [bridge], show)
+    return proxy.history
+
+
+def _probe_sizes(sim):
+    return {p: s.size for p, s in zip(sim._recorder.probes, sim._recorder.signals)}
+
+
+def _eval_data(sim, data):
+    compiled = _require_compiled(sim)
+    return TrainingData(data, compiled.loss, sim._node_ops, _probe_sizes(sim),
+                        sim.minibatch_size or 1)
+
+
+def evaluate_data(sim, checked, show):
+    """``{"loss": ..., "<probe>_loss": ..., "<probe>_<metric>": ...}`` on ``checked``."""
+    compiled = sim.keras
+    total, per_probe = sim._trainer.evaluate(checked, False, show)
+    logs = {"loss": total}
+    for i, probe in enumerate(checked.objective):
+        logs[f"{_name(probe)}_loss"] = float(per_probe[i])
+    for probe, metrics in compiled.metrics.items():
+        for metric in metrics:
+            checked.objective = {probe: metric}
+            logs[f"{_name(probe)}_{metric.name}"] = sim._trainer.evaluate(checked, False, False)[0]
+    return logs
+
+
+def evaluate(sim, x, y, verbose):
+    """Losses and metrics in the spiking (inference) model, as a dict."""
+    sim._check_open("evaluate")
+    checked = _eval_data(sim, to_data(sim, x, y))
+    show = sim.progress_bar if verbose is None else bool(verbose)
+    return evaluate_data(sim, checked, show)
+
+
+def predict(sim, x, n_steps, verbose):
+    """``{probe: (batch_size, n_steps, size)}`` for inputs ``x`` (inference mode)."""
+    sim._check_open("predict")
+    data = to_data(sim, x, None)
+    batch = sim.minibatch_size or 1
+    if data:
+        checked = TrainingData(data, None, sim._node_ops, _probe_sizes(sim), batch)
+    elif n_steps is not None:
+        checked = TrainingData.without_inputs(int(n_steps), batch)
+    else:
+        raise ValidationError("predict needs inputs x or n_steps", attr="n_steps")
+    show = sim.progress_bar if verbose is None else bool(verbose)
+    return sim._trainer.predict(checked, list(sim.model.probes), show)
+
+
+def _name(probe):
+    return probe.label or f"probe{id(probe)}"
+

@@ -1,0 +1,249 @@
+"""The training engine behind ``sim.train``, ``sim.loss`` and the Keras-style API.
+
+Each minibatch is simulated from the initial state for ``n_steps`` steps inside one
+compiled function: in training mode (spiking neurons as rate twins) for gradient
+steps, in inference mode for losses and predictions. Gradients flow back through
+time (synapses, recurrent connections). A gradient step is applied only when the
+loss and gradients are finite, so a NaN never corrupts the parameters.
+"""
+
+import threading
+
+import keras
+import numpy as np
+import tensorflow as tf
+from nengo.exceptions import SimulationError, ValidationError
+
+from nengodl_notebook import objectives, progress
+from nengodl_notebook.inputs import InputPlan, process_rngs
+
+
+def check_optimizer(optimizer):
+    """Accept Keras 3 optimizers; explain what to use instead of TF1 ones."""
+    if isinstance(optimizer, keras.optimizers.Optimizer):
+        return optimizer
+    if isinstance(optimizer, tf.compat.v1.train.Optimizer):
+        raise ValidationError(
+            f"{type(optimizer).__name__} is a TensorFlow 1 optimizer "
+            "(tf.compat.v1.train), which TensorFlow 2 / Keras 3 cannot use: pass a "
+            "Keras optimizer instead, e.g. tf.keras.optimizers.RMSprop(0.01) for "
+            "tf.train.RMSPropOptimizer(0.01)",
+            attr="optimizer",
+        )
+    raise ValidationError(
+        f"optimizer must be a Keras optimizer such as tf.keras.optimizers.Adam(0.01) "
+        f"(got {optimizer!r})",
+        attr="optimizer",
+    )
+
+
+class Trainer:
+    """Compiled training/evaluation steps over a Simulator's step program.
+
+    Parameters
+    ----------
+    sim : Simulator
+        Provides the step program, parameters, inputs layout and probes.
+    """
+
+    def __init__(self, sim):
+        self.sim = sim
+        self.stop_event = threading.Event()
+        self._train_fns = {}
+        self._eval_fns = {}
+
+    # -- graph pieces -------------------------------------------------------------
+
+    def _forward(self, inputs, training):
+        sim = self.sim
+        state0 = sim._store.initial_state(sim.minibatch_size or 1)
+        _, probes = sim._program.simulate(
+            state0,
+            inputs,
+            tf.constant(0, tf.int64),
+            tf.constant(sim.seed, tf.int64),
+            sim._store.full(),
+            training=training,
+        )
+        return probes  # (n_steps, rows, minibatch)
+
+    def _probe_output(self, probes, probe):
+        """``(minibatch, n_steps, size)`` values of one probe (sample_every applied)."""
+        rows = self.sim._recorder.slices[probe]
+        out = tf.transpose(probes[:, rows.start : rows.stop, :], (2, 0, 1))
+        period = self.sim._recorder.period(probe)
+        if period != 1:
+            steps = np.arange(1, probes.shape[0] + 1)
+            out = tf.gather(out, np.flatnonzero(steps % period < 1), axis=1)
+        return out
+
+    def _losses(self, probes, objective, targets):
+        losses = []
+        for (probe, fn), target in zip(objective, targets):
+            outputs = self._probe_output(probes, probe)
+            value = objectives.call(fn, outputs, target)
+            losses.append(tf.cast(tf.reduce_mean(value), outputs.dtype))
+        return losses
+
+    def _train_fn(self, optimizer, objective):
+        key = (id(optimizer), tuple((p, fn) for p, fn in objective))
+        if key not in self._train_fns:
+            store = self.sim._store
+            optimizer.build([store.trainable])
+
+            def apply(grads):
+                optimizer.apply_gradients([(grads, store.trainable)])
+                return tf.constant(True)
+
+            def train_step(inputs, targets):
+                with tf.GradientTape() as tape:
+                    probes = self._forward(inputs, training=True)
+                    losses = self._losses(probes, objective, targets)
+                    total = tf.add_n(losses)
+                grads = tf.convert_to_tensor(tape.gradient(total, store.trainable))
+                finite = tf.reduce_all(tf.math.is_finite(grads)) & tf.math.is_finite(total)
+                applied = tf.cond(finite, lambda: apply(grads), lambda: tf.constant(False))
+                return total, tf.stack(losses), applied
+
+            self._train_fns[key] = tf.function(train_step, autograph=False)
+        return self._train_fns[key]
+
+    def _eval_fn(self, objective, training=False):
+        key = (tuple((p, fn) for p, fn in objective), training)
+        if key not in self._eval_fns:
+
+            def eval_step(inputs, targets):
+                probes = self._forward(inputs, training=training)
+                losses = self._losses(probes, objective, targets)
+                return tf.add_n(losses), tf.stack(losses)
+
+            self._eval_fns[key] = tf.function(
+                eval_step, autograph=False, jit_compile=self.sim._program.jit_compile
+            )
+        return self._eval_fns[key]
+
+    # -- data -----------------------------------------------------------------------
+
+    def default_inputs(self, n_steps):
+        """Inputs for steps 1..n_steps from a fresh copy of the model's input ops."""
+        sim = self.sim
+        batch = sim.minibatch_size or 1
+        plan = InputPlan(
+            sim._inputs.ops, sim._ctx.input_columns, sim.dt, sim._ctx.np_dtype, batch
+        )
+        plan.reset(process_rngs(sim._nengo_step_order, sim.seed, batch))
+        return plan.values(0, n_steps, {})
+
+    def batch_arrays(self, data, idx, defaults):
+        """Input tensor and target tensors for the minibatch of items ``idx``."""
+        inputs = defaults.copy()
+        columns = self.sim._ctx.input_columns
+        for node, values in data.inputs.items():
+            start, stop = columns[self.sim._node_ops[node]]
+            inputs[:, start:stop, :] = np.transpose(values[idx], (1, 2, 0))
+        dtype = self.sim._ctx.dtype
+        targets = tuple(
+            None if data.targets[p] is None else tf.constant(data.targets[p][idx], dtype)
+            for p in data.objective
+        )
+        return tf.constant(inputs, dtype), targets
+
+    # -- loops ------------------------------------------------------------------------
+
+    def train(self, data, optimizer, n_epochs, shuffle, listeners, show_progress):
+        """Run ``n_epochs`` of minibatch gradient steps; returns per-epoch losses."""
+        objective = list(data.objective.items())
+        step_fn = self._train_fn(optimizer, objective)
+        defaults = self.default_inputs(data.n_steps)
+        rng = np.random.RandomState(self.sim.seed)
+        history, self.stop_event = [], threading.Event()
+        notify(listeners, "on_train_begin", {"epochs": n_epochs, "batches": data.n_batches})
+        total = n_epochs * data.n_batches
+        with progress.Phase("Training", "Training", total, show_progress) as bar:
+            for epoch in range(n_epochs):
+                notify(listeners, "on_epoch_begin", {"epoch": epoch})
+                epoch_losses = self._train_epoch(
+                    data, step_fn, defaults, rng, shuffle, epoch, listeners, bar
+                )
+                history.append(float(np.mean(epoch_losses)))
+                bar.extra = f" (loss: {history[-1]:.4f})"
+                notify(listeners, "on_epoch_end", {"epoch": epoch, "loss": history[-1]})
+                if self.stop_event.is_set():
+                    break
+        self.sim._params_changed()
+        notify(listeners, "on_train_end", {"history": history, "stopped": self.stop_event.is_set()})
+        return history
+
+    def _train_epoch(self, data, step_fn, defaults, rng, shuffle, epoch, listeners, bar):
+        losses = []
+        for b, idx in enumerate(data.batches(shuffle, rng)):
+            inputs, targets = self.batch_arrays(data, idx, defaults)
+            total, per_probe, applied = step_fn(inputs, targets)
+            if not bool(applied):
+                self.sim._params_changed()
+                raise SimulationError(nan_message(data.objective, per_probe.numpy(), epoch, b))
+            losses.append(float(total))
+            bar.update(1)
+            bar.set_postfix(loss=losses[-1])
+            notify(listeners, "on_batch_end", {"epoch": epoch, "batch": b, "loss": losses[-1]})
+            if self.stop_event.is_set():
+                break
+        return losses
+
+    def evaluate(self, data, training=False, show_progress=True):
+        """Mean loss (and per-probe losses) over all minibatches of ``data``."""
+        objective = list(data.objective.items())
+        eval_fn = self._eval_fn(objective, training)
+        defaults = self.default_inputs(data.n_steps)
+        totals, per_probe = [], []
+        with progress.Phase("Calculating", "Calculation", data.n_batches, show_progress) as bar:
+            for idx in data.batches(False, None):
+                total, losses = eval_fn(*self.batch_arrays(data, idx, defaults))
+                totals.append(float(total))
+                per_probe.append(losses.numpy())
+                bar.update(1)
+        return float(np.mean(totals)), np.mean(per_probe, axis=0)
+
+    def predict(self, data, probes, show_progress=True):
+        """Probe outputs ``{probe: (batch_size, n_steps, size)}`` in inference mode."""
+        fn = self._predict_fn(tuple(probes))
+        defaults = self.default_inputs(data.n_steps)
+        outputs = {p: [] for p in probes}
+        with progress.Phase("Predicting", "Prediction", data.n_batches, show_progress) as bar:
+            for idx in data.batches(False, None):
+                for p, value in zip(probes, fn(self.batch_arrays(data, idx, defaults)[0])):
+                    outputs[p].append(value.numpy())
+                bar.update(1)
+        return {p: np.concatenate(v, axis=0) for p, v in outputs.items()}
+
+    def _predict_fn(self, probes):
+        key = ("predict", probes)
+        if key not in self._eval_fns:
+
+            def predict_step(inputs):
+                out = self._forward(inputs, training=False)
+                return [self._probe_output(out, p) for p in probes]
+
+            self._eval_fns[key] = tf.function(
+                predict_step, autograph=False, jit_compile=self.sim._program.jit_compile
+            )
+        return self._eval_fns[key]
+
+
+def nan_message(objective, per_probe, epoch, batch):
+    """Which probes' objectives went non-finite, for the error."""
+    bad = [str(p) for p, v in zip(objective, per_probe) if not np.isfinite(v)]
+    where = ", ".join(bad) if bad else "the gradients"
+    return (
+        f"Training stopped: non-finite loss or gradient for {where} in epoch "
+        f"{epoch}, minibatch {batch}. That step was not applied: the parameters are "
+        "those of the last finite step. Try a smaller learning rate."
+    )
+
+
+def notify(listeners, event, info):
+    """Call ``event`` on every listener that has it."""
+    for listener in listeners:
+        method = getattr(listener, event, None)
+        if method is not None:
+            method(info)

@@ -1,0 +1,176 @@
+"""Checks and batching of training/evaluation data (``sim.train``, ``sim.loss``...).
+
+``data`` maps input Nodes to inputs and Probes to targets, each an array
+``(batch_size, n_steps, size)``; ``batch_size`` may exceed ``minibatch_size`` and is
+split into minibatches. Every problem raises a ValidationError naming the object.
+"""
+
+import nengo
+import numpy as np
+from nengo.exceptions import ValidationError
+
+from nengodl_notebook import objectives
+
+
+class TrainingData:
+    """Checked inputs and targets, split into minibatches on demand.
+
+    Parameters
+    ----------
+    data : dict
+        ``{Node: array, Probe: array or None}``.
+    objective : dict
+        ``{Probe: callable or name}``; probes whose targets are needed.
+    node_ops : dict
+        Maps input Nodes to their input ops.
+    probe_sizes : dict
+        Maps each Probe of the model to its size.
+    minibatch_size : int
+    """
+
+    def __init__(self, data, objective, node_ops, probe_sizes, minibatch_size):
+        if objective is None:  # predictions: no objective, inputs only
+            objective = {}
+        elif not objective:
+            check_objective(objective, probe_sizes)  # raises: an empty objective
+        if not isinstance(data, dict):
+            raise ValidationError(
+                f"data must be a dict mapping input Nodes and Probes to arrays (got "
+                f"{type(data).__name__})",
+                attr="data",
+            )
+        self.objective = check_objective(objective, probe_sizes) if objective else {}
+        self.inputs, self.targets = {}, {}
+        for key, value in data.items():
+            if isinstance(key, nengo.Probe):
+                self._add_target(key, value, probe_sizes)
+            else:
+                self._add_input(key, value, node_ops)
+        self._check_targets_given()
+        self.batch_size, self.n_steps = self._common_shape()
+        if self.batch_size % minibatch_size != 0:
+            raise ValidationError(
+                f"Batch size {self.batch_size} of the data is not a multiple of the "
+                f"Simulator's minibatch_size {minibatch_size}: use a batch size "
+                f"that is (e.g. {max(1, self.batch_size // minibatch_size) * minibatch_size})",
+                attr="data",
+            )
+        self.minibatch_size = minibatch_size
+        self.n_batches = self.batch_size // minibatch_size
+
+    @classmethod
+    def without_inputs(cls, n_steps, minibatch_size):
+        """One minibatch of ``n_steps`` with every input at its default."""
+        data = object.__new__(cls)
+        data.objective, data.inputs, data.targets = {}, {}, {}
+        data.batch_size, data.n_steps = minibatch_size, n_steps
+        data.minibatch_size, data.n_batches = minibatch_size, 1
+        return data
+
+    def _add_input(self, node, value, node_ops):
+        if not isinstance(node, nengo.Node) or node not in node_ops:
+            raise ValidationError(
+                f"data key {node!r} is neither a Probe nor an input Node (a Node "
+                "with size_in=0) of this simulator's network",
+                attr="data",
+            )
+        self.inputs[node] = checked_array(node, value, node.size_out, "input")
+
+    def _add_target(self, probe, value, probe_sizes):
+        if probe not in probe_sizes:
+            raise ValidationError(
+                f"{probe} is not a probe of this simulator's network", attr="data"
+            )
+        if value is None:  # an objective without target (e.g. a regulariser)
+            self.targets[probe] = None
+            return
+        self.targets[probe] = checked_array(probe, value, probe_sizes[probe], "target")
+
+    def _check_targets_given(self):
+        for probe in self.objective:
+            if probe not in self.targets:
+                raise ValidationError(
+                    f"The objective for {probe} needs targets: add data[probe] with "
+                    "shape (batch_size, n_steps, probe size), or data[probe] = None "
+                    "for an objective without targets",
+                    attr="data",
+                )
+
+    def _common_shape(self):
+        arrays = {**self.inputs, **{p: t for p, t in self.targets.items() if t is not None}}
+        if not arrays:
+            raise ValidationError(
+                "data holds no arrays: give inputs and/or targets", attr="data"
+            )
+        shapes = {obj: a.shape[:2] for obj, a in arrays.items()}
+        first_obj, first = next(iter(shapes.items()))
+        for obj, shape in shapes.items():
+            if shape != first:
+                raise ValidationError(
+                    f"data for {obj} has (batch_size, n_steps) = {shape}, but data "
+                    f"for {first_obj} has {first}: all arrays must agree",
+                    attr="data",
+                )
+        return first
+
+    def batches(self, shuffle, rng):
+        """Yield arrays of item indices, one per minibatch."""
+        order = rng.permutation(self.batch_size) if shuffle else np.arange(self.batch_size)
+        for b in range(self.n_batches):
+            yield order[b * self.minibatch_size : (b + 1) * self.minibatch_size]
+
+
+def checked_array(obj, value, size, what):
+    """``value`` as a float64 array ``(batch, n_steps, size)``, or a clear error."""
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise ValidationError(
+            f"{what} data for {obj} must be a numeric array (got {type(value).__name__})",
+            attr="data",
+        ) from e
+    if array.ndim != 3 or array.shape[2] != size:
+        raise ValidationError(
+            f"{what} data for {obj} must have shape (batch_size, n_steps, {size}); "
+            f"got {array.shape}",
+            attr="data",
+        )
+    if what == "input" and not np.all(np.isfinite(array)):
+        raise ValidationError(f"input data for {obj} contains non-finite values", attr="data")
+    return array
+
+
+def check_objective(objective, probe_sizes):
+    """``{probe: callable}`` from the user's objective dict, or a clear error."""
+    if not isinstance(objective, dict) or not objective:
+        raise ValidationError(
+            "objective must be a non-empty dict mapping Probes to objective "
+            f"functions (got {objective!r})",
+            attr="objective",
+        )
+    resolved = {}
+    for probe, fn in objective.items():
+        if probe not in probe_sizes:
+            raise ValidationError(
+                f"objective given for {probe!r}, which is not a Probe of this "
+                "simulator's network",
+                attr="objective",
+            )
+        try:
+            resolved[probe] = objectives.resolve(fn)
+        except (TypeError, ValueError) as e:
+            raise ValidationError(f"objective for {probe}: {e}", attr="objective") from e
+    return resolved
+
+
+def check_epochs(n_epochs):
+    """A positive integer number of epochs, or a clear error."""
+    try:
+        valid = not isinstance(n_epochs, bool) and int(n_epochs) == n_epochs >= 1
+    except (TypeError, ValueError):
+        valid = False
+    if not valid:
+        raise ValidationError(
+            f"n_epochs must be a positive integer (got {n_epochs!r})", attr="n_epochs"
+        )
+    return int(n_epochs)
