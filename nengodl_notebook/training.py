@@ -105,7 +105,9 @@ class Trainer:
                 applied = tf.cond(finite, lambda: apply(grads), lambda: tf.constant(False))
                 return total, tf.stack(losses), applied
 
-            self._train_fns[key] = tf.function(train_step, autograph=False)
+            self._train_fns[key] = tf.function(
+                train_step, autograph=False, jit_compile=self.sim._program.jit_compile
+            )
         return self._train_fns[key]
 
     def _eval_fn(self, objective, training=False):
