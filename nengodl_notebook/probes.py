@@ -45,7 +45,9 @@ class ProbeRecorder:
         steps = start_step + 1 + np.arange(values.shape[0])
         for probe, sig in zip(self.probes, self.signals):
             keep = steps % self.period(probe) < 1
-            chunk = values[keep][:, self.slices[probe]]  # (n, size, minibatch)
+            # slice first (a view), then mask: copies only this probe's rows; masking
+            # first would copy all probes' rows and keep that copy alive via the view
+            chunk = values[:, self.slices[probe]][keep]  # (n, size, minibatch)
             chunk = np.moveaxis(chunk, 2, 0).reshape(
                 (values.shape[2], int(keep.sum())) + sig.shape
             )

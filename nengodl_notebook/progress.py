@@ -9,6 +9,7 @@ import datetime
 import sys
 import time
 
+from nengo.utils.progress import Progress, ProgressBar
 from tqdm.auto import tqdm
 
 
@@ -28,11 +29,15 @@ class Phase:
         Noun used in the summary line (``"Simulation"``).
     total : int, optional
         Number of units of work (steps); None for an indeterminate phase.
-    enabled : bool
-        False makes the phase silent.
+    enabled : bool or nengo.utils.progress.ProgressBar
+        False makes the phase silent; a nengo ``ProgressBar`` (as accepted by
+        ``nengo.Simulator``) is driven with a ``nengo.utils.progress.Progress``.
+    close_bar : bool
+        Whether a nengo ``ProgressBar`` is closed at the end of this phase (False
+        for phases followed by another phase on the same bar, e.g. the build).
     """
 
-    def __init__(self, name, summary, total=None, enabled=True):
+    def __init__(self, name, summary, total=None, enabled=True, close_bar=True):
         self.name = name
         self.summary = summary
         self.total = total
@@ -40,10 +45,16 @@ class Phase:
         self.extra = ""
         self.bar = None
         self.start = None
+        self.nengo_bar = enabled if isinstance(enabled, ProgressBar) else None
+        self.close_bar = close_bar
+        self.progress = None
 
     def __enter__(self):
         self.start = time.perf_counter()
-        if self.enabled:
+        if self.nengo_bar is not None:
+            self.progress = Progress(self.name, self.summary, self.total).__enter__()
+            self.nengo_bar.update(self.progress)
+        elif self.enabled:
             self.bar = tqdm(
                 total=self.total, desc=self.name, leave=False, file=sys.stdout,
                 bar_format="{desc}: {percentage:3.0f}%|{bar}| ETA: {remaining}{postfix}"
@@ -53,6 +64,9 @@ class Phase:
 
     def update(self, n=1):
         """Advance the bar by ``n`` units."""
+        if self.progress is not None:
+            self.progress.step(n)
+            self.nengo_bar.update(self.progress)
         if self.bar is not None:
             self.bar.update(n)
 
@@ -62,6 +76,12 @@ class Phase:
             self.bar.set_postfix(values, refresh=False)
 
     def __exit__(self, exc_type, exc, tb):
+        if self.progress is not None:
+            self.progress.__exit__(exc_type, exc, tb)
+            self.nengo_bar.update(self.progress)
+            if self.close_bar or exc_type is not None:
+                self.nengo_bar.close()
+            return
         if self.bar is None:
             return
         self.bar.close()

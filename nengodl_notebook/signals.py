@@ -13,6 +13,8 @@ A view of a base signal maps to the flat positions of its elements (in C order o
 the view), computed from nengo's ``elemoffset`` and ``elemstrides``.
 """
 
+from collections.abc import Mapping
+
 import numpy as np
 import scipy.sparse
 
@@ -110,3 +112,47 @@ class SignalLayout:
     def bases(self, kind):
         """Base signals stored in one flat array, in layout order."""
         return list(self._bases[kind])
+
+
+class SignalValues(Mapping):
+    """``sim.signals``: read-only current values of simulated base signals.
+
+    Like ``nengo.Simulator.signals`` (Signal -> array), for inspection. Values are
+    copies in the simulator's dtype (integer signals keep theirs); with a
+    ``minibatch_size``, state signals get a leading minibatch axis. Sparse signals
+    give their nonzero values.
+
+    Parameters
+    ----------
+    layout : SignalLayout
+    get_values : callable
+        Returns ``(state (n_state, minibatch), params (n_params,))`` arrays.
+    np_dtype : numpy dtype
+    minibatch_size : int or None
+    """
+
+    def __init__(self, layout, get_values, np_dtype, minibatch_size):
+        self.layout = layout
+        self.get_values = get_values
+        self.np_dtype = np_dtype
+        self.minibatch_size = minibatch_size
+
+    def __getitem__(self, sig):
+        if sig not in self.layout:
+            raise KeyError(sig)
+        idx = self.layout.indices(sig)
+        shape = (idx.size,) if sig.sparse else sig.shape
+        dtype = sig.dtype if np.issubdtype(sig.dtype, np.integer) else self.np_dtype
+        state, params = self.get_values()
+        if self.layout.kind(sig) == PARAMS:
+            return params[idx].astype(dtype).reshape(shape)
+        values = state[idx].astype(dtype)  # (n, minibatch)
+        if self.minibatch_size is None:
+            return values[:, 0].reshape(shape)
+        return np.moveaxis(values, 1, 0).reshape((values.shape[1],) + shape)
+
+    def __iter__(self):
+        return iter(self.layout.bases(STATE) + self.layout.bases(PARAMS))
+
+    def __len__(self):
+        return len(self.layout.kinds)

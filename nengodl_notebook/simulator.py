@@ -33,6 +33,7 @@ from nengodl_notebook.planner import (
 )
 from nengodl_notebook.probes import ProbeRecorder, SimulationData
 from nengodl_notebook.params import ParamStore, load_params, parameter_signals, save_params
+from nengodl_notebook.signals import SignalValues
 from nengodl_notebook.step_program import StepProgram
 from nengodl_notebook.training import Trainer, check_optimizer
 from nengodl_notebook.training_data import TrainingData, check_epochs
@@ -53,8 +54,8 @@ class Simulator:
     minibatch_size : int, optional
         Number of simulations run in parallel. Probe data then has shape
         ``(minibatch_size, n_steps, size)``.
-    progress_bar : bool
-        Show progress bars and one-line summaries.
+    progress_bar : bool or nengo.utils.progress.ProgressBar
+        Show progress bars and one-line summaries (or drive a nengo ProgressBar).
     dtype : ``"float32"`` or ``"float64"``
         Floating point precision of the simulation.
     model : nengo.builder.Model, optional
@@ -94,8 +95,6 @@ class Simulator:
         self.minibatch_size = minibatch_size
         self.progress_bar = progress_bar
         self.dtype = dtype
-        if network is not None:
-            check_supported(network)
         self.model = model or Model(
             dt=float(dt),
             label=f"{network}, dt={dt:f}",
@@ -112,10 +111,14 @@ class Simulator:
         self.reset(seed=seed)
 
     def _build(self, network, optimize):
-        with progress.Phase("Building", "Build", enabled=self.progress_bar):
+        show = self.progress_bar  # bool, or a nengo ProgressBar kept open until built
+        with progress.Phase("Building", "Build", enabled=show, close_bar=False):
             if network is not None:
                 self.model.build(network)
-        with progress.Phase("Optimizing", "Optimization", enabled=self.progress_bar):
+                # after nengo's build, so nengo's own BuildErrors for invalid models
+                # (e.g. bad learning-rule transforms) come first
+                check_supported(network)
+        with progress.Phase("Optimizing", "Optimization", enabled=show, close_bar=False):
             dg = operator_dependency_graph(self.model.operators)
             if optimize:
                 opmerge_optimize(self.model, dg)
@@ -149,6 +152,12 @@ class Simulator:
             )
             self.data = SimulationData(
                 self._recorder, self.model.params, self.minibatch_size, self._built
+            )
+            self.signals = SignalValues(
+                layout,
+                lambda: (np.asarray(self._state), self._store.values()[0]),
+                self._ctx.np_dtype,
+                self.minibatch_size,
             )
             self._trainer = Trainer(self)
             self.keras = None  # set by compile()
@@ -185,6 +194,16 @@ class Simulator:
     def n_op_groups(self):
         """(int) Number of merged operator groups run per time step."""
         return self._program.n_groups
+
+    def __del__(self):
+        """Warn (ResourceWarning, as nengo.Simulator) if deallocated while open."""
+        if not getattr(self, "closed", True):
+            warnings.warn(
+                f"Simulator with model={self.model} was deallocated while open. "
+                "Please close simulators manually to ensure resources are properly "
+                "freed.",
+                ResourceWarning,
+            )
 
     def __enter__(self):
         if self.closed:
@@ -272,8 +291,24 @@ class Simulator:
         """Advance the simulator by one time step."""
         self.run_steps(1, progress_bar=False)
 
-    def trange(self, sample_every=None):
-        """Times of the probed data (starting at ``dt``, as in nengo)."""
+    def trange(self, dt=None, sample_every=None):
+        """Times of the probed data (starting at ``dt``, as in nengo).
+
+        ``dt`` is nengo's deprecated name for ``sample_every`` (kept for
+        compatibility with ``nengo.Simulator.trange``).
+        """
+        if dt is not None:
+            if sample_every is not None:
+                raise nengo.exceptions.ValidationError(
+                    "Cannot specify both `dt` and `sample_every`. "
+                    "Use `sample_every` only.",
+                    attr="dt",
+                    obj=self,
+                )
+            warnings.warn(
+                "`dt` is deprecated. Use `sample_every` instead.", DeprecationWarning
+            )
+            sample_every = dt
         period = 1 if sample_every is None else sample_every / self.dt
         steps = np.arange(1, self._n_steps + 1)
         return self.dt * steps[steps % period < 1]

@@ -48,7 +48,8 @@ class SimPyFuncBuilder(OpBuilder):
     def _call_items(self, t, x):
         columns = []
         for b in range(x.shape[1]):
-            xb = x[:, b].astype(np.float64).reshape(self.op.x.shape)
+            # a fresh array that is not a view (nengo passes a copy of x)
+            xb = np.array(x[:, b].reshape(self.op.x.shape), dtype=np.float64)
             y = self.op.fn(t, xb) if self.op.t is not None else self.op.fn(xb)
             if self.size:
                 columns.append(self._checked(y))
