@@ -61,9 +61,11 @@ class ParamStore:
         self.params0 = layout.initial_values(PARAMS, dtype)
         self.state0 = layout.initial_values(STATE, dtype)
         masks = {PARAMS: np.zeros(self.params0.size, bool), STATE: np.zeros(self.state0.size, bool)}
+        self.trainable_objects = []
         for obj, _, sig in self.signals:
             if trainable.get(obj, False):
                 masks[layout.kind(sig)][layout.indices(sig)] = True
+                self.trainable_objects.append(obj)
         self.train_p = np.flatnonzero(masks[PARAMS]).astype(np.int32)
         self.train_s = np.flatnonzero(masks[STATE]).astype(np.int32)
         self.fixed_p = np.flatnonzero(~masks[PARAMS]).astype(np.int32)
@@ -73,11 +75,16 @@ class ParamStore:
         )
         self.fixed = tf.Variable(self.params0[self.fixed_p], trainable=False, name="fixed_params")
         self.version = 0  # bumped whenever values change
+        self.changed = []  # objects whose values may differ from nengo's build
 
     @property
     def n_trainable(self):
         """Number of trainable scalars."""
         return len(self.train_p) + len(self.train_s)
+
+    def mark_trained(self):
+        """Record that training may have changed the trainable objects."""
+        self.changed += [o for o in self.trainable_objects if o not in self.changed]
 
     def full(self):
         """The ``params`` array (a tensor; differentiable in ``trainable``)."""
@@ -112,6 +119,7 @@ class ParamStore:
         self.fixed.assign(params[self.fixed_p])
         self.state0 = np.array(state, dtype=self.state0.dtype)
         self.version += 1
+        self.changed = [obj for obj, _, _ in self.signals]
 
     def signal_value(self, sig, values=None):
         """Current value of a parameter signal, shaped like the signal."""

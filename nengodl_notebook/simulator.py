@@ -318,20 +318,22 @@ class Simulator:
     def _built(self, obj):
         """``model.params[obj]`` with current (possibly trained) parameter values."""
         built = self.model.params[obj]
-        if self._store.version == 0:  # never trained or loaded: nengo's exact values
-            return built
-        values = None
-        for owner, name, sig in self._store.signals:
-            if owner is obj or owner is getattr(obj, "neurons", None):
-                values = self._store.values() if values is None else values
-                current = self._store.signal_value(sig, values)
-                if name == "weights":
-                    built = built._replace(weights=current)
-                elif name == "encoders":
-                    unscaled = current * obj.radius / np.asarray(built.gain)[:, None]
-                    built = built._replace(scaled_encoders=current, encoders=unscaled)
-                elif name == "bias":
-                    built = built._replace(bias=current)
+        owners = (obj, getattr(obj, "neurons", None))  # Neurons compare by ensemble
+        store = self._store
+        changed = [
+            (owner, name, sig) for owner, name, sig in store.signals
+            if any(owner == o for o in owners) and any(owner == c for c in store.changed)
+        ]
+        values = store.values() if changed else None  # untouched: nengo's exact values
+        for owner, name, sig in changed:
+            current = store.signal_value(sig, values)
+            if name == "weights":
+                built = built._replace(weights=current)
+            elif name == "encoders":
+                unscaled = current * obj.radius / np.asarray(built.gain)[:, None]
+                built = built._replace(scaled_encoders=current, encoders=unscaled)
+            elif name == "bias":
+                built = built._replace(bias=current)
         return built
 
     def _params_changed(self):

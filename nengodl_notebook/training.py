@@ -158,21 +158,25 @@ class Trainer:
         step_fn = self._train_fn(optimizer, objective)
         defaults = self.default_inputs(data.n_steps)
         rng = np.random.RandomState(self.sim.seed)
-        history, self.stop_event = [], threading.Event()
+        history = []
+        self.stop_event.clear()
         notify(listeners, "on_train_begin", {"epochs": n_epochs, "batches": data.n_batches})
         total = n_epochs * data.n_batches
-        with progress.Phase("Training", "Training", total, show_progress) as bar:
-            for epoch in range(n_epochs):
-                notify(listeners, "on_epoch_begin", {"epoch": epoch})
-                epoch_losses = self._train_epoch(
-                    data, step_fn, defaults, rng, shuffle, epoch, listeners, bar
-                )
-                history.append(float(np.mean(epoch_losses)))
-                bar.extra = f" (loss: {history[-1]:.4f})"
-                notify(listeners, "on_epoch_end", {"epoch": epoch, "loss": history[-1]})
-                if self.stop_event.is_set():
-                    break
-        self.sim._params_changed()
+        try:
+            with progress.Phase("Training", "Training", total, show_progress) as bar:
+                for epoch in range(n_epochs):
+                    notify(listeners, "on_epoch_begin", {"epoch": epoch})
+                    epoch_losses = self._train_epoch(
+                        data, step_fn, defaults, rng, shuffle, epoch, listeners, bar
+                    )
+                    history.append(float(np.mean(epoch_losses)))
+                    bar.extra = f" (loss: {history[-1]:.4f})"
+                    notify(listeners, "on_epoch_end", {"epoch": epoch, "loss": history[-1]})
+                    if self.stop_event.is_set():
+                        break
+        finally:  # also after errors and interrupts: the last completed step counts
+            self.sim._store.mark_trained()
+            self.sim._params_changed()
         notify(listeners, "on_train_end", {"history": history, "stopped": self.stop_event.is_set()})
         return history
 
@@ -182,7 +186,6 @@ class Trainer:
             inputs, targets = self.batch_arrays(data, idx, defaults)
             total, per_probe, applied = step_fn(inputs, targets)
             if not bool(applied):
-                self.sim._params_changed()
                 raise SimulationError(nan_message(data.objective, per_probe.numpy(), epoch, b))
             losses.append(float(total))
             bar.update(1)
