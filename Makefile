@@ -16,12 +16,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) scripts/run_tutorial.py --out build/demo
 
-## test: the test suite (what CI runs)
+## test: the test suite (what CI runs): Python, JS unit tests and real-browser tests
 test: $(STAMP)
+	bash scripts/install-test-tools.sh
 	$(PY) -m pytest tests -q -ra
 
 ## test-slow: the test suite including tests marked slow
 test-slow: $(STAMP)
+	bash scripts/install-test-tools.sh
 	$(PY) -m pytest tests -q -ra --slow
 
 ## nengo-suite: nengo's own test suite run against our simulator
