@@ -20,3 +20,12 @@ from nengodl_notebook.simulator import Simulator
 __version__ = "0.1.0.dev0"
 
 __all__ = ["Simulator", "NotSupportedError", "configure_settings", "obj"]
+
+
+def __getattr__(name):
+    """``nengodl_notebook.Dashboard`` imports the widgets only when asked for."""
+    if name == "Dashboard":
+        from nengodl_notebook.widgets import Dashboard
+
+        return Dashboard
+    raise AttributeError(f"module 'nengodl_notebook' has no attribute {name!r}")
