@@ -1,0 +1,105 @@
+"""Execute the example notebooks (nbclient) and check the numbers they print.
+
+The kernel is this test's own interpreter (the project's venv): a kernel spec
+pointing to ``sys.executable`` is written to a temporary Jupyter path, so a
+system-wide ``python3`` kernel can not be picked up by mistake.
+"""
+
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+nbclient = pytest.importorskip("nbclient")
+nbformat = pytest.importorskip("nbformat")
+pytest.importorskip("ipykernel")
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "example_notebooks"
+KERNEL_NAME = "nengodl-notebook-tests"
+
+
+@pytest.fixture
+def kernel_name(tmp_path, monkeypatch):
+    """A kernel spec running ipykernel in this interpreter."""
+    spec_dir = tmp_path / "jupyter" / "kernels" / KERNEL_NAME
+    spec_dir.mkdir(parents=True)
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "nengodl_notebook tests",
+        "language": "python",
+        "env": {"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"},
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    return KERNEL_NAME
+
+
+def execute(path, kernel_name, timeout=600):
+    """Run a notebook; returns it (with outputs) and the wall-clock time."""
+    nb = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(
+        nb,
+        kernel_name=kernel_name,
+        timeout=timeout,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    start = time.perf_counter()
+    client.execute()
+    return nb, time.perf_counter() - start
+
+
+def cell_text(cell):
+    """All stdout/stderr/text output of a code cell."""
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.output_type == "stream":
+            parts.append(out.text)
+        elif "data" in out and "text/plain" in out.data:
+            parts.append(out.data["text/plain"])
+    return "".join(parts)
+
+
+def find_number(text, label):
+    match = re.search(re.escape(label) + r"\s*([-+0-9.eE]+)", text)
+    assert match, f"{label!r} not found in the notebook's output:\n{text}"
+    return float(match.group(1))
+
+
+def test_from_nengo_to_nengodl(kernel_name):
+    path = NOTEBOOKS / "01-from-nengo-to-nengodl.ipynb"
+    nb, elapsed = execute(path, kernel_name)
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    # the tutorial's 19 cells plus two added ones (keep Nengo's data, compare)
+    assert len(code_cells) == 21
+    for cell in code_cells:
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        assert not errors, (cell.source, errors)
+    text = "\n".join(cell_text(c) for c in code_cells)
+
+    # cell 5 (NengoDL) reproduces cell 3 (Nengo)
+    assert find_number(text, "Max difference between Nengo and NengoDL data:") < 1e-5
+
+    # the plots were drawn inline
+    n_images = sum(
+        "image/png" in o.get("data", {}) for c in code_cells for o in c.outputs
+    )
+    assert n_images >= 8
+
+    # cell 18: NengoDL 3.6 gave 0.00399 before; RMSprop(0.01) training improves it
+    # (NengoDL 3.6 reached 0.00372)
+    before = find_number(text, "Error before training:")
+    after = find_number(text, "Error after training:")
+    assert abs(before - 0.00399) < 0.05 * 0.00399, before
+    assert after < before, (before, after)
+    assert "Training finished in" in text
+
+    # cell 19 waits for TensorNode
+    import nengodl_notebook
+
+    if not hasattr(nengodl_notebook, "TensorNode"):
+        assert "TensorNode: not built yet" in text
+
+    print(f"notebook executed in {elapsed:.1f} s")
