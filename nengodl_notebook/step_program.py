@@ -6,6 +6,7 @@ reads all probed signals with one gather. The function is traced once per number
 of steps, so repeated runs of the same length reuse the compiled program.
 """
 
+import logging
 from collections import namedtuple
 
 import numpy as np
@@ -17,6 +18,22 @@ from nengodl_notebook.op_builders.base import gather_rows
 #: nengo's step counter after TimeUpdate), this step's input columns, the seed,
 #: and whether this is a training pass (spiking neurons run as rate twins).
 Step = namedtuple("Step", ["k", "inputs", "seed", "training"])
+
+
+class _OwnRetracingFilter(logging.Filter):
+    """Drops TF's "triggered tf.function retracing" warning about *our* programs.
+
+    Every Simulator compiles its own step program, which TensorFlow counts as
+    retracing of one function; that is by design, and the warning only confuses.
+    """
+
+    def filter(self, record):
+        message = record.getMessage()
+        return not ("triggered tf.function retracing" in message and "StepProgram" in message
+                    or "Trainer" in message and "retracing" in message)
+
+
+logging.getLogger("tensorflow").addFilter(_OwnRetracingFilter())
 
 
 class StepProgram:
