@@ -7,6 +7,7 @@ a preset ("node output", "constant", "ramp", "sine", "white signal", "step",
 """
 
 import collections
+import importlib.util
 
 import ipywidgets as widgets
 import nengo
@@ -15,6 +16,7 @@ import numpy as np
 from nengodl_notebook.widgets.plots import (
     COLORS,
     NumberField,
+    close_tree,
     input_nodes,
     line_figure,
     new_lines,
@@ -22,10 +24,14 @@ from nengodl_notebook.widgets.plots import (
     set_lines,
 )
 
-Param = collections.namedtuple("Param", "name description default low high integer low_open")
+Param = collections.namedtuple(
+    "Param", "name description default low high integer low_open"
+)
 
 
-def _param(name, description, default, low=None, high=None, integer=False, low_open=False):
+def _param(
+    name, description, default, low=None, high=None, integer=False, low_open=False
+):
     return Param(name, description, default, low, high, integer, low_open)
 
 
@@ -83,7 +89,9 @@ def preset_signal(preset, params, n_steps, dt):
         rng = np.random.RandomState(int(params["seed"]))
         return process.run_steps(n_steps, d=1, dt=dt, rng=rng)[:, 0]
     if preset == "step":
-        return np.where(t < params["time"] - 0.5 * dt, params["before"], params["after"])
+        return np.where(
+            t < params["time"] - 0.5 * dt, params["before"], params["after"]
+        )
     raise ValueError(f"Unknown preset {preset!r}")
 
 
@@ -95,9 +103,13 @@ def own_output(node, n_steps, dt, seed=0):
         return np.zeros((n_steps, node.size_out))
     if isinstance(out, nengo.Process):
         rng = np.random.RandomState(seed)
-        return out.run_steps(n_steps, d=node.size_out, dt=dt, rng=rng).reshape(n_steps, -1)
+        return out.run_steps(n_steps, d=node.size_out, dt=dt, rng=rng).reshape(
+            n_steps, -1
+        )
     if callable(out):
-        return np.array([np.ravel(out(ti)) for ti in t], dtype=float).reshape(n_steps, -1)
+        return np.array([np.ravel(out(ti)) for ti in t], dtype=float).reshape(
+            n_steps, -1
+        )
     return np.tile(np.ravel(np.asarray(out, dtype=float)), (n_steps, 1))
 
 
@@ -149,39 +161,63 @@ class InputDesignerWidget(widgets.VBox):
         self._loading = False
         self.message = widgets.HTML()
         self._build_controls()
-        self.figure, scales = line_figure("Input preview", y_label="value", height="260px")
+        self.figure, scales = line_figure(
+            "Input preview", y_label="value", height="260px"
+        )
         self.lines = new_lines(scales, COLORS[0])
         self.figure.marks = [self.lines]
-        self.children = [self._selectors, self.preset, self._param_box, self.message, self.figure]
+        self.children = [
+            self._selectors,
+            self.preset,
+            self._param_box,
+            self.message,
+            self.figure,
+        ]
         self._load_entry()
         self.refresh()
 
     # -- construction ---------------------------------------------------------------
 
     def _default_specs(self, node):
-        entry = lambda: {"preset": NODE_OUTPUT, "params": {}}  # noqa: E731
-        return [[entry() for _ in range(node.size_out)] for _ in range(self.minibatch_size)]
+        entry = lambda: {"preset": NODE_OUTPUT, "params": {}}
+        return [
+            [entry() for _ in range(node.size_out)] for _ in range(self.minibatch_size)
+        ]
 
     def _build_controls(self):
         style = {"description_width": "initial"}
         self.node_select = widgets.Dropdown(
             options=[(node_label(n), i) for i, n in enumerate(self.nodes)],
-            description="Node", style=style,
+            description="Node",
+            style=style,
         )
         self.item_select = widgets.Dropdown(
-            options=list(range(self.minibatch_size)), description="Batch item", style=style
+            options=list(range(self.minibatch_size)),
+            description="Batch item",
+            style=style,
         )
-        self.dim_select = widgets.Dropdown(options=[0], description="Dimension", style=style)
+        self.dim_select = widgets.Dropdown(
+            options=[0], description="Dimension", style=style
+        )
         self.copy_button = widgets.Button(description="Copy to all items")
-        self.preset = widgets.Dropdown(options=self._preset_options(), description="Preset")
+        self.preset = widgets.Dropdown(
+            options=self._preset_options(), description="Preset"
+        )
         self.fields = {}
         self._groups = {}
         for preset, params in self.params.items():
             row = []
             for p in params:
                 field = NumberField(
-                    p.description, p.default, p.low, p.high, p.integer, self.message,
-                    on_change=lambda v, key=(preset, p.name): self._field_changed(key, v),
+                    p.description,
+                    p.default,
+                    p.low,
+                    p.high,
+                    p.integer,
+                    self.message,
+                    on_change=lambda v, key=(preset, p.name): self._field_changed(
+                        key, v
+                    ),
                     low_open=p.low_open,
                 )
                 self.fields[(preset, p.name)] = field
@@ -319,7 +355,9 @@ class InputDesignerWidget(widgets.VBox):
         if preset == "array":
             return _fit_steps(self._arrays[node], n_steps)[item, :, dim]
         if preset == "freehand":
-            return np.asarray(self._freehand(node, item, dim).values(n_steps), dtype=float)
+            return np.asarray(
+                self._freehand(node, item, dim).values(n_steps), dtype=float
+            )
         params = {p.name: p.default for p in self.params[preset]}
         params.update(entry["params"].get(preset, {}))
         return preset_signal(preset, params, n_steps, self.dt)
@@ -380,14 +418,25 @@ class InputDesignerWidget(widgets.VBox):
         array = np.asarray(value, dtype=float)
         if array.ndim == 2:
             array = array[None]
-        if array.ndim != 3 or array.shape[2] != node.size_out or array.shape[0] not in (
-            1, self.minibatch_size
-        ) or array.shape[1] < 1:
+        if (
+            array.ndim != 3
+            or array.shape[2] != node.size_out
+            or array.shape[0] not in (1, self.minibatch_size)
+            or array.shape[1] < 1
+        ):
             raise ValueError(
                 f"Data for {node!r} must have shape (minibatch_size={self.minibatch_size}, "
                 f"n_steps, size_out={node.size_out}) (got {np.shape(value)})"
             )
         return np.broadcast_to(array, (self.minibatch_size,) + array.shape[1:]).copy()
+
+    def close(self):
+        """Close the designer and the widgets it made."""
+        for widget in (*self._groups.values(), *self._freehands.values()):
+            close_tree(widget)
+        for child in self.children:
+            close_tree(child)
+        super().close()
 
     def refresh(self):
         """Redraw the preview of the selected Node (all batch items and dimensions)."""
@@ -397,22 +446,26 @@ class InputDesignerWidget(widgets.VBox):
         values = self.node_values(node)  # (items, steps, dims)
         t = self.dt * np.arange(1, self._n_steps + 1)
         y = np.transpose(values, (0, 2, 1)).reshape(-1, self._n_steps)
-        labels = [f"item {i}" + (f"[{d}]" if node.size_out > 1 else "")
-                  for i in range(self.minibatch_size) for d in range(node.size_out)]
-        opacities = [1.0 if i == item else 0.35
-                     for i in range(self.minibatch_size) for _ in range(node.size_out)]
+        labels = [
+            f"item {i}" + (f"[{d}]" if node.size_out > 1 else "")
+            for i in range(self.minibatch_size)
+            for d in range(node.size_out)
+        ]
+        opacities = [
+            1.0 if i == item else 0.35
+            for i in range(self.minibatch_size)
+            for _ in range(node.size_out)
+        ]
         with self.lines.hold_sync():
             set_lines(self.lines, t, y, labels)
-            self.lines.colors = [COLORS[i % len(COLORS)]
-                                 for i in range(self.minibatch_size) for _ in range(node.size_out)]
+            self.lines.colors = [
+                COLORS[i % len(COLORS)]
+                for i in range(self.minibatch_size)
+                for _ in range(node.size_out)
+            ]
             self.lines.opacities = opacities
             self.lines.display_legend = self.minibatch_size * node.size_out <= 10
 
 
 def _freehand_available():
-    try:
-        from nengodl_notebook.widgets.freehand import FreehandWidget  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
+    return importlib.util.find_spec("nengodl_notebook.widgets.freehand") is not None

@@ -123,7 +123,11 @@ class _IdMap:
 
 
 def _object_node(obj: Any, obj_id: str, parent: str | None, trainable: dict) -> dict:
-    node: dict[str, Any] = {"id": obj_id, "label": _label(obj, obj_id), "parent": parent}
+    node: dict[str, Any] = {
+        "id": obj_id,
+        "label": _label(obj, obj_id),
+        "parent": parent,
+    }
     if isinstance(obj, nengo.Ensemble):
         node.update(
             kind="ensemble",
@@ -305,7 +309,9 @@ class NetworkViewWidget(anywidget.AnyWidget):
         """The id with which the nengo object ``obj`` is drawn."""
         return self._ids.ids[obj]
 
-    def set_trainable(self, obj: nengo.Ensemble | nengo.Connection, value: bool) -> None:
+    def set_trainable(
+        self, obj: nengo.Ensemble | nengo.Connection, value: bool
+    ) -> None:
         """Set the trainable config of ``obj``, as a click does, and redraw.
 
         Parameters

@@ -11,7 +11,6 @@ import weakref
 
 import bqplot as bq
 import ipywidgets as widgets
-import nengo
 import numpy as np
 
 COLORS = list(bq.CATEGORY10)
@@ -81,7 +80,7 @@ def sim_network(sim):
 
 def format_duration(seconds):
     """``h:mm:ss`` as in the core's progress summaries."""
-    return str(datetime.timedelta(seconds=int(round(max(seconds, 0)))))
+    return str(datetime.timedelta(seconds=round(max(seconds, 0))))
 
 
 def error_html(text):
@@ -91,10 +90,17 @@ def error_html(text):
     return f"<span style='color:#b00020'>{html.escape(str(text))}</span>"
 
 
-def close_widgets(items):
-    """Close widgets (and bqplot marks/scales) created by a panel."""
-    for item in items:
-        item.close()
+def close_tree(widget):
+    """Close a widget and everything under it (Box children, bqplot marks/axes)."""
+    for child in getattr(widget, "children", ()):
+        close_tree(child)
+    if isinstance(widget, bq.Figure):
+        for mark in widget.marks:
+            close_tree(mark)
+        for axis in widget.axes:
+            axis.scale.close()
+            axis.close()
+    widget.close()
 
 
 # -- validated number fields ----------------------------------------------------------
@@ -121,11 +127,27 @@ class NumberField:
         Where refusals are shown (cleared by the next valid entry).
     on_change : callable, optional
         Called with the new value after each valid change from the UI.
+    low_open, high_open : bool
+        Exclude the bound itself.
+    check : callable, optional
+        ``check(value)`` returns a reason to refuse ``value`` (str) or None.
     """
 
-    def __init__(self, description, value, low=None, high=None, integer=False,
-                 message=None, on_change=None, low_open=False, high_open=False):
+    def __init__(
+        self,
+        description,
+        value,
+        low=None,
+        high=None,
+        integer=False,
+        message=None,
+        on_change=None,
+        low_open=False,
+        high_open=False,
+        check=None,
+    ):
         self.description = description
+        self.check = check
         self.low, self.high, self.integer = low, high, integer
         self.low_open, self.high_open = low_open, high_open
         self.message = message
@@ -146,8 +168,14 @@ class NumberField:
 
     def bounds_text(self):
         """The accepted range in words."""
-        low = "" if self.low is None else f"{'>' if self.low_open else '>='} {self.low:g}"
-        high = "" if self.high is None else f"{'<' if self.high_open else '<='} {self.high:g}"
+        low = (
+            "" if self.low is None else f"{'>' if self.low_open else '>='} {self.low:g}"
+        )
+        high = (
+            ""
+            if self.high is None
+            else f"{'<' if self.high_open else '<='} {self.high:g}"
+        )
         return " and ".join(s for s in (low, high) if s) or "any number"
 
     def parse(self, text):
@@ -169,7 +197,12 @@ class NumberField:
             value > self.high or (self.high_open and value == self.high)
         )
         if low_bad or high_bad:
-            raise ValueError(f"{self.description}: {text} is out of range (must be {self.bounds_text()})")
+            raise ValueError(
+                f"{self.description}: {text} is out of range (must be {self.bounds_text()})"
+            )
+        reason = self.check(value) if self.check is not None else None
+        if reason:
+            raise ValueError(f"{self.description}: {reason}")
         return value
 
     def set(self, value):
@@ -213,10 +246,13 @@ def line_figure(title, x_label="time (s)", y_label="", height="300px"):
     scales = {"x": bq.LinearScale(), "y": bq.LinearScale()}
     axes = [
         bq.Axis(scale=scales["x"], label=x_label),
-        bq.Axis(scale=scales["y"], orientation="vertical", label=y_label, tick_format=".3g"),
+        bq.Axis(scale=scales["y"], side="left", label=y_label, tick_format=".3g"),
     ]
     fig = bq.Figure(
-        marks=[], axes=axes, title=title, legend_location="top-right",
+        marks=[],
+        axes=axes,
+        title=title,
+        legend_location="top-right",
         layout=widgets.Layout(width="100%", height=height),
         fig_margin={"top": 40, "bottom": 40, "left": 60, "right": 20},
     )
@@ -226,8 +262,13 @@ def line_figure(title, x_label="time (s)", y_label="", height="300px"):
 def new_lines(scales, color, label="", dashed=False, marker=None):
     """An empty Lines mark of one colour (solid or dashed)."""
     return bq.Lines(
-        x=np.zeros(0), y=np.zeros(0), scales=scales, colors=[color], labels=[label],
-        line_style="dashed" if dashed else "solid", display_legend=bool(label),
+        x=np.zeros(0),
+        y=np.zeros(0),
+        scales=scales,
+        colors=[color],
+        labels=[label],
+        line_style="dashed" if dashed else "solid",
+        display_legend=bool(label),
         marker=marker,
     )
 
@@ -324,9 +365,14 @@ def run_inputs(sim, designer, item, n_steps):
     parts = []
     for node in input_nodes(network):
         probe = next(
-            (p for p in sim_probes(sim)
-             if p.target is node and p.synapse is None and p.attr == "output"
-             and not p.sample_every),
+            (
+                p
+                for p in sim_probes(sim)
+                if p.target is node
+                and p.synapse is None
+                and p.attr == "output"
+                and not p.sample_every
+            ),
             None,
         )
         if probe is not None and len(sim.data[probe]) and sim.n_steps == n_steps:
@@ -339,6 +385,36 @@ def run_inputs(sim, designer, item, n_steps):
     return np.concatenate(parts, axis=1) if parts else None
 
 
-def is_probe(obj):
-    """Whether ``obj`` is a nengo Probe."""
-    return isinstance(obj, nengo.Probe)
+def generated_training_data(sim, targets, objective, batch_size, n_steps, seed=0):
+    """A dataset like the tutorial's: uniform inputs and targets from functions.
+
+    Each input Node gets values uniform in [-1, 1), one per batch item, held for
+    ``n_steps``; each probe of ``objective`` gets ``targets[probe](t, x)`` of each
+    item's inputs ``x`` ``(n_steps, total input size)``.
+
+    Returns
+    -------
+    dict
+        ``{node: (batch_size, n_steps, size_out), probe: (batch_size, n_steps, size)}``
+    """
+    rng = np.random.RandomState(seed)
+    nodes = input_nodes(sim_network(sim))
+    data = {}
+    for node in nodes:
+        values = rng.uniform(-1, 1, size=(batch_size, 1, node.size_out))
+        data[node] = np.repeat(values, n_steps, axis=1)
+    t = sim.dt * np.arange(1, n_steps + 1)
+    x = np.concatenate([data[n] for n in nodes], axis=2) if nodes else None
+    for probe in objective:
+        if targets.get(probe) is None:
+            raise ValueError(
+                f"No target for probe {probe_label(probe)}: give targets={{probe: "
+                "fn(t, x)}} or set its objective to 'none'"
+            )
+        data[probe] = np.stack(
+            [
+                target_values(targets[probe], t, None if x is None else x[i], i)
+                for i in range(batch_size)
+            ]
+        )
+    return data

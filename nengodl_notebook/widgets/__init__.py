@@ -1,0 +1,19 @@
+"""Jupyter widgets for nengodl_notebook: the Dashboard and its panels.
+
+Each panel works on its own with a Simulator; the Dashboard builds one Simulator
+and connects them. The core package never imports this one.
+"""
+
+from nengodl_notebook.widgets.compare_panel import ComparePanel
+from nengodl_notebook.widgets.dashboard import Dashboard
+from nengodl_notebook.widgets.inputs import InputDesignerWidget
+from nengodl_notebook.widgets.run_panel import RunPanel
+from nengodl_notebook.widgets.training_panel import TrainingPanel
+
+__all__ = [
+    "ComparePanel",
+    "Dashboard",
+    "InputDesignerWidget",
+    "RunPanel",
+    "TrainingPanel",
+]

@@ -1,0 +1,293 @@
+"""ComparePanel: compare the outputs of two parameter snapshots on the same inputs."""
+
+import html
+import shutil
+import tempfile
+
+import ipywidgets as widgets
+import numpy as np
+
+from nengodl_notebook.widgets.plots import (
+    COLORS,
+    close_tree,
+    error_html,
+    line_figure,
+    new_lines,
+    probe_label,
+    resolve_sim,
+    run_inputs,
+    set_lines,
+    sim_lock,
+    sim_probes,
+    target_values,
+)
+
+
+class ComparePanel(widgets.VBox):
+    """Two snapshot Dropdowns, a Compare button, overlaid outputs and an error table.
+
+    A snapshot is a set of saved parameters (``sim.save_params``) with a label and
+    a loss. "before training" is taken when the panel is made; `add_run` adds
+    each finished training run (the Dashboard connects it to the TrainingPanel).
+
+    Parameters
+    ----------
+    source : Simulator, or an object with a ``sim`` attribute (Dashboard), or callable
+    designer : InputDesignerWidget, optional
+        Inputs (``data()``) and run length (``n_steps``) of the comparison runs.
+    targets : dict, optional
+        ``{probe: fn(t, x) or array}``; the error shown is the MSE against it.
+    n_steps : int
+        Run length when there is no designer.
+    probes : list of nengo.Probe, optional
+        Probes to offer (default: all).
+
+    Attributes
+    ----------
+    snapshots : list of dict
+        ``label``, ``path``, ``loss``.
+    snapshot_a, snapshot_b : ipywidgets.Dropdown
+        "A" and "B" (values index ``snapshots``).
+    probe_select, item_select : ipywidgets.Dropdown
+        "Probe" and "Batch item".
+    compare_button, snapshot_button : ipywidgets.Button
+        "Compare" and "Save snapshot".
+    errors, table, message : ipywidgets.HTML
+        Error of A and B for the chosen item; table over all items; messages.
+    figure : bqplot.Figure
+    line_a, line_b, target_line : bqplot.Lines
+    """
+
+    def __init__(self, source, designer=None, targets=None, n_steps=1000, probes=None):
+        super().__init__()
+        self.source, self.designer = source, designer
+        self.targets = dict(targets or {})
+        self._n_steps = n_steps
+        sim = resolve_sim(source)
+        self.probes = list(probes) if probes else sim_probes(sim)
+        self.minibatch_size = sim.minibatch_size or 1
+        self._tempdir = tempfile.mkdtemp(prefix="nengodl_compare_")
+        self.snapshots = []
+        self._results = None
+        self._build_controls()
+        self._build_figure()
+        self.add_snapshot("before training", sim=sim)
+
+    def _build_controls(self):
+        self.message, self.errors, self.table = (
+            widgets.HTML(),
+            widgets.HTML(),
+            widgets.HTML(),
+        )
+        self.snapshot_a = widgets.Dropdown(options=[], description="A")
+        self.snapshot_b = widgets.Dropdown(options=[], description="B")
+        with_target = [i for i, p in enumerate(self.probes) if p in self.targets]
+        self.probe_select = widgets.Dropdown(
+            options=[(probe_label(p), i) for i, p in enumerate(self.probes)],
+            value=(with_target or [0])[0] if self.probes else None,
+            description="Probe",
+        )
+        self.item_select = widgets.Dropdown(
+            options=list(range(self.minibatch_size)), description="Batch item"
+        )
+        self.compare_button = widgets.Button(
+            description="Compare", button_style="primary"
+        )
+        self.snapshot_button = widgets.Button(description="Save snapshot")
+        self.compare_button.on_click(self.compare)
+        self.snapshot_button.on_click(lambda b: self.add_snapshot())
+        self.probe_select.observe(lambda change: self.redraw(), "value")
+        self.item_select.observe(lambda change: self.redraw(), "value")
+
+    def _build_figure(self):
+        self.figure, scales = line_figure("Snapshot A vs B", y_label="value")
+        self.line_a = new_lines(scales, COLORS[0], "A")
+        self.line_b = new_lines(scales, COLORS[1], "B")
+        self.target_line = new_lines(scales, "black", "target", dashed=True)
+        self.figure.marks = [self.target_line, self.line_a, self.line_b]
+        self.children = [
+            widgets.HBox(
+                [
+                    self.snapshot_a,
+                    self.snapshot_b,
+                    self.compare_button,
+                    self.snapshot_button,
+                ]
+            ),
+            widgets.HBox([self.probe_select, self.item_select]),
+            self.message,
+            self.errors,
+            self.figure,
+            self.table,
+        ]
+
+    @property
+    def sim(self):
+        """The Simulator (asked from the source each time)."""
+        return resolve_sim(self.source)
+
+    @property
+    def n_steps(self):
+        """(int) Steps of each comparison run (the designer's, if there is one)."""
+        return self.designer.n_steps if self.designer is not None else self._n_steps
+
+    # -- snapshots ---------------------------------------------------------------------
+
+    def add_snapshot(self, label=None, loss=None, path=None, sim=None):
+        """Keep a snapshot: the given params file, or the current parameters.
+
+        Returns
+        -------
+        dict
+            The snapshot (``label``, ``path``, ``loss``).
+        """
+        index = len(self.snapshots)
+        own = f"{self._tempdir}/snapshot{index}.npz"
+        if path is not None:
+            shutil.copyfile(path, own)
+        else:
+            sim = self.sim if sim is None else sim
+            sim.save_params(own)
+        label = label or f"snapshot {index}"
+        if loss is not None:
+            label += f" (loss {loss:.4g})"
+        snapshot = {"label": label, "path": own, "loss": loss}
+        self.snapshots.append(snapshot)
+        options = [(s["label"], i) for i, s in enumerate(self.snapshots)]
+        a = self.snapshot_a.value if self.snapshot_a.value is not None else 0
+        with self.hold_sync():
+            self.snapshot_a.options = options
+            self.snapshot_b.options = options
+            self.snapshot_a.value = a
+            self.snapshot_b.value = index
+        return snapshot
+
+    def add_run(self, run):
+        """Keep a finished training run (a `TrainingPanel.runs` entry) as a snapshot."""
+        return self.add_snapshot(run["label"], run.get("loss"), path=run["path"])
+
+    # -- comparing ---------------------------------------------------------------------
+
+    def compare(self, button=None):
+        """Run the model with snapshot A's and B's parameters (the "Compare" button).
+
+        The current parameters are restored afterwards. Returns whether it ran.
+        """
+        sim = self.sim
+        lock = sim_lock(sim)
+        if not lock.acquire(blocking=False):
+            self.message.value = error_html(
+                "The Simulator is busy (training is running)."
+            )
+            return False
+        try:
+            self.message.value = ""
+            self._results = self._run_snapshots(sim)
+        except Exception as e:  # noqa: BLE001 -- shown in the panel
+            self.message.value = error_html(f"Compare failed: {type(e).__name__}: {e}")
+            return False
+        finally:
+            lock.release()
+        self.redraw()
+        return True
+
+    def _run_snapshots(self, sim):
+        current = f"{self._tempdir}/current.npz"
+        sim.save_params(current)
+        data = self.designer.data() if self.designer is not None else None
+        results, n = {}, self.n_steps
+        try:
+            for key in dict.fromkeys((self.snapshot_a.value, self.snapshot_b.value)):
+                sim.load_params(self.snapshots[key]["path"])
+                sim.reset()
+                sim.run_steps(n, data=data, progress_bar=False)
+                results[key] = {p: np.array(sim.data[p]) for p in self.probes}
+                if "t" not in results:
+                    results["t"] = {
+                        p: sim.trange(sample_every=p.sample_every) for p in self.probes
+                    }
+                    results["x"] = [
+                        run_inputs(sim, self.designer, i, n)
+                        for i in range(self.minibatch_size)
+                    ]
+        finally:
+            sim.load_params(current)
+            sim.reset()
+        results["keys"] = (self.snapshot_a.value, self.snapshot_b.value)
+        return results
+
+    def outputs(self, which, probe=None, item=None):
+        """Output ``(n, size)`` of snapshot "A" or "B" in the last comparison."""
+        probe = self.probes[self.probe_select.value] if probe is None else probe
+        item = self.item_select.value if item is None else item
+        key = self._results["keys"][0 if which == "A" else 1]
+        data = self._results[key][probe]
+        return data[item] if data.ndim == 3 else data
+
+    def target(self, probe, item):
+        """Target ``(n, size)`` of one item in the last comparison, or None."""
+        if probe not in self.targets:
+            return None
+        t = self._results["t"][probe]
+        return target_values(self.targets[probe], t, self._results["x"][item], item)
+
+    def mse(self, which, probe, item):
+        """MSE of snapshot "A"/"B" against the target (None without a target)."""
+        target = self.target(probe, item)
+        if target is None:
+            return None
+        out = self.outputs(which, probe, item)
+        return float(np.mean((out[: len(target)] - target) ** 2))
+
+    def redraw(self):
+        """Plot A, B (and the target) for the chosen probe and item; fill the labels."""
+        if self._results is None:
+            return
+        probe, item = self.probes[self.probe_select.value], self.item_select.value
+        t = self._results["t"][probe]
+        try:
+            target = self.target(probe, item)
+        except Exception as e:  # noqa: BLE001 -- a user function
+            self.message.value = error_html(
+                f"Target of {probe_label(probe)} failed: {e}"
+            )
+            target = None
+        labels = [self.snapshots[k]["label"] for k in self._results["keys"]]
+        with self.figure.hold_sync():
+            set_lines(self.line_a, t, self.outputs("A").T, [f"A: {labels[0]}"])
+            set_lines(self.line_b, t, self.outputs("B").T, [f"B: {labels[1]}"])
+            self.target_line.visible = target is not None
+            if target is not None:
+                set_lines(self.target_line, t[: len(target)], target.T)
+        self.errors.value = self._error_text(probe, item, labels, target is not None)
+        self.table.value = self._table(probe, labels) if target is not None else ""
+
+    def _error_text(self, probe, item, labels, known):
+        if not known:
+            return f"No target known for {html.escape(probe_label(probe))}: no error shown."
+        a, b = self.mse("A", probe, item), self.mse("B", probe, item)
+        return (
+            f"MSE (item {item}): A ({html.escape(labels[0])}) {a:.4g}, "
+            f"B ({html.escape(labels[1])}) {b:.4g}"
+        )
+
+    def _table(self, probe, labels):
+        rows = "".join(
+            f"<tr><td>{i}</td><td>{self.mse('A', probe, i):.4g}</td>"
+            f"<td>{self.mse('B', probe, i):.4g}</td></tr>"
+            for i in range(self.minibatch_size)
+        )
+        head = "".join(
+            f"<th>MSE {w}: {html.escape(lab)}</th>" for w, lab in zip("AB", labels)
+        )
+        return (
+            f"<table class='nengodl-compare'><tr><th>batch item</th>{head}</tr>"
+            f"{rows}</table>"
+        )
+
+    def close(self):
+        """Delete the snapshot files and close the widgets."""
+        shutil.rmtree(self._tempdir, ignore_errors=True)
+        for child in self.children:
+            close_tree(child)
+        super().close()

@@ -1,0 +1,535 @@
+// layout_edges.js
+var PARALLEL_STEP = 18;
+function parallelOffset(k) {
+  if (k === 0) return 0;
+  return (k % 2 ? 1 : -1) * Math.ceil(k / 2) * PARALLEL_STEP;
+}
+function bezierMid(p) {
+  return [(p[0] + 3 * p[2] + 3 * p[4] + p[6]) / 8, (p[1] + 3 * p[3] + 3 * p[5] + p[7]) / 8];
+}
+var r1 = (v) => Math.round(v * 10) / 10;
+function pathOf(p) {
+  const q = p.map(r1);
+  return `M${q[0]},${q[1]} C${q[2]},${q[3]} ${q[4]},${q[5]} ${q[6]},${q[7]}`;
+}
+function selfLoop(s, k) {
+  const lift = 34 + 16 * k;
+  const y0 = s.y - s.hh * 0.8;
+  const p = [s.x + s.hw * 0.6, y0, s.x + s.hw + 26, y0 - lift, s.x - s.hw - 26, y0 - lift, s.x - s.hw * 0.6, y0];
+  return { p, label: [s.x + s.hw + 34, y0 - lift * 0.6] };
+}
+function forward(s, t, offset) {
+  const x0 = s.x + s.hw;
+  const x3 = t.x - t.hw - 2;
+  const dx = Math.max((x3 - x0) / 2, 20);
+  const p = [x0, s.y, x0 + dx, s.y + offset, x3 - dx, t.y + offset, x3, t.y];
+  return { p, label: bezierMid(p) };
+}
+function backward(s, t, offset) {
+  const x0 = s.x + s.hw;
+  const x3 = t.x - t.hw - 2;
+  const drop = 40 + Math.abs(s.x - t.x) * 0.1 + Math.abs(offset);
+  const low = Math.max(s.y + s.hh, t.y + t.hh) + drop;
+  const p = [x0, s.y, x0 + 60, low, x3 - 60, low, x3, t.y];
+  return { p, label: bezierMid(p) };
+}
+function edgeGeometry(edges, nodes) {
+  const pos = new Map(nodes.map((n) => [n.id, n]));
+  const seen = /* @__PURE__ */ new Map();
+  const out = [];
+  for (const e of edges) {
+    const s = pos.get(e.source);
+    const t = pos.get(e.target);
+    if (!s || !t) continue;
+    const pair = [e.source, e.target].sort().join("\0");
+    const k = seen.get(pair) ?? 0;
+    seen.set(pair, k + 1);
+    const geo = e.selfLoop ? selfLoop(s, k) : t.x > s.x ? forward(s, t, parallelOffset(k)) : backward(s, t, parallelOffset(k));
+    out.push({
+      id: e.edge.id,
+      source: e.source,
+      target: e.target,
+      rerouted: e.rerouted,
+      selfLoop: e.selfLoop,
+      d: pathOf(geo.p),
+      labelX: r1(geo.label[0]),
+      labelY: r1(geo.label[1]),
+      edge: e.edge
+    });
+  }
+  return out;
+}
+
+// layout_sizes.js
+var SIZES = {
+  margin: 24,
+  minColumn: 180,
+  edgeRoom: 84,
+  gap: 20,
+  labelHeight: 18,
+  loopRoom: 30,
+  nodeHalf: 11,
+  probeHalf: 7,
+  collapsedHalfW: 34,
+  collapsedHalfH: 17,
+  maxHalf: 34,
+  boxTitle: 26,
+  boxBottom: 6,
+  boxPadX: 12,
+  boxPadStep: 10
+};
+function ensembleRadius(nNeurons) {
+  const r = 6 + 3.2 * Math.log(Math.max(nNeurons || 1, 1));
+  return Math.min(Math.max(r, 9), SIZES.maxHalf - 2);
+}
+function shapeHalf(node, collapsed) {
+  if (collapsed) return { hw: SIZES.collapsedHalfW, hh: SIZES.collapsedHalfH };
+  if (node.kind === "ensemble") {
+    const r = ensembleRadius(node.n_neurons ?? 1);
+    return { hw: r, hh: r };
+  }
+  if (node.kind === "probe") return { hw: SIZES.probeHalf, hh: SIZES.probeHalf };
+  return { hw: SIZES.nodeHalf, hh: SIZES.nodeHalf };
+}
+function boxPadX(level) {
+  return SIZES.boxPadX + (level - 1) * SIZES.boxPadStep;
+}
+
+// layout_place.js
+var ROOT = "";
+function containerTree(input) {
+  const { byId, rep, closed } = input;
+  const children = /* @__PURE__ */ new Map();
+  for (const node of byId.values()) {
+    if (rep.get(node.id) !== node.id) continue;
+    const parent = byId.has(node.parent) && !closed.has(node.parent) ? node.parent : ROOT;
+    if (!children.has(parent)) children.set(parent, []);
+    children.get(parent).push(node.id);
+  }
+  return children;
+}
+function atomPart(id, input, order) {
+  const node = input.byId.get(id);
+  const { hh } = shapeHalf(node, input.closed.has(id));
+  const layer = input.layers.get(id) ?? 0;
+  const above = input.edges.some((e) => e.selfLoop && e.source === id) ? SIZES.loopRoom : 0;
+  return {
+    id,
+    span: [layer, layer],
+    height: above + 2 * hh + SIZES.labelHeight,
+    level: 0,
+    anchors: /* @__PURE__ */ new Map([[id, above + hh]]),
+    boxes: [],
+    order
+  };
+}
+function desiredTop(part, placed, incoming) {
+  const tops = [];
+  for (const [target, yTarget] of part.anchors) {
+    for (const source of incoming.get(target) ?? []) {
+      if (placed.has(source)) tops.push(placed.get(source) - yTarget);
+    }
+  }
+  return tops.length ? tops.reduce((a, b) => a + b, 0) / tops.length : void 0;
+}
+function* orderParts(parts, placed, incoming) {
+  const starts = [...new Set(parts.map((p) => p.span[0]))].sort((a, b) => a - b);
+  for (const start of starts) {
+    const key = new Map(
+      parts.filter((p) => p.span[0] === start).map((p) => [p, desiredTop(p, placed, incoming) ?? Infinity])
+    );
+    yield [...key.keys()].sort((a, b) => key.get(a) - key.get(b) || a.order - b.order);
+  }
+}
+function stack(parts, top, incoming) {
+  const skyline = /* @__PURE__ */ new Map();
+  const placed = /* @__PURE__ */ new Map();
+  const tops = [];
+  for (const group of orderParts(parts, placed, incoming)) {
+    for (const part of group) {
+      const layers = [];
+      for (let l = part.span[0]; l <= part.span[1]; l++) layers.push(l);
+      const free = Math.max(-Infinity, ...layers.map((l) => skyline.get(l) ?? -Infinity));
+      const desired = desiredTop(part, placed, incoming);
+      const fallback = free === -Infinity ? top : free;
+      const y = desired === void 0 ? fallback : Math.max(free, desired);
+      for (const l of layers) skyline.set(l, y + part.height + SIZES.gap);
+      for (const [id, dy] of part.anchors) placed.set(id, y + dy);
+      tops.push([part, y]);
+    }
+  }
+  const shift = top - Math.min(top, ...tops.map(([, y]) => y));
+  for (const [id, y] of placed) placed.set(id, y + shift);
+  const boxes = tops.flatMap(([part, y]) => part.boxes.map((b) => ({ ...b, y: b.y + y + shift })));
+  const bottom = Math.max(top, ...tops.map(([part, y]) => y + shift + part.height));
+  return { placed, boxes, bottom };
+}
+function blockPart(id, input, tree, incoming, order) {
+  const parts = (tree.get(id) ?? []).map(
+    (child, i) => isExpanded(child, input) ? blockPart(child, input, tree, incoming, i) : atomPart(child, input, i)
+  );
+  const top = id === ROOT ? 0 : SIZES.boxTitle;
+  const { placed, boxes, bottom } = stack(parts, top, incoming);
+  const span = parts.length ? [Math.min(...parts.map((p) => p.span[0])), Math.max(...parts.map((p) => p.span[1]))] : [0, 0];
+  const level = 1 + Math.max(0, ...parts.map((p) => p.level));
+  const height = bottom + (id === ROOT ? 0 : SIZES.boxBottom);
+  if (id !== ROOT) boxes.push({ id, y: 0, h: height, span, level });
+  return { id, span, height, level, anchors: placed, boxes, order };
+}
+function isExpanded(id, input) {
+  const node = input.byId.get(id);
+  return node?.kind === "network" && !input.closed.has(id);
+}
+function incomingMap(edges) {
+  const incoming = /* @__PURE__ */ new Map();
+  for (const e of edges) {
+    if (e.selfLoop) continue;
+    if (!incoming.has(e.target)) incoming.set(e.target, []);
+    incoming.get(e.target).push(e.source);
+  }
+  return incoming;
+}
+function placeAll(input) {
+  const tree = containerTree(input);
+  const root = blockPart(ROOT, input, tree, incomingMap(input.edges), 0);
+  const maxLevel = Math.max(1, ...root.boxes.map((b) => b.level));
+  const reach = SIZES.maxHalf + boxPadX(maxLevel);
+  const column = Math.max(SIZES.minColumn, 2 * reach + SIZES.edgeRoom);
+  const nLayers = Math.max(0, ...input.layers.values()) + 1;
+  const colX = (layer) => SIZES.margin + column * (layer + 0.5);
+  const nodes = input.items.map((id) => {
+    const node = input.byId.get(id);
+    const collapsed = input.closed.has(id);
+    const layer = input.layers.get(id) ?? 0;
+    const y = SIZES.margin + (root.anchors.get(id) ?? 0);
+    const count = collapsed ? countInside(id, input) : 0;
+    return { id, kind: node.kind, x: colX(layer), y, layer, collapsed, count, node, ...shapeHalf(node, collapsed) };
+  });
+  const boxes = root.boxes.map((b) => {
+    const pad = SIZES.maxHalf + boxPadX(b.level);
+    const x = colX(b.span[0]) - pad;
+    const w = colX(b.span[1]) + pad - x;
+    return { id: b.id, x, y: SIZES.margin + b.y, w, h: b.h, depth: 0, level: b.level, node: input.byId.get(b.id) };
+  });
+  for (const box of boxes) box.depth = nestingDepth(box.id, input.byId);
+  boxes.sort((a, b) => a.depth - b.depth);
+  const height = 2 * SIZES.margin + root.height;
+  return { nodes, boxes, width: 2 * SIZES.margin + column * nLayers, height, column };
+}
+function nestingDepth(id, byId) {
+  let depth = 0;
+  for (let p = byId.get(id)?.parent; p != null && byId.has(p) && depth < 100; depth++) {
+    p = byId.get(p).parent;
+  }
+  return depth;
+}
+function countInside(id, input) {
+  let count = 0;
+  for (const node of input.byId.values()) {
+    if (node.kind !== "network" && input.rep.get(node.id) === id && node.id !== id) count++;
+  }
+  return count;
+}
+
+// layout.js
+function ancestors(id, byId) {
+  const chain = [];
+  let parent = byId.get(id)?.parent;
+  while (parent != null && byId.has(parent) && !chain.includes(parent)) {
+    chain.push(parent);
+    parent = byId.get(parent).parent;
+  }
+  return chain;
+}
+function representatives(graph, byId, collapsed) {
+  const rep = /* @__PURE__ */ new Map();
+  for (const node of graph.nodes) {
+    const closed = ancestors(node.id, byId).filter((a) => collapsed.has(a));
+    rep.set(node.id, closed.length ? closed[closed.length - 1] : node.id);
+  }
+  return rep;
+}
+function visibleEdges(graph, rep) {
+  const out = [];
+  for (const edge of graph.edges) {
+    const source = rep.get(edge.source);
+    const target = rep.get(edge.target);
+    if (source == null || target == null) continue;
+    const rerouted = source !== edge.source || target !== edge.target;
+    if (source === target && rerouted) continue;
+    out.push({ edge, source, target, rerouted, selfLoop: source === target });
+  }
+  return out;
+}
+function depthFirstOrder(ids, succ, indeg) {
+  const state = /* @__PURE__ */ new Map();
+  const finished = [];
+  const back = /* @__PURE__ */ new Set();
+  const visit = (v) => {
+    state.set(v, 1);
+    for (const [w, key] of succ.get(v)) {
+      if (state.get(w) === 1) back.add(key);
+      else if (!state.has(w)) visit(w);
+    }
+    state.set(v, 2);
+    finished.push(v);
+  };
+  const starts = [...ids.filter((v) => indeg.get(v) === 0), ...ids];
+  for (const v of starts) if (!state.has(v)) visit(v);
+  return { topo: finished.reverse(), back };
+}
+function assignLayers(ids, edges) {
+  const succ = new Map(ids.map((v) => [v, []]));
+  const indeg = new Map(ids.map((v) => [v, 0]));
+  edges.forEach((e, key) => {
+    if (e.selfLoop || !succ.has(e.source) || !succ.has(e.target)) return;
+    succ.get(e.source).push([e.target, key]);
+    indeg.set(e.target, indeg.get(e.target) + 1);
+  });
+  const { topo, back } = depthFirstOrder(ids, succ, indeg);
+  const layer = new Map(ids.map((v) => [v, 0]));
+  const hasPred = /* @__PURE__ */ new Set();
+  for (const v of topo) {
+    for (const [w, key] of succ.get(v)) {
+      if (back.has(key)) continue;
+      hasPred.add(w);
+      layer.set(w, Math.max(layer.get(w), layer.get(v) + 1));
+    }
+  }
+  for (const v of [...topo].reverse()) {
+    const next = succ.get(v).filter(([, key]) => !back.has(key));
+    if (hasPred.has(v) || next.length === 0) continue;
+    layer.set(v, Math.min(...next.map(([w]) => layer.get(w))) - 1);
+  }
+  return layer;
+}
+function emptyNetworks(nodes, byId) {
+  const full = /* @__PURE__ */ new Set();
+  for (const n of nodes) {
+    if (n.kind !== "network") for (const a of ancestors(n.id, byId)) full.add(a);
+  }
+  return nodes.filter((n) => n.kind === "network" && !full.has(n.id)).map((n) => n.id);
+}
+function layoutGraph(graph, collapsed = []) {
+  const nodes = graph?.nodes ?? [];
+  const safe = { nodes, edges: graph?.edges ?? [] };
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const closed = new Set(collapsed.filter((id) => byId.get(id)?.kind === "network"));
+  for (const id of emptyNetworks(nodes, byId)) closed.add(id);
+  const rep = representatives(safe, byId, closed);
+  const isDrawn = (n) => rep.get(n.id) === n.id && (n.kind !== "network" || closed.has(n.id));
+  const items = nodes.filter(isDrawn).map((n) => n.id);
+  const edges = visibleEdges(safe, rep);
+  const layers = assignLayers(items, edges);
+  const placed = placeAll({ byId, rep, closed, items, edges, layers });
+  return { ...placed, edges: edgeGeometry(edges, placed.nodes) };
+}
+
+// network_view_text.js
+var yesNo = (v) => v ? "yes" : "no";
+function nodeTooltip(n) {
+  const d = (
+    /** @type {any} */
+    n.node
+  );
+  if (n.collapsed) return `${d.label}: ${n.count} objects (click to expand)`;
+  if (d.kind === "ensemble") {
+    const dims = `${d.dimensions} dimension${d.dimensions === 1 ? "" : "s"}`;
+    return `Ensemble ${d.label}
+${d.n_neurons} ${d.neuron_type} neurons, ${dims}
+trainable: ${yesNo(d.trainable)} (click to toggle)`;
+  }
+  if (d.kind === "probe") {
+    return `Probe ${d.label}
+records ${d.attr}${d.target_neurons ? " of the neurons" : ""} of ${d.target}
+synapse: ${d.synapse}`;
+  }
+  return `Node ${d.label}
+output: ${d.output}
+size_in ${d.size_in}, size_out ${d.size_out}`;
+}
+function edgeTooltip(e) {
+  const c = (
+    /** @type {any} */
+    e.edge
+  );
+  const pre = c.pre_neurons ? `${c.source}.neurons` : c.source;
+  const post = c.post_neurons ? `${c.target}.neurons` : c.target;
+  const shape = (c.transform_shape ?? []).join("\xD7");
+  return [
+    `Connection ${c.id}: ${pre} \u2192 ${post}`,
+    `function: ${c.function ?? "none"}`,
+    `synapse: ${c.synapse}`,
+    `transform: ${shape}`,
+    `trainable: ${yesNo(c.trainable)} (click to toggle)`
+  ].join("\n");
+}
+function edgeLabelLines(edge) {
+  const c = (
+    /** @type {any} */
+    edge
+  );
+  const lines = [];
+  if (c.function) lines.push([`${c.function}()`, "fn"]);
+  if (c.synapse && c.synapse !== "none") lines.push([c.synapse, "syn"]);
+  return lines;
+}
+var STYLE = `
+.nengo-network-svg { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; font-size: 12px; user-select: none; }
+.nengo-network-svg .box { fill: rgba(99, 102, 241, 0.05); stroke: #818cf8; stroke-width: 1.2; }
+.nengo-network-svg .title { fill: #4338ca; font-weight: 600; cursor: pointer; }
+.nengo-network-svg .nengo-network.collapsed { cursor: pointer; }
+.nengo-network-svg .nengo-network.collapsed .shape { fill: #eef2ff; stroke: #6366f1; stroke-width: 1.5; }
+.nengo-network-svg .count { fill: #4338ca; font-weight: 600; }
+.nengo-network-svg .label { fill: #1f2937; paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; }
+.nengo-network-svg .nengo-ensemble { cursor: pointer; }
+.nengo-network-svg .nengo-ensemble .shape { fill: #dbeafe; stroke: #2563eb; stroke-width: 2.5; }
+.nengo-network-svg .nengo-ensemble[data-trainable="false"] .shape { fill: #f3f4f6; stroke: #9ca3af; stroke-dasharray: 4 3; stroke-width: 1.5; }
+.nengo-network-svg .nengo-node .shape { fill: #fef3c7; stroke: #b45309; stroke-width: 1.5; }
+.nengo-network-svg .nengo-probe .shape { fill: #6b7280; stroke: #374151; }
+.nengo-network-svg .nengo-probe .label { fill: #6b7280; font-size: 10px; }
+.nengo-network-svg .hit { fill: none; stroke: transparent; stroke-width: 12; }
+.nengo-network-svg .line { fill: none; }
+.nengo-network-svg .nengo-connection { cursor: pointer; }
+.nengo-network-svg .nengo-connection .line { stroke: #2563eb; stroke-width: 2; }
+.nengo-network-svg .nengo-connection[data-trainable="false"] .line { stroke: #9ca3af; stroke-dasharray: 5 4; stroke-width: 1.5; }
+.nengo-network-svg .nengo-connection:hover .line, .nengo-network-svg .nengo-ensemble:hover .shape { filter: drop-shadow(0 0 2px #60a5fa); }
+.nengo-network-svg .nengo-probe-edge .line { stroke: #9ca3af; stroke-width: 1; stroke-dasharray: 2 3; }
+.nengo-network-svg .edge-label { font-size: 10.5px; fill: #1d4ed8; paint-order: stroke; stroke: #fff; stroke-width: 4px; stroke-linejoin: round; }
+.nengo-network-svg .edge-label .syn { font-size: 9.5px; fill: #64748b; }
+.nengo-network-svg .edge-label .fn { font-weight: 600; }
+.nengo-network-svg .nengo-connection[data-trainable="false"] .edge-label .fn { fill: #6b7280; }
+.nengo-network-svg .arrow-head { fill: #4b5563; }
+.nengo-network-svg .probe-arrow-head { fill: #9ca3af; }
+`;
+
+// network_view.js
+var SVG_NS = "http://www.w3.org/2000/svg";
+function svg(tag, attrs = {}, text) {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [key, value] of Object.entries(attrs)) el.setAttribute(key, String(value));
+  if (text != null) el.textContent = text;
+  return el;
+}
+function addTitle(parent, text) {
+  parent.appendChild(svg("title", {}, text));
+}
+function label(x, y, lines, cls) {
+  const text = svg("text", { x, y, class: cls, "text-anchor": "middle" });
+  lines.forEach(([line, lineCls], i) => {
+    text.appendChild(svg("tspan", { x, dy: i === 0 ? 0 : "1.2em", class: lineCls }, line));
+  });
+  return text;
+}
+var short = (s, n = 22) => s.length > n ? `${s.slice(0, n - 1)}\u2026` : s;
+function drawBox(box) {
+  const g = svg("g", { class: "nengo-network", "data-id": box.id, "data-collapsed": "false" });
+  addTitle(g, `${box.node.label} (${box.node.network_type ?? "Network"}): click the title to collapse`);
+  g.appendChild(svg("rect", { x: box.x, y: box.y, width: box.w, height: box.h, rx: 12, class: "box" }));
+  const title = svg("g", { class: "nengo-network-title", "data-id": box.id });
+  title.appendChild(svg("text", { x: box.x + 12, y: box.y + 17, class: "title" }, `\u25BE ${short(box.node.label, 30)}`));
+  g.appendChild(title);
+  return g;
+}
+function drawShape(n) {
+  const { x, y, hw, hh } = n;
+  if (n.collapsed) return svg("rect", { x: x - hw, y: y - hh, width: 2 * hw, height: 2 * hh, rx: 10, class: "shape" });
+  if (n.kind === "ensemble") return svg("circle", { cx: x, cy: y, r: hw, class: "shape" });
+  if (n.kind === "probe") {
+    return svg("path", { d: `M${x},${y - hh} L${x + hw},${y} L${x},${y + hh} L${x - hw},${y} Z`, class: "shape" });
+  }
+  return svg("rect", { x: x - hw, y: y - hh, width: 2 * hw, height: 2 * hh, rx: 2, class: "shape" });
+}
+function drawNode(n) {
+  const cls = n.collapsed ? "nengo-network collapsed" : `nengo-${n.kind}`;
+  const attrs = { class: cls, "data-id": n.id };
+  if (n.collapsed) attrs["data-collapsed"] = "true";
+  if (n.kind === "ensemble") attrs["data-trainable"] = String(Boolean(n.node.trainable));
+  const g = svg("g", attrs);
+  addTitle(g, nodeTooltip(n));
+  g.appendChild(drawShape(n));
+  if (n.collapsed) g.appendChild(svg("text", { x: n.x, y: n.y + 4, class: "count", "text-anchor": "middle" }, `\u25B8 ${n.count}`));
+  g.appendChild(label(n.x, n.y + n.hh + 13, [[short(n.node.label), ""]], "label"));
+  return g;
+}
+function drawEdge(e) {
+  const isProbe = e.edge.kind === "probe";
+  const attrs = { class: isProbe ? "nengo-probe-edge" : "nengo-connection", "data-id": e.id };
+  if (!isProbe) attrs["data-trainable"] = String(Boolean(e.edge.trainable));
+  if (e.rerouted) attrs["data-rerouted"] = "true";
+  const g = svg("g", attrs);
+  if (!isProbe) addTitle(g, edgeTooltip(e));
+  g.appendChild(svg("path", { d: e.d, class: "hit" }));
+  g.appendChild(svg("path", { d: e.d, class: "line", "marker-end": `url(#${isProbe ? "probe-arrow" : "arrow"})` }));
+  const lines = isProbe ? [] : edgeLabelLines(e.edge);
+  const y = lines.length === 1 ? e.labelY - 5 : e.labelY - 3;
+  if (lines.length) g.appendChild(label(e.labelX, y, lines, "edge-label"));
+  return g;
+}
+function markers() {
+  const defs = svg("defs");
+  for (const [id, size] of [["arrow", 9], ["probe-arrow", 6]]) {
+    const m = svg("marker", { id, viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: size, markerHeight: size, markerUnits: "userSpaceOnUse", orient: "auto" });
+    m.appendChild(svg("path", { d: "M0,0 L10,5 L0,10 z", class: `${id}-head` }));
+    defs.appendChild(m);
+  }
+  return defs;
+}
+function drawNetwork(model) {
+  const layout = layoutGraph(model.get("graph") ?? { nodes: [], edges: [] }, model.get("collapsed") ?? []);
+  const root = (
+    /** @type {SVGSVGElement} */
+    svg("svg", { width: layout.width, height: layout.height, viewBox: `0 0 ${layout.width} ${layout.height}`, class: "nengo-network-svg" })
+  );
+  root.appendChild(svg("style", {}, STYLE));
+  root.appendChild(markers());
+  for (const box of layout.boxes) root.appendChild(drawBox(box));
+  const edges = svg("g", { class: "edges" });
+  for (const e of layout.edges) edges.appendChild(drawEdge(e));
+  root.appendChild(edges);
+  for (const n of layout.nodes) root.appendChild(drawNode(n));
+  return root;
+}
+function clickAction(target, collapsed) {
+  const item = target.closest("[data-id]");
+  if (!item) return null;
+  const id = item.getAttribute("data-id");
+  if (item.matches(".nengo-ensemble, .nengo-connection")) return { toggle: id };
+  if (item.matches(".nengo-network.collapsed")) return { collapsed: collapsed.filter((c) => c !== id) };
+  if (item.matches(".nengo-network-title")) return { collapsed: [...collapsed, id] };
+  return null;
+}
+function render({ model, el }) {
+  const container = document.createElement("div");
+  container.className = "nengo-network-view";
+  container.style.overflowX = "auto";
+  el.appendChild(container);
+  const draw = () => container.replaceChildren(drawNetwork(model));
+  const onClick = (event) => {
+    const action = clickAction(
+      /** @type {Element} */
+      event.target,
+      model.get("collapsed") ?? []
+    );
+    if (action?.toggle) model.send({ type: "toggle", id: action.toggle });
+    if (action?.collapsed) {
+      model.set("collapsed", action.collapsed);
+      model.save_changes();
+    }
+  };
+  container.addEventListener("click", onClick);
+  model.on("change:graph", draw);
+  model.on("change:collapsed", draw);
+  draw();
+  return () => {
+    model.off("change:graph", draw);
+    model.off("change:collapsed", draw);
+    container.removeEventListener("click", onClick);
+  };
+}
+var network_view_default = { render };
+export {
+  clickAction,
+  network_view_default as default,
+  drawNetwork
+};

@@ -1,0 +1,535 @@
+"""TrainingPanel: train the Simulator from a widget, in a background thread.
+
+Threads: ``Start`` (main thread) checks the settings, makes the data and starts
+two daemon threads. The *training thread* calls ``sim.train(...,
+callbacks=[listener])``; the `TrainingListener` only stores numbers under a lock.
+The *updater thread* wakes every ``update_interval`` seconds, reads those numbers
+and changes widget traits inside ``hold_sync`` (never prints or displays); when
+the training thread has ended it shows the summary or error and re-enables Start.
+``Stop`` sets a flag and calls ``sim.stop_training()``: training ends after the
+current minibatch.
+"""
+
+import shutil
+import tempfile
+import threading
+import time
+
+import ipywidgets as widgets
+import keras
+import numpy as np
+
+from nengodl_notebook import obj
+from nengodl_notebook.widgets.plots import (
+    COLORS,
+    Decimator,
+    NumberField,
+    close_tree,
+    error_html,
+    format_duration,
+    generated_training_data,
+    line_figure,
+    new_lines,
+    probe_label,
+    resolve_sim,
+    set_lines,
+    sim_lock,
+    sim_probes,
+)
+
+OPTIMIZERS = {
+    "Adam": keras.optimizers.Adam,
+    "RMSprop": keras.optimizers.RMSprop,
+    "SGD": keras.optimizers.SGD,
+}
+OBJECTIVES = {"mse": obj.mse, "none": None}
+
+
+class TrainingListener:
+    """``sim.train`` callback that records numbers for the UI (thread-safe).
+
+    Parameters
+    ----------
+    stop : threading.Event
+        Re-sends a Stop to the Simulator if it was pressed before training began.
+    sim : Simulator
+    step0 : int
+        Minibatch steps of earlier runs (x offset of the loss curve).
+    """
+
+    def __init__(self, stop, sim, step0=0):
+        self.lock = threading.Lock()
+        self.stop, self.sim = stop, sim
+        self.step = self.step0 = step0
+        self.epochs = self.batches = self.epoch = 0
+        self.batch_losses, self.epoch_losses, self.test_losses = [], [], []
+        self.history, self.stopped = None, False
+        self.start = time.perf_counter()
+
+    def on_train_begin(self, info):
+        with self.lock:
+            self.epochs, self.batches = info["epochs"], info["batches"]
+        if self.stop.is_set():
+            self.sim.stop_training()
+
+    def on_epoch_begin(self, info):
+        with self.lock:
+            self.epoch = info["epoch"]
+
+    def on_batch_end(self, info):
+        with self.lock:
+            self.step += 1
+            self.batch_losses.append((self.step, info["loss"]))
+        if self.stop.is_set():
+            self.sim.stop_training()
+
+    def on_epoch_end(self, info):
+        with self.lock:
+            self.epoch_losses.append((self.step, info["loss"]))
+
+    def on_train_end(self, info):
+        with self.lock:
+            self.history, self.stopped = list(info["history"]), bool(info["stopped"])
+
+    def take(self):
+        """New points since the last call, and the progress numbers."""
+        with self.lock:
+            new = self.batch_losses, self.epoch_losses, self.test_losses
+            self.batch_losses, self.epoch_losses, self.test_losses = [], [], []
+            done = self.step - self.step0
+            return new, (self.epoch, self.epochs, done, self.batches)
+
+
+class TestLossCallback:
+    """Computes the loss on test data before training and after each epoch."""
+
+    def __init__(self, sim, data, objective, listener):
+        self.sim, self.data, self.objective = sim, data, objective
+        self.listener = listener
+
+    def _record(self):
+        loss = self.sim.loss(self.data, objective=self.objective, progress_bar=False)
+        with self.listener.lock:
+            self.listener.test_losses.append((self.listener.step, loss))
+
+    def on_train_begin(self, info):
+        self._record()
+
+    def on_epoch_end(self, info):
+        self._record()
+
+
+class TrainingPanel(widgets.VBox):
+    """Optimizer settings, Start / Stop / Reset parameters, and a live loss curve.
+
+    Parameters
+    ----------
+    source : Simulator, or an object with a ``sim`` attribute (Dashboard), or callable
+        Where the Simulator comes from (asked at each Start).
+    targets : dict, optional
+        ``{probe: fn(t, x) or array}``; probes with a target default to "mse".
+    data_provider : callable, optional
+        ``data_provider(sim, objective, batch_size, n_steps)`` returns the training
+        data dict; by default `generated_training_data` from ``targets``.
+    test_data : dict or callable, optional
+        Data (or ``fn(sim)`` giving it) for a test loss before and after each epoch.
+    test_objective : dict, optional
+        Objective of the test loss (default: mse for the test data's probes).
+    batch_size, n_steps, epochs, learning_rate, optimizer
+        Initial settings.
+    update_interval : float
+        Seconds between UI updates while training.
+    probes : list of nengo.Probe, optional
+        Probes offered an objective (default: all).
+
+    Attributes
+    ----------
+    start_button, stop_button, reset_button : ipywidgets.Button
+        "Start", "Stop", "Reset parameters".
+    optimizer : ipywidgets.Dropdown
+        "optimizer": "Adam", "RMSprop", "SGD".
+    learning_rate, epochs, batch_size, n_steps : NumberField
+        "learning rate", "epochs", "batch size", "n_steps" (``.text`` is the widget).
+    objectives : dict
+        ``{probe: Dropdown}`` with options "mse" and "none".
+    minibatch_label, progress, summary, error, message : ipywidgets.HTML
+    figure : bqplot.Figure
+    batch_line, epoch_line, test_line : bqplot.Lines
+        Loss per minibatch (decimated to <= 500 points), epoch means, test loss.
+    running : bool
+    runs : list of dict
+        Finished runs: ``label, path`` (saved parameters), ``loss, history,
+        stopped, seconds``.
+    on_run_end : list of callables
+        Called with each finished run's dict (from the updater thread).
+    """
+
+    def __init__(
+        self,
+        source,
+        targets=None,
+        data_provider=None,
+        test_data=None,
+        test_objective=None,
+        batch_size=256,
+        n_steps=1,
+        epochs=10,
+        learning_rate=0.01,
+        optimizer="Adam",
+        update_interval=0.2,
+        probes=None,
+    ):
+        super().__init__()
+        self.source, self.targets = source, dict(targets or {})
+        self.data_provider = data_provider or self._generated_data
+        self.test_data, self.test_objective = test_data, test_objective
+        self.update_interval = update_interval
+        sim = resolve_sim(source)
+        self.probes = list(probes) if probes else sim_probes(sim)
+        self.minibatch_size = sim.minibatch_size or 1
+        self.running = False
+        self.runs, self.on_run_end = [], []
+        self._tempdir = tempfile.mkdtemp(prefix="nengodl_training_")
+        self._initial = None  # parameters before the first training
+        self._optimizer = None  # (key, keras optimizer), reused by the next Start
+        self._thread = self._updater = None
+        self._stop = threading.Event()
+        self._build_controls(batch_size, n_steps, epochs, learning_rate, optimizer)
+        self._build_figure()
+        self._clear_curve()
+
+    def _build_controls(self, batch_size, n_steps, epochs, learning_rate, optimizer):
+        self.message, self.error = widgets.HTML(), widgets.HTML()
+        self.progress, self.summary = widgets.HTML(), widgets.HTML()
+        msg, mb = self.message, self.minibatch_size
+        self.optimizer = widgets.Dropdown(
+            options=list(OPTIMIZERS), value=optimizer, description="optimizer"
+        )
+        self.learning_rate = NumberField(
+            "learning rate", learning_rate, 0, 10, message=msg, low_open=True
+        )
+        self.epochs = NumberField(
+            "epochs", epochs, 1, 100000, integer=True, message=msg
+        )
+        self.batch_size = NumberField(
+            "batch size",
+            batch_size,
+            mb,
+            10**7,
+            integer=True,
+            message=msg,
+            check=lambda v: (
+                None
+                if v % mb == 0
+                else f"must be a multiple of the minibatch size {mb}"
+            ),
+        )
+        self.n_steps = NumberField(
+            "n_steps", n_steps, 1, 10**6, integer=True, message=msg
+        )
+        self.minibatch_label = widgets.HTML(f"minibatch size: {mb}")
+        self.objectives = {
+            p: widgets.Dropdown(
+                options=list(OBJECTIVES),
+                value="mse" if p in self.targets else "none",
+                description=probe_label(p),
+                style={"description_width": "initial"},
+            )
+            for p in self.probes
+        }
+        self.start_button = widgets.Button(description="Start", button_style="success")
+        self.stop_button = widgets.Button(
+            description="Stop", button_style="danger", disabled=True
+        )
+        self.reset_button = widgets.Button(description="Reset parameters")
+        self.start_button.on_click(self.start)
+        self.stop_button.on_click(self.stop)
+        self.reset_button.on_click(self.reset_parameters)
+
+    def _build_figure(self):
+        self.figure, scales = line_figure(
+            "Training loss", x_label="minibatch", y_label="loss"
+        )
+        self.batch_line = new_lines(scales, COLORS[0], "minibatch")
+        self.epoch_line = new_lines(scales, COLORS[1], "epoch mean", marker="circle")
+        self.test_line = new_lines(
+            scales, COLORS[2], "test", dashed=True, marker="square"
+        )
+        self.figure.marks = [self.batch_line, self.epoch_line, self.test_line]
+        settings = widgets.HBox(
+            [self.optimizer, self.learning_rate.text, self.epochs.text]
+        )
+        data = widgets.HBox(
+            [self.minibatch_label, self.batch_size.text, self.n_steps.text]
+        )
+        buttons = widgets.HBox([self.start_button, self.stop_button, self.reset_button])
+        objectives = widgets.VBox(
+            [widgets.HTML("<b>Objective per probe</b>")]
+            + list(self.objectives.values())
+        )
+        self.children = [
+            settings,
+            data,
+            objectives,
+            buttons,
+            self.message,
+            self.progress,
+            self.summary,
+            self.error,
+            self.figure,
+        ]
+
+    def _clear_curve(self):
+        self._series = {
+            "batch": Decimator(250),
+            "epoch": Decimator(250),
+            "test": Decimator(250),
+        }
+        self._step = 0
+        for lines in (self.batch_line, self.epoch_line, self.test_line):
+            set_lines(lines, [], [])
+
+    @property
+    def sim(self):
+        """The Simulator (asked from the source each time)."""
+        return resolve_sim(self.source)
+
+    def objective(self):
+        """``{probe: objective function}`` of the probes not set to "none"."""
+        return {
+            p: OBJECTIVES[d.value]
+            for p, d in self.objectives.items()
+            if OBJECTIVES[d.value] is not None
+        }
+
+    def _generated_data(self, sim, objective, batch_size, n_steps):
+        return generated_training_data(
+            sim, self.targets, objective, batch_size, n_steps
+        )
+
+    def _make_optimizer(self, sim):
+        key = (id(sim), self.optimizer.value, self.learning_rate.value)
+        if self._optimizer is None or self._optimizer[0] != key:
+            opt = OPTIMIZERS[self.optimizer.value](
+                learning_rate=self.learning_rate.value
+            )
+            self._optimizer = (key, opt)
+        return self._optimizer[1]
+
+    # -- Start / Stop / Reset -------------------------------------------------------
+
+    def start(self, button=None):
+        """Start training in a background thread (ignored while one runs).
+
+        Returns
+        -------
+        bool
+            Whether a training thread was started.
+        """
+        if self.running:
+            return False
+        sim = self.sim
+        lock = sim_lock(sim)
+        if not lock.acquire(blocking=False):
+            self.message.value = error_html(
+                "The Simulator is busy: try again when it is done."
+            )
+            return False
+        try:
+            job = self._prepare(sim)
+        except Exception as e:  # noqa: BLE001 -- bad settings or data: shown, nothing started
+            lock.release()
+            self.error.value = error_html(
+                f"Training not started: {type(e).__name__}: {e}"
+            )
+            return False
+        self.running = True
+        self._stop.clear()
+        with self.hold_sync():
+            self.start_button.disabled, self.stop_button.disabled = True, False
+            self.reset_button.disabled = True
+            self.error.value = self.summary.value = self.message.value = ""
+            self.progress.value = "Starting (the first run compiles the model)..."
+        self._listener = TrainingListener(self._stop, sim, self._step)
+        self._result = {}
+        self._thread = threading.Thread(
+            target=self._train,
+            args=(sim, lock, job),
+            name="nengodl-training",
+            daemon=True,
+        )
+        self._updater = threading.Thread(
+            target=self._update_loop, name="nengodl-training-ui", daemon=True
+        )
+        self._thread.start()
+        self._updater.start()
+        return True
+
+    def _prepare(self, sim):
+        """Everything a run needs, made on the main thread (errors show at once)."""
+        objective = self.objective()
+        if not objective:
+            raise ValueError("Choose an objective (mse) for at least one probe")
+        data = self.data_provider(
+            sim, objective, self.batch_size.value, self.n_steps.value
+        )
+        if self._initial is None:
+            self._initial = f"{self._tempdir}/initial.npz"
+            sim.save_params(self._initial)
+        test = self.test_data(sim) if callable(self.test_data) else self.test_data
+        tests = (
+            []
+            if test is None
+            else [
+                (
+                    test,
+                    self.test_objective
+                    or {p: obj.mse for p in test if p in self.objectives},
+                )
+            ]
+        )
+        return {
+            "data": data,
+            "objective": objective,
+            "optimizer": self._make_optimizer(sim),
+            "epochs": self.epochs.value,
+            "tests": tests,
+        }
+
+    def _train(self, sim, lock, job):
+        """The training thread: ``sim.train``; results and errors go to ``_result``."""
+        start = time.perf_counter()
+        callbacks = [self._listener] + [
+            TestLossCallback(sim, data, objective, self._listener)
+            for data, objective in job["tests"]
+        ]
+        try:
+            history = sim.train(
+                job["data"],
+                job["optimizer"],
+                objective=job["objective"],
+                n_epochs=job["epochs"],
+                callbacks=callbacks,
+                progress_bar=False,
+            )
+            path = f"{self._tempdir}/run{len(self.runs) + 1}.npz"
+            sim.save_params(path)
+            self._result = {"history": history, "path": path}
+        except Exception as e:  # noqa: BLE001 -- shown in the error label by the updater
+            self._result = {"error": e}
+        finally:
+            self._result["seconds"] = time.perf_counter() - start
+            lock.release()
+
+    def stop(self, button=None):
+        """Ask the training to stop after the current minibatch."""
+        if not self.running:
+            return
+        self._stop.set()
+        self._listener.sim.stop_training()
+        self.stop_button.disabled = True
+        self.progress.value = "Stopping after the current minibatch..."
+
+    def join(self, timeout=None):
+        """Wait until training and the final UI update are done; whether they are."""
+        for thread in (self._thread, self._updater):
+            if thread is not None:
+                thread.join(timeout)
+        return not self.running
+
+    def reset_parameters(self, button=None):
+        """Restore the parameters from before the first training."""
+        if self.running:
+            return
+        if self._initial is None:
+            self.message.value = error_html("Nothing to reset: not trained yet.")
+            return
+        sim = self.sim
+        with sim_lock(sim):
+            sim.load_params(self._initial)
+        self._optimizer = None  # its moments belong to the old parameters
+        self._clear_curve()
+        self.summary.value = "Parameters reset to those before the first training."
+
+    # -- UI updates (updater thread) ------------------------------------------------
+
+    def _update_loop(self):
+        while self._thread.is_alive():
+            self._thread.join(self.update_interval)
+            self._refresh()
+        run = None
+        try:
+            self._refresh()
+            run = self._show_result()
+        finally:  # whatever happened, the panel can start again
+            self.running = False
+            with self.hold_sync():
+                self.start_button.disabled, self.stop_button.disabled = False, True
+                self.reset_button.disabled = False
+        for callback in list(self.on_run_end) if run is not None else []:
+            try:
+                callback(run)
+            except Exception as e:  # noqa: BLE001 -- e.g. the compare panel: shown, not lost
+                self.error.value = error_html(
+                    f"After training: {type(e).__name__}: {e}"
+                )
+
+    def _refresh(self):
+        new, (e, n_epochs, done, n_batches) = self._listener.take()
+        lines = (self.batch_line, self.epoch_line, self.test_line)
+        with self.figure.hold_sync():
+            for name, points, line in zip(("batch", "epoch", "test"), new, lines):
+                for x, y in points:
+                    self._series[name].append(x, y)
+                if points:
+                    set_lines(line, *self._series[name].arrays())
+        total = n_epochs * n_batches
+        elapsed = time.perf_counter() - self._listener.start
+        if done and total and self.running:
+            eta = elapsed / done * (total - done)
+            loss = (
+                self._series["batch"].y[-1] if self._series["batch"].y else float("nan")
+            )
+            self.progress.value = (
+                f"epoch {e + 1}/{n_epochs}, minibatch {done}/{total}, loss {loss:.4f}, "
+                f"{format_duration(elapsed)} elapsed, ETA {format_duration(eta)}"
+            )
+
+    def _show_result(self):
+        """Summary or error label of the ended run; the run's dict (None on errors)."""
+        result, listener = self._result, self._listener
+        self._step = listener.step
+        run = None
+        if "error" in result:
+            e = result["error"]
+            self.error.value = error_html(f"Training failed: {type(e).__name__}: {e}")
+            self.progress.value = ""
+        else:
+            history = result["history"]
+            loss = (
+                f"{history[-1]:.4f}" if history and np.isfinite(history[-1]) else "n/a"
+            )
+            verb = "stopped" if listener.stopped else "finished"
+            self.progress.value = ""
+            self.summary.value = f"Training {verb} in {format_duration(result['seconds'])} (loss: {loss})"
+            run = {
+                "label": f"run {len(self.runs) + 1}"
+                + (" (stopped)" * listener.stopped),
+                "path": result["path"],
+                "loss": history[-1] if history else None,
+                "history": history,
+                "stopped": listener.stopped,
+                "seconds": result["seconds"],
+            }
+            self.runs.append(run)
+        return run
+
+    def close(self):
+        """Stop a running training (waits up to 10 s), then close the widgets."""
+        if self.running:
+            self.stop()
+            self.join(10)
+        shutil.rmtree(self._tempdir, ignore_errors=True)
+        for child in self.children:
+            close_tree(child)
+        super().close()
