@@ -153,6 +153,8 @@ class Dashboard:
                 "Trainable settings changed: the Simulator is rebuilt (keeping the "
                 "parameters) before the next run or training."
             )
+        else:
+            self.status.value = ""
 
     # -- display ---------------------------------------------------------------------
 

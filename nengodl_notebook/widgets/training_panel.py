@@ -141,6 +141,10 @@ class TrainingPanel(widgets.VBox):
         Seconds between UI updates while training.
     probes : list of nengo.Probe, optional
         Probes offered an objective (default: all).
+    objectives : dict, optional
+        Initial objective per probe, ``"mse"`` or ``"none"`` (default: ``"mse"``
+        for probes with a target). E.g. ``"none"`` for a filtered probe when
+        training single steps.
 
     Attributes
     ----------
@@ -178,8 +182,10 @@ class TrainingPanel(widgets.VBox):
         optimizer="Adam",
         update_interval=0.2,
         probes=None,
+        objectives=None,
     ):
         super().__init__()
+        self._initial_objectives = dict(objectives or {})
         self.source, self.targets = source, dict(targets or {})
         self.data_provider = data_provider or self._generated_data
         self.test_data, self.test_objective = test_data, test_objective
@@ -231,7 +237,9 @@ class TrainingPanel(widgets.VBox):
         self.objectives = {
             p: widgets.Dropdown(
                 options=list(OBJECTIVES),
-                value="mse" if p in self.targets else "none",
+                value=self._initial_objectives.get(
+                    p, "mse" if p in self.targets else "none"
+                ),
                 description=probe_label(p),
                 style={"description_width": "initial"},
             )
