@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-slow nengo-suite bench clean
+.PHONY: demo test test-slow nengo-suite bench lab clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ nengo-suite: $(STAMP)
 	mkdir -p build
 	$(PY) -m pytest --pyargs nengo -c nengo-suite.ini -q -ra $(ARGS) \
 	  | tee build/nengo-suite.log
+
+## lab: open the example notebooks in JupyterLab
+lab: $(STAMP)
+	$(PY) -m jupyterlab --notebook-dir=example_notebooks
 
 ## bench: side-by-side timings against nengo.Simulator
 bench: $(STAMP)
