@@ -172,3 +172,33 @@ def test_top_level_dashboard_name():
     except AttributeError:
         pytest.skip("nengodl_notebook.__getattr__ for Dashboard not added yet")
     assert cls is Dashboard
+
+
+def test_rerunning_the_cell_or_closing_the_widget_stops_training():
+    """A new Dashboard on the same network closes the old one and its thread."""
+    import time
+
+    import nengo
+
+    import nengodl_notebook as nengo_dl
+
+    with nengo.Network(seed=0) as net:
+        inp = nengo.Node([0.5])
+        ens = nengo.Ensemble(10, 1, neuron_type=nengo.LIFRate())
+        out = nengo.Node(size_in=1)
+        nengo.Connection(inp, ens, synapse=None)
+        nengo.Connection(ens, out, synapse=None)
+        p = nengo.Probe(out)
+    first = nengo_dl.Dashboard(net, targets={p: lambda t, x: x}, minibatch_size=2,
+                               n_steps=10, batch_size=8, epochs=100000)
+    first.training_panel.start_button.click()
+    time.sleep(1.0)
+    assert first.training_panel.running
+    second = nengo_dl.Dashboard(net, targets={p: lambda t, x: x}, minibatch_size=2,
+                                n_steps=10, batch_size=8, epochs=100000)
+    assert first.closed and not first.training_panel.running
+    assert not first.training_panel._thread.is_alive()
+    second.training_panel.start_button.click()
+    time.sleep(1.0)
+    second.widget.close()  # closing the widget (e.g. clearing the output) stops it too
+    assert second.closed and not second.training_panel._thread.is_alive()

@@ -2,6 +2,7 @@
 
 import shutil
 import tempfile
+import weakref
 
 import ipywidgets as widgets
 from nengo.exceptions import ValidationError
@@ -13,6 +14,26 @@ from nengodl_notebook.widgets.inputs import InputDesignerWidget
 from nengodl_notebook.widgets.plots import error_html, sim_lock
 from nengodl_notebook.widgets.run_panel import RunPanel
 from nengodl_notebook.widgets.training_panel import TrainingPanel
+
+
+#: The live Dashboard of each network: re-running the cell that makes a Dashboard
+#: closes the previous one (and stops its training thread).
+_LIVE = weakref.WeakValueDictionary()
+
+
+class DashboardBox(widgets.VBox):
+    """The dashboard's outer widget; closing it closes the whole Dashboard."""
+
+    def __init__(self, dashboard, children):
+        super().__init__(children)
+        self._dashboard = weakref.ref(dashboard)
+
+    def close(self):
+        dashboard = self._dashboard()
+        self._dashboard = lambda: None
+        if dashboard is not None:
+            dashboard.close()
+        super().close()
 
 
 def network_view_class():
@@ -75,6 +96,9 @@ class Dashboard:
         dt=0.001,
         **training,
     ):
+        previous = _LIVE.get(id(net))
+        if previous is not None:  # the cell was re-run: stop the old dashboard
+            previous.close()
         self.net, self.seed, self.dt = net, seed, dt
         self.minibatch_size = minibatch_size
         self._tempdir = tempfile.mkdtemp(prefix="nengodl_dashboard_")
@@ -99,6 +123,8 @@ class Dashboard:
         self.compare_panel = ComparePanel(self, self.designer, targets, probes=probes)
         self.training_panel.on_run_end.append(self.compare_panel.add_run)
         self._widget = None
+        self.closed = False
+        _LIVE[id(net)] = self
 
     # -- the Simulator ---------------------------------------------------------------
 
@@ -173,7 +199,7 @@ class Dashboard:
             tab = widgets.Tab(
                 children=[w for _, w in pages], titles=[t for t, _ in pages]
             )
-            self._widget = widgets.VBox([self.status, tab])
+            self._widget = DashboardBox(self, [self.status, tab])
         return self._widget
 
     def _ipython_display_(self):
@@ -183,6 +209,9 @@ class Dashboard:
 
     def close(self):
         """Stop training (waits up to 10 s), close the panels and the Simulator."""
+        if self.closed:
+            return
+        self.closed = True
         self.training_panel.close()
         for panel in (
             self.run_panel,
@@ -194,7 +223,7 @@ class Dashboard:
                 panel.close()
         if self._widget is not None:
             self._widget.children[1].close()
-            self._widget.close()
+            widgets.VBox.close(self._widget)
         self.status.close()
         self._sim.close()
         shutil.rmtree(self._tempdir, ignore_errors=True)
