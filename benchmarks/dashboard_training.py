@@ -1,0 +1,91 @@
+"""Training from the dashboard vs the same ``sim.train`` call without it.
+
+Times the tutorial's training (4096 items, minibatch 32, 1 step, 25 epochs, Adam)
+started with the Training panel's Start button (until the panel reports the run
+finished) and as a plain ``sim.train`` call, on the same Simulator after a warm-up
+(so compilation is excluded from both). Prints medians and their ratio.
+
+Usage: ``.venv/bin/python benchmarks/dashboard_training.py [--repeats 3]``
+"""
+
+import argparse
+import os
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import nengo  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+import nengodl_notebook as nengo_dl  # noqa: E402
+
+
+def tutorial_net():
+    """The tutorial network prepared for training (cells 2, 10, 12)."""
+    with nengo.Network(seed=0) as net:
+        inpt = nengo.Node(nengo.processes.WhiteSignal(1, 5, rms=0.3))
+        square = nengo.Ensemble(20, 1)
+        sin = nengo.Ensemble(20, 1)
+        outpt = nengo.Node(size_in=1)
+        nengo.Connection(inpt, square, synapse=None)
+        nengo.Connection(square, sin, function=np.square, synapse=None)
+        nengo.Connection(sin, outpt, function=np.sin, synapse=None)
+        probe = nengo.Probe(outpt)
+        nengo_dl.configure_settings(trainable=False)
+        net.config[nengo.Ensemble].trainable = True
+    return net, inpt, probe
+
+
+def time_panel(dash):
+    """Seconds from pressing Start until the panel shows the run finished."""
+    panel = dash.training_panel
+    start = time.perf_counter()
+    panel.start_button.click()
+    while panel.running:
+        time.sleep(0.005)
+    return time.perf_counter() - start
+
+
+def time_plain(sim, data, probe, epochs, optimizer):
+    """Seconds of the same training as a plain ``sim.train`` call.
+
+    The optimizer is reused across calls, as the panel reuses its own: a new
+    optimizer means a new compiled training step (about a second here).
+    """
+    start = time.perf_counter()
+    sim.train(data, optimizer, objective={probe: nengo_dl.obj.mse},
+              n_epochs=epochs, progress_bar=False)
+    return time.perf_counter() - start
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=25)
+    args = parser.parse_args(argv)
+    net, inpt, probe = tutorial_net()
+    dash = nengo_dl.Dashboard(net, probes=[probe], targets={probe: lambda t, x: np.sin(x**2)},
+                              minibatch_size=32, batch_size=4096, training_n_steps=1,
+                              epochs=args.epochs)
+    sim = dash.sim
+    data = dash.training_panel.data_provider(sim, {probe: nengo_dl.obj.mse}, 4096, 1)
+    optimizer = tf.keras.optimizers.Adam(0.01)
+    time_plain(sim, data, probe, 1, optimizer)  # warm-up: compile both paths
+    time_panel(dash)
+    panel, plain = [], []
+    for _ in range(args.repeats):  # interleaved, so machine load hits both alike
+        panel.append(time_panel(dash))
+        plain.append(time_plain(sim, data, probe, args.epochs, optimizer))
+    dash.close()
+    p, q = np.median(panel), np.median(plain)
+    print(f"| run | median of {args.repeats} (s) |\n|---|---|")
+    print(f"| sim.train, {args.epochs} epochs | {q:.3f} |")
+    print(f"| dashboard Start -> finished | {p:.3f} |")
+    print(f"| ratio dashboard / plain | {p / q:.2f} (target <= 1.3) |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
