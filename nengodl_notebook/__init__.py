@@ -3,7 +3,8 @@
 ``import nengodl_notebook as nengo_dl`` gives the NengoDL-style API of the
 tutorial: ``Simulator`` (a drop-in for ``nengo.Simulator`` with
 ``minibatch_size``, ``data=``, ``train``/``loss`` and ``compile/fit/evaluate/
-predict``), ``configure_settings`` and ``obj`` (objectives).
+predict``), ``TensorNode`` and ``Layer`` (TensorFlow code and Keras layers in a
+network), ``configure_settings`` and ``obj`` (objectives).
 """
 
 import os
@@ -16,10 +17,18 @@ from nengodl_notebook import obj
 from nengodl_notebook.config import configure_settings
 from nengodl_notebook.planner import NotSupportedError
 from nengodl_notebook.simulator import Simulator
+from nengodl_notebook.tensor_node import Layer, TensorNode
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["Simulator", "NotSupportedError", "configure_settings", "obj"]
+__all__ = [
+    "Layer",
+    "NotSupportedError",
+    "Simulator",
+    "TensorNode",
+    "configure_settings",
+    "obj",
+]
 
 
 def __getattr__(name):

@@ -1,9 +1,9 @@
 """Per-network settings: ``configure_settings`` and the ``trainable`` config param.
 
 ``configure_settings(trainable=False)`` inside ``with net:`` adds a ``trainable``
-parameter to Ensembles, Neurons and Connections in ``net.config`` and sets its
-class default; ``net.config[obj].trainable = ...`` then overrides it per class or
-per object. An object's setting is resolved from the top network down to the
+parameter to Ensembles, Neurons, Connections and TensorNodes in ``net.config``
+and sets its class default; ``net.config[obj].trainable = ...`` then overrides it
+per class or per object. An object's setting is resolved from the top network down to the
 network that holds it; the innermost network that says something wins, and
 within one network an object's own setting beats its class default.
 """
@@ -13,7 +13,9 @@ from nengo.ensemble import Neurons
 from nengo.exceptions import ValidationError
 from nengo.params import BoolParam, NumberParam
 
-TRAINABLE_CLASSES = (nengo.Ensemble, Neurons, nengo.Connection)
+from nengodl_notebook.tensor_node import TensorNode
+
+TRAINABLE_CLASSES = (nengo.Ensemble, Neurons, nengo.Connection, TensorNode)
 
 #: Simulator-wide settings and their defaults (stored on ``config[nengo.Network]``).
 SETTINGS = {
@@ -44,9 +46,10 @@ def configure_settings(trainable=None, **settings):
     ----------
     trainable : bool or None
         Default trainability of Ensembles (encoders, and biases unless their
-        ``ensemble.neurons`` is configured) and Connections (weights) in this
-        network. None adds the ``trainable`` parameter without setting a default
-        (so objects can be configured).
+        ``ensemble.neurons`` is configured), Connections (weights) and
+        TensorNodes (their TensorFlow weights) in this network. None adds the
+        ``trainable`` parameter without setting a default (so objects can be
+        configured).
     lif_smoothing : float, optional
         When set, LIF neurons train with the gradient of a SoftLIF rate curve with
         this smoothing (forward pass: LIFRate).
@@ -78,7 +81,8 @@ def get_setting(network, name):
 def _network_paths(network, path=()):
     """Yield ``(obj, networks from top to the one holding obj)`` for all objects."""
     path = path + (network,)
-    for obj in network.ensembles + network.connections:
+    tensor_nodes = [n for n in network.nodes if isinstance(n, TensorNode)]
+    for obj in network.ensembles + network.connections + tensor_nodes:
         yield obj, path
     for sub in network.networks:
         yield from _network_paths(sub, path)
@@ -107,7 +111,7 @@ def _resolve(obj, path, cls):
 
 
 def trainable_objects(network):
-    """Resolved trainable setting of each Ensemble, Neurons and Connection.
+    """Resolved trainable setting of each Ensemble, Neurons, Connection, TensorNode.
 
     Returns
     -------
@@ -125,6 +129,7 @@ def trainable_objects(network):
                 result[obj] if neurons_value is None else neurons_value
             )
         else:
-            value = _resolve(obj, path, nengo.Connection)
+            cls = TensorNode if isinstance(obj, TensorNode) else nengo.Connection
+            value = _resolve(obj, path, cls)
             result[obj] = True if value is None else value
     return result

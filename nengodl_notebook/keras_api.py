@@ -60,10 +60,15 @@ class ModelProxy:
         self.optimizer = sim.keras.optimizer
 
     def get_weights(self):
-        return list(self.sim._store.values())
+        """``[params, state0, *TensorNode weights]`` (copies)."""
+        node_weights = [var.numpy() for _, _, var in self.sim._tensor_vars.weights]
+        return list(self.sim._store.values()) + node_weights
 
     def set_weights(self, weights):
-        self.sim._store.assign(*(np.asarray(w) for w in weights))
+        params, state, *node_weights = weights
+        self.sim._store.assign(np.asarray(params), np.asarray(state))
+        for (_, _, var), value in zip(self.sim._tensor_vars.weights, node_weights):
+            var.assign(value)
         self.sim._params_changed()
 
 

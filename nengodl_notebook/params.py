@@ -144,9 +144,9 @@ class ParamStore:
         return arrays, labels
 
 
-def save_params(store, path):
-    """Save parameters to ``path`` (``.npz``; no pickle)."""
-    arrays, labels = store.by_object()
+def save_params(store, path, tensor_vars=None):
+    """Save parameters (and TensorNode weights) to ``path`` (``.npz``; no pickle)."""
+    arrays, labels = _all_arrays(store, tensor_vars)
     keys = list(arrays)
     np.savez(
         path,
@@ -156,8 +156,17 @@ def save_params(store, path):
     )
 
 
-def load_params(store, path):
-    """Load parameters saved by `save_params` into ``store``.
+def _all_arrays(store, tensor_vars):
+    arrays, labels = store.by_object()
+    if tensor_vars is not None:  # keys "tensor_node<i>.<j>": node i, its weight j
+        node_arrays, node_labels = tensor_vars.by_key()
+        arrays.update(node_arrays)
+        labels.update(node_labels)
+    return arrays, labels
+
+
+def load_params(store, path, tensor_vars=None):
+    """Load parameters saved by `save_params` into ``store`` (and ``tensor_vars``).
 
     Raises a ValidationError naming the first object whose parameters do not
     match (different network), and changes nothing in that case.
@@ -169,7 +178,7 @@ def load_params(store, path):
         keys = list(saved["__keys__"])
         labels = list(saved["__labels__"])
         loaded = {k: saved[k] for k in keys}
-    arrays, own_labels = store.by_object()
+    arrays, own_labels = _all_arrays(store, tensor_vars)
     if len(keys) != len(arrays):
         raise ValidationError(
             f"{path} holds {len(keys)} parameter arrays, this network has "
@@ -187,3 +196,5 @@ def load_params(store, path):
     for i, (_, name, sig) in enumerate(store.signals):
         store.set_signal_value(sig, loaded[f"{i}.{name}"], values)
     store.assign(*values)
+    if tensor_vars is not None:
+        tensor_vars.assign(loaded)

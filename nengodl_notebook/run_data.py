@@ -10,6 +10,8 @@ import nengo
 import numpy as np
 from nengo.exceptions import ValidationError
 
+from nengodl_notebook.tensor_node import TensorNode, not_overridable
+
 
 def steps_for_time(time_in_seconds, dt):
     """Number of steps for a run time (rounded to the nearest ``dt``, as nengo)."""
@@ -81,6 +83,8 @@ def _check_key(key, node_ops):
             "the output of input Nodes (Nodes with no input)",
             attr="data",
         )
+    if isinstance(key, TensorNode):
+        raise not_overridable(key)
     if key.size_in > 0:
         raise ValidationError(
             f"{key} is not an input Node: it has size_in={key.size_in}; data= "

@@ -35,6 +35,7 @@ from nengodl_notebook.probes import ProbeRecorder, SimulationData
 from nengodl_notebook.params import ParamStore, load_params, parameter_signals, save_params
 from nengodl_notebook.signals import SignalValues
 from nengodl_notebook.step_program import StepProgram
+from nengodl_notebook.tensor_node import SimTensorNode, TensorNodeVariables
 from nengodl_notebook.training import Trainer, check_optimizer
 from nengodl_notebook.training_data import TrainingData, check_epochs
 
@@ -140,11 +141,16 @@ class Simulator:
                 input_ops, self._ctx.input_columns, self.dt, self._ctx.np_dtype, batch
             )
             self._node_ops = input_node_ops(self.model, network, input_ops)
+            trainable = trainable_objects(network) if network else {}
             self._store = ParamStore(
                 layout,
                 self.dtype,
                 parameter_signals(self.model, network) if network else [],
-                trainable_objects(network) if network else {},
+                trainable,
+            )
+            tensor_nodes = [op.node for op in ops if isinstance(op, SimTensorNode)]
+            self._tensor_vars = TensorNodeVariables(
+                tensor_nodes, self.dtype, batch, trainable
             )
             self._recorder = ProbeRecorder(self.model, layout, self.dt)
             self._program = StepProgram(
@@ -231,6 +237,7 @@ class Simulator:
         self._inputs.reset(rngs)
         for builder in self._ctx.python_processes:
             builder.reset(rngs[builder.op])
+        self._tensor_vars.reset()
         self._state = self._store.initial_state(batch)
         self._n_steps = 0
         self._recorder.clear()
@@ -285,7 +292,15 @@ class Simulator:
         except tf.errors.OpError as e:
             if self._ctx.errors:
                 raise self._ctx.errors[0] from None
-            raise SimulationError(f"TensorFlow failed while simulating: {e.message}") from e
+            hint = ""
+            if "XLA" in e.message and self._tensor_vars.nodes:
+                hint = (
+                    "\n(A TensorNode function XLA cannot compile? Pass "
+                    "jit_compile=False to the Simulator.)"
+                )
+            raise SimulationError(
+                f"TensorFlow failed while simulating: {e.message}{hint}"
+            ) from e
 
     def step(self):
         """Advance the simulator by one time step."""
@@ -350,18 +365,20 @@ class Simulator:
             )
 
     def save_params(self, path):
-        """Save all parameters (encoders, biases, weights) to ``path`` (npz)."""
-        save_params(self._store, path)
+        """Save all parameters (encoders, biases, weights, TensorNode weights) (npz)."""
+        save_params(self._store, path, self._tensor_vars)
 
     def load_params(self, path):
         """Load parameters saved by `save_params` (from the same network)."""
-        load_params(self._store, path)
+        load_params(self._store, path, self._tensor_vars)
         self._params_changed()
 
     def freeze_params(self, objs):
         """Write current parameters into nengo objects (a Network or a list).
 
         Afterwards ``nengo.Simulator`` built from them reproduces this model.
+        TensorNode weights need no freezing: they live in the TensorNodes' own
+        objects (a Keras layer keeps its trained weights).
         """
         if isinstance(objs, nengo.Network):
             objs = objs.all_ensembles + objs.all_connections
@@ -403,7 +420,7 @@ class Simulator:
         optimizer = check_optimizer(optimizer)
         n_epochs = check_epochs(n_epochs)
         checked = self._training_data(data, objective)
-        if self._store.n_trainable == 0:
+        if self._store.n_trainable == 0 and not self._tensor_vars.trainable:
             raise nengo.exceptions.ValidationError(
                 "Nothing in this network is trainable: set "
                 "net.config[...].trainable = True (see configure_settings)",

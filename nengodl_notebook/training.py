@@ -56,6 +56,7 @@ class Trainer:
 
     def _forward(self, inputs, training):
         sim = self.sim
+        sim._tensor_vars.reset()  # TensorNode state variables: every minibatch from t=0
         state0 = sim._store.initial_state(sim.minibatch_size or 1)
         _, probes = sim._program.simulate(
             state0,
@@ -88,11 +89,11 @@ class Trainer:
     def _train_fn(self, optimizer, objective):
         key = (id(optimizer), tuple((p, fn) for p, fn in objective))
         if key not in self._train_fns:
-            store = self.sim._store
-            optimizer.build([store.trainable])
+            variables = self.variables()
+            optimizer.build(variables)
 
             def apply(grads):
-                optimizer.apply_gradients([(grads, store.trainable)])
+                optimizer.apply_gradients(list(zip(grads, variables)))
                 return tf.constant(True)
 
             def train_step(inputs, targets):
@@ -100,8 +101,13 @@ class Trainer:
                     probes = self._forward(inputs, training=True)
                     losses = self._losses(probes, objective, targets)
                     total = tf.add_n(losses)
-                grads = tf.convert_to_tensor(tape.gradient(total, store.trainable))
-                finite = tf.reduce_all(tf.math.is_finite(grads)) & tf.math.is_finite(total)
+                grads = [
+                    tf.zeros_like(v) if g is None else tf.convert_to_tensor(g)
+                    for g, v in zip(tape.gradient(total, variables), variables)
+                ]
+                finite = tf.math.is_finite(total)
+                for g in grads:
+                    finite &= tf.reduce_all(tf.math.is_finite(g))
                 applied = tf.cond(finite, lambda: apply(grads), lambda: tf.constant(False))
                 return total, tf.stack(losses), applied
 
@@ -109,6 +115,12 @@ class Trainer:
                 train_step, autograph=False, jit_compile=self.sim._program.jit_compile
             )
         return self._train_fns[key]
+
+    def variables(self):
+        """What training changes: trainable parameters, then TensorNode weights."""
+        store = self.sim._store
+        nodes = self.sim._tensor_vars.trainable
+        return ([store.trainable] if store.n_trainable else []) + nodes
 
     def _eval_fn(self, objective, training=False):
         key = (tuple((p, fn) for p, fn in objective), training)
@@ -163,7 +175,9 @@ class Trainer:
         notify(listeners, "on_train_begin", {"epochs": n_epochs, "batches": data.n_batches})
         total = n_epochs * data.n_batches
         try:
-            with progress.Phase("Training", "Training", total, show_progress) as bar:
+            with self.sim._tensor_vars.kept(), progress.Phase(
+                "Training", "Training", total, show_progress
+            ) as bar:
                 for epoch in range(n_epochs):
                     notify(listeners, "on_epoch_begin", {"epoch": epoch})
                     epoch_losses = self._train_epoch(
@@ -201,7 +215,9 @@ class Trainer:
         eval_fn = self._eval_fn(objective, training)
         defaults = self.default_inputs(data.n_steps)
         totals, per_probe = [], []
-        with progress.Phase("Calculating", "Calculation", data.n_batches, show_progress) as bar:
+        with self.sim._tensor_vars.kept(), progress.Phase(
+            "Calculating", "Calculation", data.n_batches, show_progress
+        ) as bar:
             for idx in data.batches(False, None):
                 total, losses = eval_fn(*self.batch_arrays(data, idx, defaults))
                 totals.append(float(total))
@@ -214,7 +230,9 @@ class Trainer:
         fn = self._predict_fn(tuple(probes))
         defaults = self.default_inputs(data.n_steps)
         outputs = {p: [] for p in probes}
-        with progress.Phase("Predicting", "Prediction", data.n_batches, show_progress) as bar:
+        with self.sim._tensor_vars.kept(), progress.Phase(
+            "Predicting", "Prediction", data.n_batches, show_progress
+        ) as bar:
             for idx in data.batches(False, None):
                 for p, value in zip(probes, fn(self.batch_arrays(data, idx, defaults)[0])):
                     outputs[p].append(value.numpy())

@@ -10,6 +10,7 @@ import numpy as np
 from nengo.exceptions import ValidationError
 
 from nengodl_notebook import objectives
+from nengodl_notebook.tensor_node import TensorNode, not_overridable
 
 
 class TrainingData:
@@ -68,6 +69,8 @@ class TrainingData:
         return data
 
     def _add_input(self, node, value, node_ops):
+        if isinstance(node, TensorNode):
+            raise not_overridable(node)
         if not isinstance(node, nengo.Node) or node not in node_ops:
             raise ValidationError(
                 f"data key {node!r} is neither a Probe nor an input Node (a Node "

@@ -2,6 +2,7 @@
 
 import json
 import time
+import uuid
 
 KERNEL_JS = """
 async ([code]) => {
@@ -41,7 +42,11 @@ class NotebookPage:
             "console",
             lambda m: self.errors.append(f"console: {m.text}") if m.type == "error" else None,
         )
-        self.page.goto(f"{lab.url}/lab/tree/{notebook}?token={lab.token}")
+        # a fresh workspace per page: no tabs restored from an earlier test
+        workspace = f"test-{uuid.uuid4().hex[:8]}"
+        self.page.goto(
+            f"{lab.url}/lab/workspaces/{workspace}/tree/{notebook}?token={lab.token}"
+        )
         self.page.wait_for_function("() => !!window.jupyterapp", timeout=60000)
         self.wait_idle(timeout=60)
 

@@ -1,0 +1,544 @@
+"""TensorNode: a Node whose output is computed by TensorFlow code, and Keras layers.
+
+``TensorNode(tensor_func, shape_in, shape_out, pass_time)`` is a ``nengo.Node``
+whose output is ``tensor_func(t, x)`` on minibatched tensors, run inside the
+compiled time loop of `nengodl_notebook.Simulator` (with XLA when the function
+compiles). ``Layer(keras_layer)(x)`` makes a TensorNode from a Keras layer and
+connects ``x`` to it in one line.
+
+TensorFlow variables a function uses are found by tracing it (see
+`TensorNodeVariables`): variables it assigns to are *state* (reset by
+``sim.reset`` and at the start of every training/evaluation minibatch); the
+others are *weights* (trained when trainable, saved by ``sim.save_params``).
+"""
+
+import contextlib
+
+import keras
+import nengo
+import numpy as np
+import tensorflow as tf
+from nengo.base import NengoObject
+from nengo.builder.operator import Operator, Reset
+from nengo.builder.signal import Signal
+from nengo.exceptions import SimulationError, ValidationError
+from nengo.params import BoolParam, Parameter, ShapeParam
+
+
+class TensorFuncParam(Parameter):
+    """A TensorNode's function (any callable; `TensorNode` checks what it returns)."""
+
+    def coerce(self, node, func):
+        func = super().coerce(node, func)
+        if not callable(func):
+            raise ValidationError(
+                f"{node}: tensor_func must be callable (got {type(func).__name__})",
+                attr=self.name,
+                obj=node,
+            )
+        return func
+
+
+class TensorNode(nengo.Node):
+    """A Node whose output is computed by TensorFlow code.
+
+    Parameters
+    ----------
+    tensor_func : callable
+        ``tensor_func(t, x)``, ``tensor_func(x)`` (``pass_time=False``),
+        ``tensor_func(t)`` (no input) or ``tensor_func()``. ``x`` has shape
+        ``(minibatch_size,) + shape_in``, ``t`` is a scalar float tensor, and the
+        result must have shape ``(minibatch_size,) + shape_out`` (a leading axis
+        of 1 is broadcast when the node has no input) and a float dtype. Keras
+        layers and models are called with ``training=`` (True in training).
+    shape_in : tuple of int, optional
+        Shape of the input (without the minibatch axis); None for no input.
+    shape_out : tuple of int, optional
+        Shape of the output; inferred by tracing ``tensor_func`` when not given.
+    pass_time : bool
+        Pass the simulation time ``t`` as first argument.
+    label : str, optional
+    size_in, size_out : int, optional
+        Flat ``shape_in=(size_in,)`` / ``shape_out=(size_out,)`` (NengoDL's names).
+
+    Notes
+    -----
+    TensorFlow variables must be created outside ``tensor_func`` (or by a Keras
+    layer when it is built). Variables the function assigns to (with
+    ``.assign``) are state: ``sim.reset()`` restores the values they had when
+    the Simulator was constructed, and every training/evaluation minibatch
+    starts from them; they are shared by the minibatch items unless the
+    variable has a minibatch axis of its own. Other variables are weights:
+    trainable ones are trained by ``sim.train``/``sim.fit`` when the node is
+    trainable (``net.config[node].trainable``, see ``configure_settings``), all
+    are saved by ``sim.save_params``. Weights live in the function's objects:
+    every Simulator of the network shares them, and ``sim.freeze_params``
+    leaves them there (the Keras layer keeps its trained weights).
+
+    A TensorNode is not an input node: ``data=`` cannot override its output.
+    ``nengo.Simulator`` cannot run it.
+    """
+
+    tensor_func = TensorFuncParam("tensor_func")
+    shape_in = ShapeParam("shape_in", default=None, low=1, optional=True)
+    shape_out = ShapeParam("shape_out", default=None, low=1, optional=True)
+    pass_time = BoolParam("pass_time", default=True)
+
+    _param_init_order = ("shape_in", "shape_out", "pass_time", "tensor_func")
+
+    def __init__(  # pylint: disable=super-init-not-called
+        self,
+        tensor_func,
+        shape_in=None,
+        shape_out=None,
+        pass_time=True,
+        label=None,
+        size_in=None,
+        size_out=None,
+    ):
+        # nengo.Node.__init__ would validate ``output`` with NumPy inputs: skip it
+        NengoObject.__init__(self, label=label, seed=None)
+        self.shape_in = _flat_alias(self, shape_in, size_in, "shape_in", "size_in")
+        self.shape_out = _flat_alias(self, shape_out, size_out, "shape_out", "size_out")
+        self.pass_time = pass_time
+        self.tensor_func = tensor_func
+        # a trace (tf.function), not an eager call: it gives the output shape without
+        # running the function, so state variables (a step counter) do not change
+        concrete = trace(self, tensor_func, tf.float32, 1, check_batch=False)
+        if self.shape_out is None:
+            self.shape_out = tuple(concrete.structured_outputs.shape[1:])
+
+    @property
+    def output(self):
+        """The node's function (what ``nengo.Node.output`` is for a Node)."""
+        return self.tensor_func
+
+    @property
+    def size_in(self):
+        """Number of input dimensions (flattened ``shape_in``; 0 for no input)."""
+        return 0 if self.shape_in is None else int(np.prod(self.shape_in))
+
+    @property
+    def size_out(self):
+        """Number of output dimensions (flattened ``shape_out``)."""
+        return 0 if self.shape_out is None else int(np.prod(self.shape_out))
+
+
+def not_overridable(node):
+    """The ValidationError for ``data=`` given for a TensorNode."""
+    return ValidationError(
+        f"{node} is a TensorNode: its output is computed by TensorFlow inside the "
+        "simulation, so data= cannot override it (feed its input from an input Node "
+        "instead)",
+        attr="data",
+        obj=node,
+    )
+
+
+def _flat_alias(node, shape, size, shape_name, size_name):
+    if size is None:
+        return shape
+    if shape is not None:
+        raise ValidationError(
+            f"{node}: give {shape_name} or {size_name}, not both",
+            attr=size_name,
+            obj=node,
+        )
+    return (int(size),)
+
+
+# -- calling the function -----------------------------------------------------------
+
+
+def arg_specs(node, dtype, batch):
+    """TensorSpecs of the arguments ``tensor_func`` receives."""
+    specs = [tf.TensorSpec((), dtype)] if node.pass_time else []
+    if node.shape_in is not None:
+        specs.append(tf.TensorSpec((batch,) + tuple(node.shape_in), dtype))
+    return specs
+
+
+def call(node, func, args, dtype, batch, training=False):
+    """``func(*args)`` checked: a float tensor ``(batch,) + shape_out`` in ``dtype``.
+
+    With ``batch=None`` (minibatch size unknown) any leading axis is accepted.
+    """
+    if isinstance(func, keras.layers.Layer):
+        result = func(*args, training=training)
+    else:
+        result = func(*args)
+    return check_output(node, result, dtype, batch)
+
+
+def _expected(node, batch):
+    if node.shape_out is None:
+        return "(minibatch_size,) + shape_out, with shape_out at least 1-D"
+    size = "minibatch_size" if batch is None else batch
+    return f"(minibatch_size,) + shape_out = ({size},) + {node.shape_out}"
+
+
+def _float_tensor(node, result):
+    if result is None or not tf.is_tensor(result):
+        try:
+            result = tf.convert_to_tensor(result)
+        except (TypeError, ValueError) as e:
+            raise _invalid(node, f"returned {type(result).__name__}, not a tensor") from e
+    if not result.dtype.is_floating:
+        raise _invalid(node, f"returned dtype {result.dtype.name}; expected a float tensor")
+    return result
+
+
+def check_output(node, result, dtype, batch):
+    """Raise a ValidationError naming ``node`` unless ``result`` is a valid output.
+
+    Returns the output cast to ``dtype`` with shape ``(batch,) + shape_out``
+    (``batch=None``: any leading axis).
+    """
+    expected = _expected(node, batch)
+    result = _float_tensor(node, result)
+    if result.shape.rank is None or None in tuple(result.shape)[1:]:
+        if node.shape_out is None:
+            raise _invalid(
+                node, f"returned a tensor of unknown shape {result.shape}: give shape_out"
+            )
+        result = tf.ensure_shape(result, (None,) + tuple(node.shape_out))
+    shape = tuple(result.shape)
+    if len(shape) < 2:
+        raise _invalid(node, f"returned a tensor of shape {shape}; expected {expected}")
+    if node.shape_out is not None and shape[1:] != tuple(node.shape_out):
+        raise _invalid(
+            node,
+            f"returned a tensor of shape {shape}, which does not match shape_out "
+            f"{node.shape_out}: expected {expected}",
+        )
+    if batch is None:
+        return tf.cast(result, dtype)
+    if shape[0] is None and node.shape_in is not None:
+        result = tf.ensure_shape(result, (batch,) + shape[1:])
+    leading_ok = shape[0] in (batch, None) or (shape[0] == 1 and node.shape_in is None)
+    if not leading_ok:
+        raise _invalid(
+            node,
+            f"returned {shape[0]} items on the minibatch axis (shape {shape}); "
+            f"expected {expected}",
+        )
+    return tf.broadcast_to(tf.cast(result, dtype), (batch,) + shape[1:])
+
+
+def _invalid(node, what):
+    return ValidationError(f"{node}: tensor_func {what}", attr="tensor_func", obj=node)
+
+
+def trace(node, func, dtype, batch, check_batch=True):
+    """Trace ``func`` in a ``tf.function`` (no execution); returns the ConcreteFunction.
+
+    A function that fails when traced raises a ValidationError naming ``node``,
+    chained to the function's own exception. Without ``check_batch`` (at node
+    construction, where the minibatch size is not known yet) the leading axis of
+    the output is not checked.
+    """
+
+    def traced(*args):
+        return call(node, func, args, dtype, batch if check_batch else None)
+
+    try:
+        return tf.function(traced, autograph=False).get_concrete_function(
+            *arg_specs(node, dtype, batch)
+        )
+    except ValidationError:
+        raise
+    except Exception as e:
+        raise traced_error(node, e) from e
+
+
+def traced_error(node, error):
+    """The ValidationError for a function that failed when traced (chain ``error``)."""
+    return ValidationError(
+        f"{node}: tensor_func failed when traced by TensorFlow "
+        f"({type(error).__name__}: {error}). It must work on symbolic tensors inside "
+        "a tf.function (no .numpy(), no Python `if` on tensor values)",
+        attr="tensor_func",
+        obj=node,
+    )
+
+
+# -- building into a nengo model ------------------------------------------------------
+
+
+class SimTensorNode(Operator):
+    """Compute a TensorNode's output with its TensorFlow function.
+
+    Implements ``output[...] = tensor_func(t, input)`` (with the arguments the
+    node takes), run by `nengodl_notebook.Simulator` only.
+
+    Parameters
+    ----------
+    node : TensorNode
+    time : Signal or None
+        The simulation time, when the node takes it.
+    input : Signal or None
+        The node's (flat) input.
+    output : Signal
+        The node's (flat) output.
+    tag : str, optional
+
+    Notes
+    -----
+    1. sets ``[output]``
+    2. incs ``[]``
+    3. reads ``([] if time is None else [time]) + ([] if input is None else [input])``
+    4. updates ``[]``
+    """
+
+    def __init__(self, node, time, input, output, tag=None):
+        super().__init__(tag=tag)
+        self.node = node
+        self.time_passed = time is not None
+        self.input_passed = input is not None
+        self.sets = [output]
+        self.incs = []
+        self.reads = ([] if time is None else [time]) + ([] if input is None else [input])
+        self.updates = []
+
+    @property
+    def output(self):
+        return self.sets[0]
+
+    @property
+    def time(self):
+        return self.reads[0] if self.time_passed else None
+
+    @property
+    def input(self):
+        return self.reads[-1] if self.input_passed else None
+
+    @property
+    def _descstr(self):
+        return f"{self.input} -> {self.output}, {self.node}"
+
+    def make_step(self, signals, dt, rng):
+        raise SimulationError(
+            f"{self.node} computes its output with TensorFlow: running a TensorNode "
+            "needs nengodl_notebook.Simulator, not nengo.Simulator"
+        )
+
+
+@nengo.builder.Builder.register(TensorNode)
+def build_tensor_node(model, node):
+    """Build a `TensorNode`: input/output signals and a `SimTensorNode` op.
+
+    Notes
+    -----
+    Sets ``model.params[node]`` to ``None`` (as for ``nengo.Node``).
+    """
+    sig_in = None
+    if node.size_in > 0:
+        sig_in = Signal(shape=(node.size_in,), name=f"{node}.in")
+        model.add_op(Reset(sig_in))
+    sig_out = Signal(shape=(node.size_out,), name=f"{node}.out")
+    time = model.time if node.pass_time else None
+    model.add_op(SimTensorNode(node, time, sig_in, sig_out, tag=str(node)))
+    model.sig[node]["in"] = sig_in
+    model.sig[node]["out"] = sig_out
+    model.params[node] = None
+
+
+# -- Keras layers -----------------------------------------------------------------------
+
+
+class Layer:
+    """Insert a Keras layer (or any function of ``x``) into a network in one line.
+
+    ``Layer(keras_layer)(x)`` makes a ``TensorNode(keras_layer, pass_time=False)``
+    taking ``x``'s output, connects ``x`` to it and returns the TensorNode. The
+    layer is built on first call with the input shape.
+
+    Parameters
+    ----------
+    layer_func : keras.layers.Layer or callable
+        A Keras layer or model, or a function ``f(x)`` of minibatched tensors.
+    """
+
+    def __init__(self, layer_func):
+        if not callable(layer_func):
+            raise ValidationError(
+                f"Layer needs a Keras layer or a callable (got "
+                f"{type(layer_func).__name__})",
+                attr="layer_func",
+            )
+        self.layer_func = layer_func
+
+    def __call__(self, x, shape_in=None, synapse=None, transform=1, label=None,
+                 return_conn=False, **conn_kwargs):
+        """Make the TensorNode and its Connection from ``x``.
+
+        Parameters
+        ----------
+        x : nengo.Node, nengo.Ensemble, nengo.ensemble.Neurons, TensorNode or a slice
+            The input (its ``size_out`` values, reshaped to ``shape_in``).
+        shape_in : tuple of int, optional
+            Input shape without the minibatch axis (default ``(x.size_out,)``).
+        synapse : nengo.synapses.Synapse or None
+            Synapse of the connection (none by default).
+        transform : optional
+            Transform of the connection.
+        label : str, optional
+            Label of the TensorNode (default: the layer's name).
+        return_conn : bool
+            Also return the Connection.
+        **conn_kwargs
+            Further ``nengo.Connection`` arguments.
+
+        Returns
+        -------
+        TensorNode, or ``(TensorNode, nengo.Connection)`` with ``return_conn``
+        """
+        if shape_in is None:
+            shape_in = (_connection_size(x, transform),)
+        if label is None:
+            label = getattr(self.layer_func, "name", None)
+        node = TensorNode(self.layer_func, shape_in=shape_in, pass_time=False, label=label)
+        conn = nengo.Connection(x, node, synapse=synapse, transform=transform, **conn_kwargs)
+        return (node, conn) if return_conn else node
+
+
+def _connection_size(x, transform):
+    """Size of what a Connection from ``x`` with ``transform`` delivers."""
+    inputs = (nengo.Node, nengo.Ensemble, nengo.ensemble.Neurons, nengo.base.ObjView)
+    if not isinstance(x, inputs):
+        raise ValidationError(
+            f"Layer input must be a Node, Ensemble, Neurons or TensorNode (got "
+            f"{type(x).__name__})",
+            attr="x",
+        )
+    if isinstance(transform, nengo.transforms.Transform):
+        return transform.size_out
+    if transform is not None and np.ndim(transform) == 2:
+        return np.shape(transform)[0]
+    return x.size_out
+
+
+# -- the variables of a model's TensorNodes ------------------------------------------
+
+#: Op types that write a resource variable given as their first input.
+ASSIGN_PREFIXES = (
+    "Assign",
+    "ResourceScatter",
+    "ResourceStridedSliceAssign",
+    "ResourceApply",
+    "ResourceSparseApply",
+)
+#: Ops calling nested functions: function attributes and the offset of their inputs.
+CALL_OPS = {
+    "If": (("then_branch", "else_branch"), 1),
+    "StatelessIf": (("then_branch", "else_branch"), 1),
+    "While": (("cond", "body"), 0),
+    "StatelessWhile": (("cond", "body"), 0),
+    "PartitionedCall": (("f",), 0),
+    "StatefulPartitionedCall": (("f",), 0),
+}
+
+
+def _source(tensor):
+    while tensor.op.type == "Identity":
+        tensor = tensor.op.inputs[0]
+    return tensor
+
+
+def assigned_tensors(graph, top):
+    """Resource tensors of ``graph`` that it (or a function it calls) writes to."""
+    assigned = set()
+    for op in graph.get_operations():
+        if op.type.startswith(ASSIGN_PREFIXES) and op.inputs:
+            assigned.add(_source(op.inputs[0]).ref())
+        elif op.type in CALL_OPS:
+            names, offset = CALL_OPS[op.type]
+            for name in names:
+                fn = top._functions.get(op.get_attr(name).name)
+                sub = getattr(fn, "graph", None)
+                if sub is None:
+                    continue
+                written = assigned_tensors(sub, top)
+                for i, tensor in enumerate(sub.inputs):
+                    if tensor.ref() in written and i + offset < len(op.inputs):
+                        assigned.add(_source(op.inputs[i + offset]).ref())
+    return assigned
+
+
+def split_variables(concrete):
+    """``(weights, state)``: variables a traced function reads / writes."""
+    graph = concrete.graph
+    internal = {id(external): inner for external, inner in graph.captures}
+    written = assigned_tensors(graph, graph)
+    weights, state = [], []
+    for var in concrete.variables:
+        inner = internal.get(id(var.handle))
+        (state if inner is not None and inner.ref() in written else weights).append(var)
+    return weights, state
+
+
+class TensorNodeVariables:
+    """The TensorFlow variables of a model's TensorNodes: weights and state.
+
+    Parameters
+    ----------
+    nodes : list of TensorNode
+        In build order (keys of saved weights follow it).
+    dtype : str
+        The simulator's dtype.
+    minibatch_size : int
+    trainable : dict
+        Resolved ``trainable`` setting of each node (default True).
+
+    Notes
+    -----
+    Each function is traced once (as the simulator will run it) to find the
+    variables it uses. State values are recorded now, at Simulator construction.
+    A variable shared by several nodes (a layer used twice) is listed once.
+    """
+
+    def __init__(self, nodes, dtype, minibatch_size, trainable):
+        self.nodes = list(nodes)
+        self.weights = []  # (key, label, variable)
+        self.trainable = []
+        self.state = []
+        seen = set()
+        for i, node in enumerate(nodes):
+            concrete = trace(node, node.tensor_func, tf.as_dtype(dtype), minibatch_size)
+            weights, state = split_variables(concrete)
+            for j, var in enumerate(weights):
+                self.weights.append((f"tensor_node{i}.{j}", f"{node} {var.name}", var))
+                if var.trainable and trainable.get(node, True) and id(var) not in seen:
+                    self.trainable.append(var)
+                    seen.add(id(var))
+            for var in state:
+                if id(var) not in seen:
+                    self.state.append(var)
+                    seen.add(id(var))
+        self.state0 = [var.numpy().copy() for var in self.state]
+
+    def reset(self):
+        """Restore the state variables (eagerly, or as ops inside a tf.function)."""
+        for var, value in zip(self.state, self.state0):
+            var.assign(value)
+
+    @contextlib.contextmanager
+    def kept(self):
+        """Keep the state variables' current values (training/evaluation resets them)."""
+        values = [var.numpy().copy() for var in self.state]
+        try:
+            yield
+        finally:
+            for var, value in zip(self.state, values):
+                var.assign(value)
+
+    def by_key(self):
+        """``({key: weight value}, {key: label})`` of every weight, for saving."""
+        arrays = {key: var.numpy() for key, _, var in self.weights}
+        labels = {key: label for key, label, _ in self.weights}
+        return arrays, labels
+
+    def assign(self, arrays):
+        """Set weights from ``{key: value}`` (see `by_key`)."""
+        for key, _, var in self.weights:
+            var.assign(arrays[key])
