@@ -160,13 +160,34 @@ class InputPlan:
             value = np.asarray(op.node.output, dtype=np.float64).ravel()
             return np.broadcast_to(value[None, :, None], (len(times), value.size, 1))
         if isinstance(op, SimProcess):
-            # copies: some step functions return a view of their internal state
-            items = [
-                np.array([np.array(step(t), dtype=np.float64).ravel() for t in times])
-                for step in self.step_fns[op]
-            ]
+            items = [process_values(step, times, self.dt) for step in self.step_fns[op]]
             return np.stack(items, axis=2)
         return pyfunc_values(op, times)
+
+
+def periodic_table(step):
+    """The precomputed signal behind nengo's WhiteSignal step function, or None.
+
+    nengo's ``step_whitesignal(t)`` returns ``signal[round(t / dt) % len(signal)]``
+    of an array it made in ``make_step``; reading that array lets us index all
+    steps at once instead of calling Python once per step.
+    """
+    code = getattr(step, "__code__", None)
+    if code is None or step.__name__ != "step_whitesignal" or not step.__closure__:
+        return None
+    cells = dict(zip(code.co_freevars, (c.cell_contents for c in step.__closure__)))
+    signal = cells.get("signal")
+    return signal if isinstance(signal, np.ndarray) else None
+
+
+def process_values(step, times, dt):
+    """``(n_steps, size)`` outputs of an input-less process step function."""
+    table = periodic_table(step)
+    if table is not None:
+        idx = np.round(times / dt).astype(np.int64) % table.shape[0]
+        return np.asarray(table[idx], dtype=np.float64).reshape(len(times), -1)
+    # copies: some step functions return a view of their internal state
+    return np.array([np.array(step(t), dtype=np.float64).ravel() for t in times])
 
 
 def pyfunc_values(op, times):
