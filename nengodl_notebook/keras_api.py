@@ -5,6 +5,8 @@ names such as ``"mse"`` work); Keras callbacks (History, EarlyStopping, custom
 ones) receive the usual events through a small stand-in for ``keras.Model``.
 """
 
+import copy
+
 import keras
 import numpy as np
 from nengo.exceptions import ValidationError
@@ -166,8 +168,9 @@ def evaluate_data(sim, checked, show):
         logs[f"{_name(probe)}_loss"] = float(per_probe[i])
     for probe, metrics in compiled.metrics.items():
         for metric in metrics:
-            checked.objective = {probe: metric}
-            logs[f"{_name(probe)}_{metric.name}"] = sim._trainer.evaluate(checked, False, False)[0]
+            one = copy.copy(checked)  # the same data, scored by one metric
+            one.objective = {probe: metric}
+            logs[f"{_name(probe)}_{metric.name}"] = sim._trainer.evaluate(one, False, False)[0]
     return logs
 
 

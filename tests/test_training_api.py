@@ -644,3 +644,20 @@ def test_train_through_time(Simulator):
         w1 = np.array(sim.data[c_in].weights)
     assert w1.item() < w0.item() - 0.1  # pushed towards the negative target
     assert after < 0.8 * before
+
+
+def test_fit_validation_loss_stays_the_loss_with_metrics(Simulator):
+    """Metrics must not replace the loss in later epochs' validation."""
+    import keras as _keras
+
+    net = make_net()
+    data = make_data(net)
+    x = {net.inp: data[net.inp]}
+    y = {net.p: data[net.p]}
+    with Simulator(net, minibatch_size=MB) as sim:
+        sim.compile(_keras.optimizers.SGD(0.0), loss={net.p: "mse"},
+                    metrics={net.p: "mae"})
+        history = sim.fit(x, y, epochs=2, validation_data=(x, y))
+    losses, maes = history.history["val_loss"], history.history[
+        [k for k in history.history if k.startswith("val_") and k.endswith("_mae")][0]]
+    assert np.allclose(losses[0], losses[1]) and not np.allclose(losses[1], maes[1])
