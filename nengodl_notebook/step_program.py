@@ -12,7 +12,7 @@ from collections import namedtuple
 import numpy as np
 import tensorflow as tf
 
-from nengodl_notebook.op_builders.base import gather_rows
+from nengodl_notebook.op_builders.base import gather_rows, xla_tracing
 
 #: What a group sees of the current step: global step number ``k`` (1-based, as
 #: nengo's step counter after TimeUpdate), this step's input columns, the seed,
@@ -101,6 +101,10 @@ class StepProgram:
         training : bool
             Run spiking neurons as their rate twins.
         """
+        with xla_tracing(self.jit_compile):
+            return self._emit_loop(state, inputs, start_step, seed, params, training)
+
+    def _emit_loop(self, state, inputs, start_step, seed, params, training):
         n_steps = inputs.shape[0]
         pre = [group.build_pre(params) for group in self.groups]
         probes = tf.TensorArray(

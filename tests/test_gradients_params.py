@@ -253,8 +253,10 @@ def test_save_load_params_round_trip(Simulator, tmp_path):
     assert loaded.keys() == trained.keys()
     for key in trained:
         assert np.array_equal(loaded[key], trained[key]), key
+    # nengo's optimizer may merge operators differently in another build, which
+    # changes summation order: equal up to float32 round-off
     for p, values in expected.items():
-        assert np.array_equal(sim2.data[p], values), p
+        assert np.allclose(sim2.data[p], values, rtol=1e-5, atol=1e-5), p
 
     # ".npz" given explicitly works too
     with Simulator(net, minibatch_size=4) as sim3:

@@ -6,10 +6,13 @@ looked up along the MRO like ``nengo.builder.Builder``), so nengo's global
 registry stays untouched.
 """
 
+import contextlib
+import threading
 import warnings
 
 import numpy as np
 import tensorflow as tf
+from tensorflow.compiler.tf2xla.python import xla
 
 from nengodl_notebook.signals import STATE
 
@@ -86,17 +89,74 @@ class OpBuilder:
         raise NotImplementedError
 
 
+#: Index arrays made of at most this many contiguous runs are read and written
+#: with slices instead of gathers and scatters.
+MAX_RUNS = 8
+
+#: Writes ("set") of fewer rows than this stay scatters: XLA copies the whole
+#: state for a slice update whose values read the state at other places, which
+#: only pays off for large writes (neuron groups).
+MIN_SLICE_WRITE = 256
+
+_tracing = threading.local()
+
+
+@contextlib.contextmanager
+def xla_tracing(enabled):
+    """Within this block, op builders emit code for XLA (in-place slice writes)."""
+    previous = getattr(_tracing, "xla", False)
+    _tracing.xla = bool(enabled)
+    try:
+        yield
+    finally:
+        _tracing.xla = previous
+
+
 def is_contiguous(idx):
     """Whether an index array is one increasing run ``a, a+1, ..., b``."""
     return len(idx) > 0 and bool(np.all(np.diff(idx) == 1))
 
 
-def gather_rows(tensor, idx):
-    """Rows ``idx`` of ``tensor`` (a slice when the indices are contiguous)."""
+def contiguous_runs(idx):
+    """Split ``idx`` into increasing runs ``a, a+1, ...``.
+
+    Returns
+    -------
+    list of ``(position, first_index, length)``
+        ``idx[position:position + length] == range(first_index, first_index + length)``.
+    """
     idx = np.asarray(idx, dtype=np.int64)
-    if is_contiguous(idx):
-        return tensor[int(idx[0]) : int(idx[-1]) + 1]
-    return tf.gather(tensor, tf.constant(idx, dtype=tf.int32))
+    if len(idx) == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(idx) != 1) + 1
+    starts = np.concatenate([[0], breaks])
+    ends = np.concatenate([breaks, [len(idx)]])
+    return [(int(a), int(idx[a]), int(b - a)) for a, b in zip(starts, ends)]
+
+
+def gather_rows(tensor, idx):
+    """Rows ``idx`` of ``tensor`` (slices when they form a few contiguous runs)."""
+    runs = contiguous_runs(idx)
+    if 0 < len(runs) <= MAX_RUNS:
+        parts = [tensor[first : first + length] for _, first, length in runs]
+        return parts[0] if len(parts) == 1 else tf.concat(parts, axis=0)
+    return tf.gather(tensor, tf.constant(np.asarray(idx), dtype=tf.int32))
+
+
+def _update_slice(state, values, first):
+    """``state[first:first + len(values)] = values``, in place under XLA."""
+    start = tf.constant([first, 0], tf.int32)
+    length = values.shape[0]
+
+    @tf.custom_gradient
+    def update(state, values):
+        def grad(d_out):
+            d_state = xla.dynamic_update_slice(d_out, tf.zeros_like(values), start)
+            return d_state, d_out[first : first + length]
+
+        return xla.dynamic_update_slice(state, values, start), grad
+
+    return update(state, values)
 
 
 def scatter_rows(state, idx, values, mode):
@@ -109,17 +169,33 @@ def scatter_rows(state, idx, values, mode):
         Row indices (may repeat when ``mode == "inc"``).
     values : tf.Tensor, shape ``(len(idx), minibatch)`` or ``(len(idx), 1)``
     mode : ``"set"``, ``"update"`` or ``"inc"``
+
+    Notes
+    -----
+    Under XLA (see `xla_tracing`), a large "set" of distinct indices forming at
+    most `MAX_RUNS` contiguous runs is written as slice updates, which XLA fuses
+    with the computation of ``values`` (a scatter recomputes shared parts of
+    ``values`` per element); otherwise one scatter.
     """
     idx = np.asarray(idx, dtype=np.int64)
     if len(idx) == 0:
         return state
     values = tf.broadcast_to(values, (len(idx), state.shape[1]))
+    runs = contiguous_runs(idx)
+    if (
+        getattr(_tracing, "xla", False)
+        and mode != "inc"
+        and len(idx) >= MIN_SLICE_WRITE
+        and len(runs) <= MAX_RUNS
+        and len(np.unique(idx)) == len(idx)
+    ):
+        for position, first, length in runs:
+            state = _update_slice(state, values[position : position + length], first)
+        return state
     indices = tf.constant(idx[:, None], dtype=tf.int32)
     if mode == "inc":
         return tf.tensor_scatter_nd_add(state, indices, values)
     return tf.tensor_scatter_nd_update(state, indices, values)
-
-
 
 
 class RowReader:

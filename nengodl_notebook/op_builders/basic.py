@@ -1,21 +1,12 @@
-"""Builders for nengo's basic operators: Reset, Copy, the linear incs and TimeUpdate.
+"""Builders for nengo's basic operators: Reset, Copy and TimeUpdate.
 
-ElementwiseInc, DotInc, SparseDotInc and BsrDotInc are all ``Y += A * X`` summed
-over index triples ``(y, a, x)``, so any number of them (of any shapes) merge into
-one gather -> multiply -> segment-sum -> scatter group.
+The linear increments (ElementwiseInc, DotInc, SparseDotInc, BsrDotInc) are in
+`nengodl_notebook.op_builders.linear`.
 """
 
 import numpy as np
 import tensorflow as tf
-from nengo.builder.operator import (
-    BsrDotInc,
-    Copy,
-    DotInc,
-    ElementwiseInc,
-    Reset,
-    SparseDotInc,
-    TimeUpdate,
-)
+from nengo.builder.operator import Copy, Reset, TimeUpdate
 from nengo.builder.probe import SimProbe
 
 from nengodl_notebook.op_builders.base import (
@@ -24,7 +15,6 @@ from nengodl_notebook.op_builders.base import (
     RowReader,
     scatter_rows,
 )
-from nengodl_notebook.signals import sparse_coo
 
 
 @Builder.register(Reset)
@@ -75,97 +65,6 @@ class CopyBuilder(OpBuilder):
 
     def build_step(self, state, pre, step):
         return scatter_rows(state, self.dst_idx, self.src.read(state, pre), self.mode)
-
-
-def _grid(*sizes):
-    """Flattened index grids over ``sizes`` (C order)."""
-    return [g.ravel() for g in np.meshgrid(*map(np.arange, sizes), indexing="ij")]
-
-
-def elementwise_triples(layout, op):
-    """``(y, a, x)`` index triples of ``Y += A * X`` (numpy broadcasting)."""
-    y = layout.indices(op.Y).reshape(op.Y.shape)
-    a = layout.indices(op.A).reshape(op.A.shape)
-    x = layout.indices(op.X).reshape(op.X.shape)
-    a, x = np.broadcast_to(a, y.shape), np.broadcast_to(x, y.shape)
-    return y.ravel(), a.ravel(), x.ravel()
-
-
-def dense_dot_triples(layout, op):
-    """``(y, a, x)`` index triples of ``Y += A.dot(X)`` for dense A."""
-    a_idx, x_idx, y_idx = (layout.indices(s) for s in (op.A, op.X, op.Y))
-    if op.A.ndim == 0 or op.X.ndim == 0:  # scalar times array
-        n = max(len(a_idx), len(x_idx))
-        return y_idx, np.broadcast_to(a_idx, n), np.broadcast_to(x_idx, n)
-    m, n = op.A.shape if op.A.ndim == 2 else (1, op.A.shape[0])
-    k = op.X.shape[1] if op.X.ndim == 2 else 1
-    i, j, kk = _grid(m, n, k)
-    return y_idx[i * k + kk], a_idx[i * n + j], x_idx[j * k + kk]
-
-
-def sparse_dot_triples(layout, op):
-    """``(y, a, x)`` index triples of ``Y += A.dot(X)`` for a sparse A signal."""
-    rows, cols, data = sparse_coo(op.A.initial_value)
-    a_idx, x_idx, y_idx = (layout.indices(s) for s in (op.A, op.X, op.Y))
-    k = op.X.shape[1] if op.X.ndim == 2 else 1
-    b, kk = _grid(len(data), k)
-    return y_idx[rows[b] * k + kk], a_idx[b], x_idx[cols[b] * k + kk]
-
-
-def bsr_dot_triples(layout, op):
-    """``(y, a, x)`` index triples of ``Y += A.dot(X)`` for block-sparse A."""
-    _, br, bc = op.A.shape
-    a_idx, x_idx, y_idx = (layout.indices(s) for s in (op.A, op.X, op.Y))
-    rows = np.repeat(np.arange(len(op.indptr) - 1), np.diff(op.indptr))
-    b, i, j = _grid(len(op.indices), br, bc)
-    return (
-        y_idx[rows[b] * br + i],
-        a_idx[(b * br + i) * bc + j],
-        x_idx[np.asarray(op.indices)[b] * bc + j],
-    )
-
-
-def linear_triples(layout, op):
-    """Index triples for any of the linear increment operators."""
-    if isinstance(op, ElementwiseInc):
-        return elementwise_triples(layout, op)
-    if isinstance(op, BsrDotInc):
-        return bsr_dot_triples(layout, op)
-    if isinstance(op, SparseDotInc):
-        return sparse_dot_triples(layout, op)
-    return dense_dot_triples(layout, op)
-
-
-@Builder.register(ElementwiseInc)
-@Builder.register(DotInc)
-class LinearIncBuilder(OpBuilder):
-    """``Y += A * X`` summed over index triples, for a whole group of ops."""
-
-    def __init__(self, ops, ctx):
-        super().__init__(ops, ctx)
-        triples = [linear_triples(ctx.layout, op) for op in ops]
-        y = np.concatenate([t[0] for t in triples])
-        self.A = RowReader(ctx, [(op.A, t[1]) for op, t in zip(ops, triples)])
-        self.X = RowReader(ctx, [(op.X, t[2]) for op, t in zip(ops, triples)])
-        self.y_unique, self.y_local = np.unique(y, return_inverse=True)
-
-    def _sum(self, a, x):
-        return tf.math.unsorted_segment_sum(
-            a * x, tf.constant(self.y_local, tf.int32), len(self.y_unique)
-        )
-
-    def build_pre(self, params):
-        a_pre, x_pre = self.A.pre(params), self.X.pre(params)
-        if self.A.constant and self.X.constant:  # constant product: sum it once
-            return self._sum(a_pre, x_pre)
-        return a_pre, x_pre
-
-    def build_step(self, state, pre, step):
-        if self.A.constant and self.X.constant:
-            total = pre
-        else:
-            total = self._sum(self.A.read(state, pre[0]), self.X.read(state, pre[1]))
-        return scatter_rows(state, self.y_unique, total, "inc")
 
 
 @Builder.register(TimeUpdate)
