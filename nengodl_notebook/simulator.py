@@ -410,6 +410,9 @@ class Simulator:
         callbacks : sequence
             Objects with any of ``on_train_begin``, ``on_batch_end``,
             ``on_epoch_end``, ``on_train_end`` (each called with a dict).
+            Minibatches run in compiled chunks; a callback with ``on_batch_end``
+            gets one minibatch per chunk (exact stops, slower) unless it has
+            ``chunked_batches = True``.
 
         Returns
         -------

@@ -107,6 +107,11 @@ class StepProgram:
     def _emit_loop(self, state, inputs, start_step, seed, params, training):
         n_steps = inputs.shape[0]
         pre = [group.build_pre(params) for group in self.groups]
+        if n_steps == 1:  # no loop: a smaller graph, faster to compile and to train
+            step = Step(k=start_step + 1, inputs=inputs[0], seed=seed, training=training)
+            for group, group_pre in zip(self.groups, pre):
+                state = group.build_step(state, group_pre, step)
+            return state, gather_rows(state, self.probe_idx)[None]
         probes = tf.TensorArray(
             self.ctx.dtype,
             size=n_steps,

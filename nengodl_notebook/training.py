@@ -8,6 +8,7 @@ loss and gradients are finite, so a NaN never corrupts the parameters.
 """
 
 import threading
+import time
 
 import keras
 import numpy as np
@@ -51,6 +52,7 @@ class Trainer:
         self.stop_event = threading.Event()
         self._train_fns = {}
         self._eval_fns = {}
+        self.chunk = ChunkSize()
 
     # -- graph pieces -------------------------------------------------------------
 
@@ -87,6 +89,13 @@ class Trainer:
         return losses
 
     def _train_fn(self, optimizer, objective):
+        """The compiled training function: gradient steps on minibatches ``start..stop``.
+
+        Takes the inputs and targets of a whole epoch (leading axis: minibatch) and
+        runs its steps in one compiled loop, stopping early at a non-finite loss or
+        gradient (that step is not applied). Returns ``(next minibatch, totals,
+        per-probe losses, all finite)``.
+        """
         key = (id(optimizer), tuple((p, fn) for p, fn in objective))
         if key not in self._train_fns:
             variables = self.variables()
@@ -111,8 +120,30 @@ class Trainer:
                 applied = tf.cond(finite, lambda: apply(grads), lambda: tf.constant(False))
                 return total, tf.stack(losses), applied
 
+            def train_chunk(inputs, targets, start, stop):
+                n_batches, dtype = inputs.shape[0], self.sim._ctx.dtype
+
+                def body(i, totals, per_probe, finite):
+                    total, losses, applied = train_step(
+                        inputs[i], tuple(None if t is None else t[i] for t in targets)
+                    )
+                    totals = tf.tensor_scatter_nd_update(totals, [[i]], total[None])
+                    per_probe = tf.tensor_scatter_nd_update(per_probe, [[i]], losses[None])
+                    return i + 1, totals, per_probe, applied
+
+                return tf.while_loop(
+                    lambda i, totals, per_probe, finite: (i < stop) & finite,
+                    body,
+                    (
+                        start,
+                        tf.zeros(n_batches, dtype),
+                        tf.zeros((n_batches, len(objective)), dtype),
+                        tf.constant(True),
+                    ),
+                )
+
             self._train_fns[key] = tf.function(
-                train_step, autograph=False, jit_compile=self.sim._program.jit_compile
+                train_chunk, autograph=False, jit_compile=self.sim._program.jit_compile
             )
         return self._train_fns[key]
 
@@ -150,11 +181,23 @@ class Trainer:
 
     def batch_arrays(self, data, idx, defaults):
         """Input tensor and target tensors for the minibatch of items ``idx``."""
-        inputs = defaults.copy()
+        inputs, targets = self.epoch_arrays(data, [idx], defaults)
+        return inputs[0], tuple(None if t is None else t[0] for t in targets)
+
+    def epoch_arrays(self, data, batches, defaults):
+        """Inputs and targets of several minibatches, stacked on a leading axis.
+
+        Returns
+        -------
+        inputs : tf.Tensor, shape ``(n_batches, n_steps, n_input_columns, minibatch)``
+        targets : tuple of tf.Tensor ``(n_batches, minibatch, n_steps, size)`` or None
+        """
+        idx = np.stack(batches)
+        inputs = np.repeat(defaults[None], len(batches), axis=0)
         columns = self.sim._ctx.input_columns
         for node, values in data.inputs.items():
             start, stop = columns[self.sim._node_ops[node]]
-            inputs[:, start:stop, :] = np.transpose(values[idx], (1, 2, 0))
+            inputs[:, :, start:stop, :] = np.transpose(values[idx], (0, 2, 3, 1))
         dtype = self.sim._ctx.dtype
         targets = tuple(
             None if data.targets[p] is None else tf.constant(data.targets[p][idx], dtype)
@@ -195,16 +238,42 @@ class Trainer:
         return history
 
     def _train_epoch(self, data, step_fn, defaults, rng, shuffle, epoch, listeners, bar):
-        losses = []
-        for b, idx in enumerate(data.batches(shuffle, rng)):
-            inputs, targets = self.batch_arrays(data, idx, defaults)
-            total, per_probe, applied = step_fn(inputs, targets)
-            if not bool(applied):
-                raise SimulationError(nan_message(data.objective, per_probe.numpy(), epoch, b))
-            losses.append(float(total))
-            bar.update(1)
-            bar.set_postfix(loss=losses[-1])
-            notify(listeners, "on_batch_end", {"epoch": epoch, "batch": b, "loss": losses[-1]})
+        """One epoch, in compiled chunks of minibatches (see `ChunkSize`).
+
+        Listeners' ``on_batch_end`` runs after each chunk, once per minibatch; a
+        listener with ``on_batch_end`` gets chunks of one minibatch (so that it
+        can stop training after any of them) unless it sets ``chunked_batches``.
+        """
+        batches = list(data.batches(shuffle, rng))
+        inputs, targets = self.epoch_arrays(data, batches, defaults)
+        # a listener that may stop training after any minibatch needs them one by one
+        one_by_one = any(
+            hasattr(li, "on_batch_end") and not getattr(li, "chunked_batches", False)
+            for li in listeners
+        )
+        losses, start = [], 0
+        while start < len(batches):
+            stop = min(len(batches), start + (1 if one_by_one else self.chunk.size))
+            t0 = time.perf_counter()
+            done, totals, per_probe, finite = step_fn(
+                inputs, targets, tf.constant(start), tf.constant(stop)
+            )
+            done, finite = int(done), bool(finite)
+            self.chunk.update(time.perf_counter() - t0)
+            n_applied = done - start if finite else done - start - 1
+            totals = totals.numpy()
+            for b in range(start, start + n_applied):
+                losses.append(float(totals[b]))
+                notify(listeners, "on_batch_end", {"epoch": epoch, "batch": b, "loss": losses[-1]})
+            bar.update(n_applied)
+            if losses:
+                bar.set_postfix(loss=losses[-1])
+            if not finite:
+                bad = done - 1
+                raise SimulationError(
+                    nan_message(data.objective, per_probe.numpy()[bad], epoch, bad)
+                )
+            start = done
             if self.stop_event.is_set():
                 break
         return losses
@@ -251,6 +320,25 @@ class Trainer:
                 predict_step, autograph=False, jit_compile=self.sim._program.jit_compile
             )
         return self._eval_fns[key]
+
+
+class ChunkSize:
+    """How many minibatches one compiled training call runs.
+
+    Starts at 1 and doubles while calls take under ``fast`` seconds; halves when
+    one takes over ``slow``. Short calls keep progress bars, listeners and
+    ``stop_training()`` responsive; long ones keep Python out of the loop.
+    """
+
+    def __init__(self, fast=0.1, slow=0.4):
+        self.size, self.fast, self.slow = 1, fast, slow
+
+    def update(self, seconds):
+        """Adapt to the duration of the last call."""
+        if seconds < self.fast:
+            self.size *= 2
+        elif seconds > self.slow:
+            self.size = max(1, self.size // 2)
 
 
 def nan_message(objective, per_probe, epoch, batch):

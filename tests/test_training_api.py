@@ -395,6 +395,68 @@ def test_nan_loss_mid_training_keeps_last_finite_step(sim, net):
     still_usable(sim, net)
 
 
+def test_chunked_training_equals_one_by_one(net):
+    """Minibatches run in compiled chunks give what one call per minibatch gives."""
+
+    class PerBatch:  # on_batch_end without chunked_batches: chunks of one
+        def __init__(self):
+            self.batches = []
+
+        def on_batch_end(self, info):
+            self.batches.append((info["epoch"], info["batch"]))
+
+    class Chunked(PerBatch):
+        chunked_batches = True
+
+    results = {}
+    for listener in (PerBatch(), Chunked()):
+        with nengo_dl.Simulator(net, minibatch_size=MB, progress_bar=False) as sim:
+            history = sim.train(make_data(net), tf.keras.optimizers.Adam(0.01),
+                                mse_obj(net), n_epochs=8, callbacks=[listener])
+            results[type(listener)] = (history, store_values(sim), sim._trainer.chunk.size)
+        # every minibatch reported once, in order, either way
+        assert listener.batches == [(e, b) for e in range(8) for b in range(N_BATCHES)]
+    (h1, v1, _), (h2, v2, chunk) = results[PerBatch], results[Chunked]
+    assert chunk > 1  # the chunked run did run several minibatches per call
+    assert np.allclose(h1, h2, rtol=1e-5, atol=1e-7)
+    assert np.allclose(v1[0], v2[0], rtol=1e-4, atol=1e-6)
+    assert np.allclose(v1[1], v2[1], rtol=1e-4, atol=1e-6)
+
+
+def test_nan_inside_a_chunk_stops_at_that_minibatch(sim, net):
+    """A non-finite step inside a compiled chunk: earlier steps kept, none after."""
+    counter = tf.Variable(0, dtype=tf.int32)
+
+    def explode_after_6_steps(outputs, targets):
+        n = counter.assign_add(1)
+        loss = tf.reduce_mean(tf.square(outputs - targets))
+        return loss * tf.sqrt(tf.cast(n <= 6, outputs.dtype) * 2 - 1)
+
+    sim._trainer.chunk.size = 64  # all minibatches of an epoch in one call
+    with pytest.raises(SimulationError, match="p_out.*epoch 1, minibatch 2"):
+        sim.train(make_data(net), tf.keras.optimizers.SGD(0.05),
+                  {net.p: explode_after_6_steps}, n_epochs=3)
+    chunked = store_values(sim)
+
+    # reference: the same training one minibatch per call, values after step 6
+    recorded = {}
+
+    class Recorder:
+        def on_batch_end(self, info):
+            recorded[(info["epoch"], info["batch"])] = store_values(ref)
+
+    counter.assign(0)
+    with nengo_dl.Simulator(net, minibatch_size=MB, progress_bar=False) as ref:
+        with pytest.raises(SimulationError, match="epoch 1, minibatch 2"):
+            ref.train(make_data(net), tf.keras.optimizers.SGD(0.05),
+                      {net.p: explode_after_6_steps}, n_epochs=3, callbacks=[Recorder()])
+    assert max(recorded) == (1, 1)
+    assert np.allclose(chunked[0], recorded[(1, 1)][0], rtol=1e-5, atol=1e-7)
+    assert np.allclose(chunked[1], recorded[(1, 1)][1], rtol=1e-5, atol=1e-7)
+    assert np.all(np.isfinite(sim._store.trainable.numpy()))
+    still_usable(sim, net)
+
+
 # -- 5. objectives without targets -------------------------------------------------------
 
 

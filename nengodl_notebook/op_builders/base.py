@@ -93,10 +93,10 @@ class OpBuilder:
 #: with slices instead of gathers and scatters.
 MAX_RUNS = 8
 
-#: Writes ("set") of fewer rows than this stay scatters: XLA copies the whole
-#: state for a slice update whose values read the state at other places, which
-#: only pays off for large writes (neuron groups).
-MIN_SLICE_WRITE = 256
+#: Writes ("set") of less than this fraction of the state stay scatters: XLA
+#: copies the whole state for a slice update whose values read the state at
+#: other places, which only pays off for large writes (neuron groups).
+MIN_SLICE_WRITE = 1 / 16
 
 _tracing = threading.local()
 
@@ -185,7 +185,7 @@ def scatter_rows(state, idx, values, mode):
     if (
         getattr(_tracing, "xla", False)
         and mode != "inc"
-        and len(idx) >= MIN_SLICE_WRITE
+        and len(idx) >= MIN_SLICE_WRITE * state.shape[0]
         and len(runs) <= MAX_RUNS
         and len(np.unique(idx)) == len(idx)
     ):

@@ -57,6 +57,10 @@ class TrainingListener:
         Minibatch steps of earlier runs (x offset of the loss curve).
     """
 
+    #: ``on_batch_end`` may come after a chunk of minibatches (they run compiled
+    #: together); Stop then takes effect at the end of the chunk (< 0.4 s).
+    chunked_batches = True
+
     def __init__(self, stop, sim, step0=0):
         self.lock = threading.Lock()
         self.stop, self.sim = stop, sim
