@@ -41,6 +41,7 @@ class BuildContext:
     """
 
     def __init__(self, layout, dtype, dt, minibatch_size, lif_smoothing=None):
+        # layout may be None while ops are grouped, and set before builders are made
         self.layout = layout
         self.lif_smoothing = lif_smoothing
         self.np_dtype = np.dtype(dtype)
@@ -76,8 +77,18 @@ def simulated_ops(operators):
     return [op for op in operators if not isinstance(op, SimProbe)]
 
 
-def make_layout(ops, probe_signals):
-    """Decide which base signals live in ``state`` and which in ``params``."""
+def make_layout(ops, probe_signals, groups=()):
+    """Decide which base signals live in ``state`` and which in ``params``.
+
+    Parameters
+    ----------
+    ops : list of Operator
+    probe_signals : list of Signal
+    groups : list of ``(builder class, ops)``, optional
+        Merged groups (`group_ops`); the signals each builder class wants
+        contiguous (`OpBuilder.contiguous_signals`) are placed first, in order,
+        so that the group reads and writes them as slices.
+    """
     state, read = [], []
     for op in ops:
         if isinstance(op, TimeUpdate):
@@ -90,8 +101,14 @@ def make_layout(ops, probe_signals):
             read.extend(s.base for s in op.reads)
     state.extend(s.base for s in probe_signals)
     written = set(state)
+    preferred = [
+        sig.base
+        for cls, group in groups
+        for sig in cls.contiguous_signals(group)
+        if sig.base in written
+    ]
     params = [b for b in read if b not in written]
-    return SignalLayout(state, params)
+    return SignalLayout(preferred + state, params)
 
 
 def builder_class(op):
@@ -120,13 +137,13 @@ def dependency_depths(ops):
     return depth
 
 
-def plan_groups(ops, ctx):
-    """Merge ``ops`` into groups and build them, in execution order.
+def group_ops(ops, ctx):
+    """Merge ``ops`` into groups, in execution order.
 
     Returns
     -------
-    list of OpBuilder
-        One builder per group; running them in order performs one time step.
+    list of ``(builder class, ops)``
+        Running the groups in order performs one time step.
     """
     depth = dependency_depths(ops)
     groups = {}
@@ -134,4 +151,9 @@ def plan_groups(ops, ctx):
         cls = builder_class(op)
         key = (depth[op], cls, cls.merge_key(op, ctx))
         groups.setdefault(key, []).append(op)
-    return [cls(group_ops, ctx) for (_, cls, _), group_ops in groups.items()]
+    return [(cls, group) for (_, cls, _), group in groups.items()]
+
+
+def build_groups(groups, ctx):
+    """One op builder per group (``ctx.layout`` must be set)."""
+    return [cls(group, ctx) for cls, group in groups]

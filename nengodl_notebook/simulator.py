@@ -27,8 +27,9 @@ from nengodl_notebook.inputs import (
 from nengodl_notebook.model_checks import check_supported, input_node_ops
 from nengodl_notebook.planner import (
     BuildContext,
+    build_groups,
+    group_ops,
     make_layout,
-    plan_groups,
     simulated_ops,
 )
 from nengodl_notebook.probes import ProbeRecorder, SimulationData
@@ -131,11 +132,13 @@ class Simulator:
             extra = constant_node_ops(self.model, network) if network else []
             ops = simulated_ops(self.model.operators) + extra
             probe_sigs = [self.model.sig[p]["in"] for p in self.model.probes]
-            layout = make_layout(ops, probe_sigs)
             batch = self.minibatch_size or 1
             smoothing = get_setting(network, "lif_smoothing") if network else None
-            self._ctx = BuildContext(layout, self.dtype, self.dt, batch, smoothing)
-            groups = plan_groups(ops, self._ctx)
+            self._ctx = BuildContext(None, self.dtype, self.dt, batch, smoothing)
+            grouped = group_ops(ops, self._ctx)
+            layout = make_layout(ops, probe_sigs, grouped)
+            self._ctx.layout = layout
+            groups = build_groups(grouped, self._ctx)
             input_ops = sorted(self._ctx.input_columns, key=self._ctx.input_columns.get)
             self._inputs = InputPlan(
                 input_ops, self._ctx.input_columns, self.dt, self._ctx.np_dtype, batch

@@ -76,6 +76,11 @@ class OpBuilder:
         return ()
 
     @classmethod
+    def contiguous_signals(cls, ops):
+        """Signals this group reads or writes best as one slice, in layout order."""
+        return []
+
+    @classmethod
     def input_columns(cls, op):
         """Columns of the per-step input array this op reads (0 if none)."""
         return 0

@@ -40,14 +40,31 @@ class SimNeuronsBuilder(OpBuilder):
             return ("python", id(op))
         return (type(op.neurons), tuple(sorted(op.state)))
 
+    @classmethod
+    def contiguous_signals(cls, ops):
+        # outputs then each state, in op order: one slice write (see __init__);
+        # then the input currents: one slice read
+        names = sorted(ops[0].state)
+        bases = {}
+        for op in ops:
+            bases.setdefault(op.output.base, len(bases))
+        # ops whose outputs nengo merged into one base: in that base's order
+        ops = sorted(ops, key=lambda op: (bases[op.output.base], op.output.elemoffset))
+        return (
+            [op.output for op in ops]
+            + [op.state[n] for n in names for op in ops]
+            + [op.J for op in ops]
+        )
+
     def __new__(cls, ops, ctx):
         if cls is SimNeuronsBuilder and neuron_impl(ops[0].neurons) is None:
             return PythonNeuronsBuilder(ops, ctx)
         return super().__new__(cls)
 
     def __init__(self, ops, ctx):
-        super().__init__(ops, ctx)
         layout = ctx.layout
+        ops = sorted(ops, key=lambda op: layout.indices(op.output)[0])  # memory order
+        super().__init__(ops, ctx)
         param_names, self.step_fn = neuron_impl(ops[0].neurons)
         self.train_fn = rate_twin(ops[0].neurons, ctx.lif_smoothing)
         self.state_names = sorted(ops[0].state)
@@ -56,10 +73,7 @@ class SimNeuronsBuilder(OpBuilder):
             name: np.concatenate([layout.indices(op.state[name]) for op in ops])
             for name in self.state_names
         }
-        out_idx = np.concatenate([layout.indices(op.output) for op in ops])
-        self.write_idx = np.concatenate(
-            [out_idx] + [self.state_idx[n] for n in self.state_names]
-        )
+        self.out_idx = np.concatenate([layout.indices(op.output) for op in ops])
         self.params = {n: per_neuron(ops, n, ctx.np_dtype) for n in param_names}
         self.seed_offset = ctx.new_seed_offset()
 
@@ -79,9 +93,12 @@ class SimNeuronsBuilder(OpBuilder):
 
         step_fn = self.train_fn if step.training else self.step_fn
         output, new = step_fn(self.ctx.dt, J, pre, current, rand)
-        states = [new.get(n, current[n]) for n in self.state_names]
-        values = tf.concat([output] + states, axis=0)
-        return scatter_rows(state, self.write_idx, values, "set")
+        # one write per signal kind: XLA turns a write of concatenated values
+        # into one slow fused loop that recomputes every branch per element
+        state = scatter_rows(state, self.out_idx, output, "set")
+        for name, value in new.items():
+            state = scatter_rows(state, self.state_idx[name], value, "set")
+        return state
 
 
 class PythonNeuronsBuilder(OpBuilder):
