@@ -121,6 +121,24 @@ class InputPlan:
             if isinstance(op, SimProcess):
                 self.step_fns[op] = [self._process_step(op, rng) for rng in rngs[op]]
 
+    @property
+    def time_only(self):
+        """Whether the inputs are a function of the seed and the step numbers only.
+
+        True when every input is a constant Node or a process indexed from a
+        precomputed signal (WhiteSignal); such inputs can be cached between runs
+        of the same steps with the same seed. Python functions and stateful
+        processes are called afresh every run, as nengo does.
+        """
+        for op in self.ops:
+            if isinstance(op, ConstantNodeOutput):
+                continue
+            if not isinstance(op, SimProcess) or op not in self.step_fns:
+                return False
+            if any(periodic_table(step) is None for step in self.step_fns[op]):
+                return False
+        return True
+
     def _process_step(self, op, rng):
         shape_out = op.output.shape
         state = {

@@ -169,6 +169,7 @@ class Simulator:
                 self.minibatch_size,
             )
             self._trainer = Trainer(self)
+            self._input_cache = {}  # (seed, start step, steps) -> inputs tensor
             self.keras = None  # set by compile()
         if self._program.uses_python:
             warnings.warn(
@@ -281,12 +282,25 @@ class Simulator:
             return
         show = self.progress_bar if progress_bar is None else progress_bar
         with progress.Phase("Simulating", "Simulation", steps, enabled=show) as phase:
-            inputs = self._inputs.values(self._n_steps, steps, overrides)
-            state, probes = self._run_program(inputs)
+            state, probes = self._run_program(self._input_tensor(steps, overrides))
             phase.update(steps)
         self._recorder.record(probes.numpy(), self._n_steps)
         self._state = state
         self._n_steps += steps
+
+    def _input_tensor(self, steps, overrides):
+        """The inputs of the next ``steps`` steps (cached when they repeat)."""
+        key = (self.seed, self._n_steps, steps)
+        cacheable = not overrides and self._inputs.time_only
+        if cacheable and key in self._input_cache:
+            return self._input_cache[key]
+        values = self._inputs.values(self._n_steps, steps, overrides)
+        tensor = tf.constant(values, dtype=self._ctx.dtype)
+        if cacheable:
+            if len(self._input_cache) >= 4:
+                self._input_cache.pop(next(iter(self._input_cache)))
+            self._input_cache[key] = tensor
+        return tensor
 
     def _run_program(self, inputs):
         self._ctx.errors.clear()

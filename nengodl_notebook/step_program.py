@@ -78,9 +78,11 @@ class StepProgram:
         state : tf.Tensor, shape ``(n_state, minibatch)``
         probes : tf.Tensor, shape ``(n_steps, n_probe_rows, minibatch)``
         """
+        if not isinstance(inputs, tf.Tensor):
+            inputs = tf.constant(inputs, dtype=self.ctx.dtype)
         return self._run(
             state,
-            tf.constant(inputs, dtype=self.ctx.dtype),
+            inputs,
             tf.constant(start_step, dtype=tf.int64),
             tf.constant(seed, dtype=tf.int64),
         )

@@ -57,6 +57,42 @@ def test_reset_restores_state_and_seed_changes_inputs(Simulator):
         assert np.allclose(sim.data[inpt_p], ref.data[inpt_p], atol=1e-6)
 
 
+def test_cached_inputs_repeat_and_continue_like_nengo(Simulator):
+    """Time-only inputs are reused by repeated runs; runs that go on still match."""
+    net, _, [(inpt_p, _)] = chain_network()
+    with nengo.Simulator(net, seed=5, progress_bar=False) as ref:
+        ref.run(0.3)
+    with Simulator(net, seed=5) as sim:
+        for _ in range(2):  # the second time from the cache
+            sim.reset()
+            sim.run(0.1)
+            sim.run(0.2)
+            assert np.allclose(sim.data[inpt_p], ref.data[inpt_p], atol=1e-6)
+        sim.reset()
+        sim.run(0.3)  # a different (start, steps): computed afresh
+        assert np.allclose(sim.data[inpt_p], ref.data[inpt_p], atol=1e-6)
+
+
+def test_python_node_inputs_are_called_every_run(Simulator):
+    """Python functions (maybe random or stateful) are not cached, as in nengo."""
+    calls = []
+
+    def noisy(t):
+        calls.append(t)
+        return np.random.uniform(-1, 1)
+
+    with nengo.Network(seed=0) as net:
+        node = nengo.Node(noisy)
+        probe = nengo.Probe(node)
+    with Simulator(net) as sim:
+        sim.run_steps(10)
+        first, n_calls = sim.data[probe].copy(), len(calls)
+        sim.reset()
+        sim.run_steps(10)
+        assert len(calls) == n_calls + 10
+        assert not np.allclose(sim.data[probe], first)
+
+
 def test_built_parameters_are_nengos(Simulator):
     net, _, _ = chain_network()
     ens = net.ensembles[0]

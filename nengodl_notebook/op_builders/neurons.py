@@ -12,7 +12,11 @@ from nengodl_notebook.op_builders.base import (
     gather_rows,
     scatter_rows,
 )
-from nengodl_notebook.op_builders.neuron_math import TF_NEURON_IMPL, rate_twin
+from nengodl_notebook.op_builders.neuron_math import (
+    TF_NEURON_IMPL,
+    expm1_terms,
+    rate_twin,
+)
 
 
 def neuron_impl(neuron_type):
@@ -78,10 +82,14 @@ class SimNeuronsBuilder(OpBuilder):
         self.seed_offset = ctx.new_seed_offset()
 
     def build_pre(self, params):
-        return {
+        pre = {
             name: tf.constant(value[:, None], dtype=self.ctx.dtype)
             for name, value in self.params.items()
         }
+        if "tau_rc" in self.params:  # LIF types: expm1 of at most dt / tau_rc
+            x_max = self.ctx.dt / np.min(self.params["tau_rc"])
+            pre["expm1_terms"] = expm1_terms(x_max, self.ctx.np_dtype)
+        return pre
 
     def build_step(self, state, pre, step):
         J = gather_rows(state, self.J_idx)
