@@ -117,11 +117,6 @@ def xla_tracing(enabled):
         _tracing.xla = previous
 
 
-def is_contiguous(idx):
-    """Whether an index array is one increasing run ``a, a+1, ..., b``."""
-    return len(idx) > 0 and bool(np.all(np.diff(idx) == 1))
-
-
 def contiguous_runs(idx):
     """Split ``idx`` into increasing runs ``a, a+1, ...``.
 

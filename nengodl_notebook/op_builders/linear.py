@@ -17,7 +17,12 @@ import numpy as np
 import tensorflow as tf
 from nengo.builder.operator import BsrDotInc, DotInc, ElementwiseInc, SparseDotInc
 
-from nengodl_notebook.op_builders.base import Builder, OpBuilder, RowReader, scatter_rows
+from nengodl_notebook.op_builders.base import (
+    Builder,
+    OpBuilder,
+    RowReader,
+    scatter_rows,
+)
 from nengodl_notebook.signals import sparse_coo
 
 
