@@ -64,6 +64,7 @@ class StepProgram:
         self._run = tf.function(
             self._run_chunk, jit_compile=self.jit_compile, autograph=False
         )
+        self._programs = {}  # (state shape, inputs shape) -> ConcreteFunction
 
     @property
     def n_groups(self):
@@ -80,12 +81,18 @@ class StepProgram:
         """
         if not isinstance(inputs, tf.Tensor):
             inputs = tf.constant(inputs, dtype=self.ctx.dtype)
-        return self._run(
-            state,
+        args = (
+            tf.convert_to_tensor(state, dtype=self.ctx.dtype),
             inputs,
             tf.constant(start_step, dtype=tf.int64),
             tf.constant(seed, dtype=tf.int64),
         )
+        # the traced program per run length, called directly: tf.function's
+        # argument matching costs a sizeable part of a short run
+        key = (tuple(args[0].shape), tuple(inputs.shape))
+        if key not in self._programs:
+            self._programs[key] = self._run.get_concrete_function(*args)
+        return self._programs[key](*args)
 
     def _run_chunk(self, state, inputs, start_step, seed):
         return self.simulate(state, inputs, start_step, seed, self.params())
