@@ -46,8 +46,8 @@ class SimNeuronsBuilder(OpBuilder):
 
     @classmethod
     def contiguous_signals(cls, ops):
-        # outputs then each state, in op order: one slice write (see __init__);
-        # then the input currents: one slice read
+        # outputs, then each state, then the input currents, each kind in op
+        # order: one slice write per kind and one slice read of the currents
         names = sorted(ops[0].state)
         bases = {}
         for op in ops:
