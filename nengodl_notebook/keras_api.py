@@ -75,7 +75,14 @@ class ModelProxy:
 
 
 class CallbackBridge:
-    """Forwards the trainer's events to a ``keras.callbacks.CallbackList``."""
+    """Forwards the trainer's events to a ``keras.callbacks.CallbackList``.
+
+    Minibatches run in compiled chunks, and ``on_train_batch_end`` is called for
+    each of them after its chunk, like Keras with ``steps_per_execution > 1``;
+    ``model.stop_training`` is honoured at the end of an epoch, as in Keras.
+    """
+
+    chunked_batches = True
 
     def __init__(self, sim, callbacks, proxy, validation):
         self.sim, self.callbacks, self.proxy, self.validation = sim, callbacks, proxy, validation
