@@ -113,6 +113,7 @@ class InputPlan:
         self.minibatch_size = minibatch_size
         self.n_columns = max([stop for _, stop in columns.values()], default=0)
         self.step_fns = {}
+        self.time_only = False  # until reset() made the step functions
 
     def reset(self, rngs):
         """Make fresh process step functions from per-op generators ``rngs``."""
@@ -120,9 +121,9 @@ class InputPlan:
         for op in self.ops:
             if isinstance(op, SimProcess):
                 self.step_fns[op] = [self._process_step(op, rng) for rng in rngs[op]]
+        self.time_only = self._time_only()  # see _time_only
 
-    @property
-    def time_only(self):
+    def _time_only(self):
         """Whether the inputs are a function of the seed and the step numbers only.
 
         True when every input is a constant Node or a process indexed from a

@@ -450,7 +450,11 @@ class Simulator:
         return self._trainer.train(checked, optimizer, n_epochs, shuffle, list(callbacks), show)
 
     def stop_training(self):
-        """Ask a running `train`/`fit` to stop after the current minibatch."""
+        """Ask a running `train`/`fit` to stop after the minibatches in progress.
+
+        Minibatches run in compiled chunks of at most ~0.4 s; callbacks with
+        ``on_batch_end`` (and no ``chunked_batches``) get chunks of one.
+        """
         self._trainer.stop_event.set()
 
     def loss(self, data, objective, training=False, progress_bar=None):

@@ -7,7 +7,7 @@ The *updater thread* wakes every ``update_interval`` seconds, reads those number
 and changes widget traits inside ``hold_sync`` (never prints or displays); when
 the training thread has ended it shows the summary or error and re-enables Start.
 ``Stop`` sets a flag and calls ``sim.stop_training()``: training ends after the
-current minibatch.
+compiled chunk of minibatches in progress (at most ~0.4 s).
 """
 
 import shutil
@@ -434,13 +434,13 @@ class TrainingPanel(widgets.VBox):
             lock.release()
 
     def stop(self, button=None):
-        """Ask the training to stop after the current minibatch."""
+        """Ask the training to stop after the minibatches in progress."""
         if not self.running:
             return
         self._stop.set()
         self._listener.sim.stop_training()
         self.stop_button.disabled = True
-        self.progress.value = "Stopping after the current minibatch..."
+        self.progress.value = "Stopping after the minibatches in progress..."
 
     def join(self, timeout=None):
         """Wait until training and the final UI update are done; whether they are."""
