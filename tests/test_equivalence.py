@@ -145,6 +145,27 @@ def lif_min_voltage():
 
 
 @network()
+def lif_initial_voltage_above_one():
+    """LIF starting above threshold: the spike time's log1p leaves the range of
+    the short series, so the builder must use the exact log1p."""
+    with nengo.Network(seed=2) as net:
+        stim = nengo.Node(0.3)
+        a = nengo.Ensemble(
+            40,
+            1,
+            neuron_type=nengo.LIF(initial_state={"voltage": Uniform(0.9, 1.3)}),
+            max_rates=Uniform(50, 150),
+        )
+        nengo.Connection(stim, a)
+        probes = {
+            "spikes": nengo.Probe(a.neurons),
+            "reftime": nengo.Probe(a.neurons, "refractory_time"),
+            "voltage": nengo.Probe(a.neurons, "voltage"),
+        }
+    return net, probes
+
+
+@network()
 def lifrate_dense_multidim():
     """3-D LIFRate ensemble, random Dense transforms, ensemble probes."""
     with nengo.Network(seed=2) as net:

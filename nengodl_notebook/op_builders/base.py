@@ -117,6 +117,11 @@ def xla_tracing(enabled):
         _tracing.xla = previous
 
 
+def tracing_xla():
+    """Whether the code being traced will be compiled by XLA (see `xla_tracing`)."""
+    return getattr(_tracing, "xla", False)
+
+
 def contiguous_runs(idx):
     """Split ``idx`` into increasing runs ``a, a+1, ...``.
 
@@ -183,7 +188,7 @@ def scatter_rows(state, idx, values, mode):
     values = tf.broadcast_to(values, (len(idx), state.shape[1]))
     runs = contiguous_runs(idx)
     if (
-        getattr(_tracing, "xla", False)
+        tracing_xla()
         and mode != "inc"
         and len(idx) >= MIN_SLICE_WRITE * state.shape[0]
         and len(runs) <= MAX_RUNS

@@ -44,18 +44,30 @@ def lif_rate(dt, J, p, s, rand):
     return lif_rate_output(J, p), {}
 
 
-def expm1_terms(x_max, np_dtype):
-    """Number of Taylor terms that give ``expm1`` on ``[-x_max, 0]`` to round-off.
+def series_terms(x_max, np_dtype, ratio):
+    """Terms of a Taylor series that reach round-off for arguments up to ``x_max``.
 
-    Returns None when more than 12 terms would be needed (``x_max`` too large).
+    ``ratio(n, x_max)`` is the first omitted term's size relative to the first
+    term when ``n`` terms are kept. Returns None when more than 16 terms would
+    be needed (``x_max`` too large).
     """
     eps = np.finfo(np_dtype).eps
-    rel = 1.0  # size of the first omitted term relative to x: x_max**n / (n + 1)!
-    for n in range(1, 13):
-        rel *= x_max / (n + 1)
-        if rel < eps / 8:
+    for n in range(1, 17):
+        if ratio(n, x_max) < eps / 8:
             return n
     return None
+
+
+def expm1_terms(x_max, np_dtype):
+    """Taylor terms that give ``expm1`` on ``[-x_max, 0]`` to round-off (or None)."""
+    return series_terms(
+        x_max, np_dtype, lambda n, x: x**n / float(np.prod(np.arange(2, n + 2)))
+    )
+
+
+def log1p_terms(y_max, np_dtype):
+    """Taylor terms that give ``log1p`` on ``[-y_max, 0]`` to round-off (or None)."""
+    return series_terms(y_max, np_dtype, lambda n, y: y**n / (n + 1))
 
 
 def expm1_small(x, n_terms):
@@ -72,7 +84,28 @@ def expm1_small(x, n_terms):
     return x * t
 
 
+def log1p_small(y, n_terms):
+    """``log1p(y)`` for small ``|y|``: ``y (1 - y (1/2 - y (1/3 - ...)))``, n_terms terms.
+
+    ``tf.math.log1p`` when ``n_terms`` is None.
+    """
+    if n_terms is None:
+        return tf.math.log1p(y)
+    t = tf.fill(tf.shape(y), tf.constant(1.0 / n_terms, y.dtype))
+    for k in range(n_terms - 1, 0, -1):
+        t = (1.0 / k) - y * t
+    return y * t
+
+
 def lif(dt, J, p, s, rand):
+    """nengo's LIF step.
+
+    With ``p["log1p_terms"]`` set, the spike time's ``log1p`` is a Taylor series:
+    its argument ``-(v - 1) / (J - 1)`` lies in ``(-(1 - exp(-dt / tau_rc)), 0]``
+    whenever the voltage before the step was at most 1 (always true after a
+    step; the builder checks the initial voltages). The reciprocal-multiply keeps
+    XLA from splitting the division into a kernel of its own.
+    """
     tau_rc = p["tau_rc"]
     refractory_time = s["refractory_time"] - dt
     delta_t = tf.clip_by_value(dt - refractory_time, 0, dt)
@@ -82,9 +115,13 @@ def lif(dt, J, p, s, rand):
     spiked = voltage > 1
     output = tf.cast(spiked, J.dtype) * (p["amplitude"] / dt)
     safe_den = tf.where(spiked, J - 1, tf.ones_like(J))
-    t_spike = dt + tau_rc * tf.math.log1p(
-        -(tf.where(spiked, voltage, tf.ones_like(voltage)) - 1) / safe_den
-    )
+    overshoot = -(tf.where(spiked, voltage, tf.ones_like(voltage)) - 1)
+    log1p_terms = p.get("log1p_terms")
+    if log1p_terms is None:
+        t_spike = dt + tau_rc * tf.math.log1p(overshoot / safe_den)
+    else:
+        y = overshoot * tf.math.reciprocal(safe_den)
+        t_spike = dt + tau_rc * log1p_small(y, log1p_terms)
     voltage = tf.where(voltage < p["min_voltage"], p["min_voltage"], voltage)
     voltage = tf.where(spiked, tf.zeros_like(voltage), voltage)
     refractory_time = tf.where(spiked, p["tau_ref"] + t_spike, refractory_time)

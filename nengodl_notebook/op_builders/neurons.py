@@ -15,6 +15,7 @@ from nengodl_notebook.op_builders.base import (
 from nengodl_notebook.op_builders.neuron_math import (
     TF_NEURON_IMPL,
     expm1_terms,
+    log1p_terms,
     rate_twin,
 )
 
@@ -89,7 +90,18 @@ class SimNeuronsBuilder(OpBuilder):
         if "tau_rc" in self.params:  # LIF types: expm1 of at most dt / tau_rc
             x_max = self.ctx.dt / np.min(self.params["tau_rc"])
             pre["expm1_terms"] = expm1_terms(x_max, self.ctx.np_dtype)
+            if "voltage" in self.state_names and self.voltages_at_most_one():
+                # spike times: log1p of at least -(1 - exp(-x_max))
+                pre["log1p_terms"] = log1p_terms(-np.expm1(-x_max), self.ctx.np_dtype)
         return pre
+
+    def voltages_at_most_one(self):
+        """Whether every voltage starts (and so always stays) at or below 1."""
+        if "min_voltage" in self.params and np.max(self.params["min_voltage"]) > 1:
+            return False
+        return all(
+            np.max(op.state["voltage"].initial_value, initial=0) <= 1 for op in self.ops
+        )
 
     def build_step(self, state, pre, step):
         J = gather_rows(state, self.J_idx)
