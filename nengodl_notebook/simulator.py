@@ -41,6 +41,11 @@ from nengodl_notebook.training import Trainer, check_optimizer
 from nengodl_notebook.training_data import TrainingData, check_epochs
 
 
+#: Input tensors of this many (seed, start step, steps) runs are kept (see
+#: `Simulator._input_tensor`): repeated runs after ``reset()`` reuse them.
+INPUT_CACHE_SIZE = 4
+
+
 class Simulator:
     """Simulate a Nengo network in TensorFlow (a drop-in for ``nengo.Simulator``).
 
@@ -297,7 +302,7 @@ class Simulator:
         values = self._inputs.values(self._n_steps, steps, overrides)
         tensor = tf.constant(values, dtype=self._ctx.dtype)
         if cacheable:
-            if len(self._input_cache) >= 4:
+            if len(self._input_cache) >= INPUT_CACHE_SIZE:
                 self._input_cache.pop(next(iter(self._input_cache)))
             self._input_cache[key] = tensor
         return tensor

@@ -118,8 +118,7 @@ class StepProgram:
         pre = [group.build_pre(params) for group in self.groups]
         if n_steps == 1:  # no loop: a smaller graph, faster to compile and to train
             step = Step(k=start_step + 1, inputs=inputs[0], seed=seed, training=training)
-            for group, group_pre in zip(self.groups, pre):
-                state = group.build_step(state, group_pre, step)
+            state = self._step(state, pre, step)
             return state, gather_rows(state, self.probe_idx)[None]
         probes = tf.TensorArray(
             self.ctx.dtype,
@@ -129,9 +128,7 @@ class StepProgram:
 
         def body(i, state, probes):
             k = start_step + tf.cast(i, tf.int64) + 1
-            step = Step(k=k, inputs=inputs[i], seed=seed, training=training)
-            for group, group_pre in zip(self.groups, pre):
-                state = group.build_step(state, group_pre, step)
+            state = self._step(state, pre, Step(k, inputs[i], seed, training))
             probes = probes.write(i, gather_rows(state, self.probe_idx))
             return i + 1, state, probes
 
@@ -142,3 +139,9 @@ class StepProgram:
             maximum_iterations=n_steps,
         )
         return state, probes.stack()
+
+    def _step(self, state, pre, step):
+        """Every group's step, in order: one time step."""
+        for group, group_pre in zip(self.groups, pre):
+            state = group.build_step(state, group_pre, step)
+        return state

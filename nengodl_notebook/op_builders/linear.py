@@ -107,7 +107,29 @@ def dense_blocks(layout, op):
     return None
 
 
-class TripleProducts:
+class Products:
+    """Products ``A[a] * X[x]`` written to rows ``y``: the reads both kinds share.
+
+    Parameters
+    ----------
+    ctx : BuildContext
+    y : ndarray
+        Output row of each product (for blocks: of each block row).
+    a_reads, x_reads : list of ``(Signal, indices)``
+        What `RowReader` reads for ``A`` and ``X``.
+    """
+
+    def __init__(self, ctx, y, a_reads, x_reads):
+        self.y = y
+        self.A = RowReader(ctx, a_reads)
+        self.X = RowReader(ctx, x_reads)
+        self.constant = self.A.constant and self.X.constant
+
+    def pre(self, params):
+        return self.A.pre(params), self.X.pre(params)
+
+
+class TripleProducts(Products):
     """``A[a] * X[x]`` per index triple, for ops of any shape.
 
     Parameters
@@ -117,20 +139,19 @@ class TripleProducts:
     """
 
     def __init__(self, ctx, parts):
-        self.y = np.concatenate([t[0] for _, t in parts])
-        self.A = RowReader(ctx, [(op.A, t[1]) for op, t in parts])
-        self.X = RowReader(ctx, [(op.X, t[2]) for op, t in parts])
-        self.constant = self.A.constant and self.X.constant
-
-    def pre(self, params):
-        return self.A.pre(params), self.X.pre(params)
+        super().__init__(
+            ctx,
+            np.concatenate([t[0] for _, t in parts]),
+            [(op.A, t[1]) for op, t in parts],
+            [(op.X, t[2]) for op, t in parts],
+        )
 
     def values(self, state, pre):
         """``(len(self.y), minibatch or 1)`` products."""
         return self.A.read(state, pre[0]) * self.X.read(state, pre[1])
 
 
-class BlockProducts:
+class BlockProducts(Products):
     """Stacked blocks of one shape ``(br, bc)`` as one batched matrix product.
 
     Parameters
@@ -141,13 +162,12 @@ class BlockProducts:
 
     def __init__(self, ctx, parts):
         self.shape = parts[0][1][0].shape[1:]
-        self.y = np.concatenate([blocks[2] for _, blocks in parts]).ravel()
-        self.A = RowReader(ctx, [(op.A, blocks[0].ravel()) for op, blocks in parts])
-        self.X = RowReader(ctx, [(op.X, blocks[1].ravel()) for op, blocks in parts])
-        self.constant = self.A.constant and self.X.constant
-
-    def pre(self, params):
-        return self.A.pre(params), self.X.pre(params)
+        super().__init__(
+            ctx,
+            np.concatenate([blocks[2] for _, blocks in parts]).ravel(),
+            [(op.A, blocks[0].ravel()) for op, blocks in parts],
+            [(op.X, blocks[1].ravel()) for op, blocks in parts],
+        )
 
     def values(self, state, pre):
         """``(len(self.y), minibatch or 1)``: the blocks' products, stacked."""

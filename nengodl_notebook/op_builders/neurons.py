@@ -80,20 +80,26 @@ class SimNeuronsBuilder(OpBuilder):
         }
         self.out_idx = np.concatenate([layout.indices(op.output) for op in ops])
         self.params = {n: per_neuron(ops, n, ctx.np_dtype) for n in param_names}
+        self.series = self.series_terms()
         self.seed_offset = ctx.new_seed_offset()
+
+    def series_terms(self):
+        """Taylor terms the LIF step may use for ``expm1`` and ``log1p`` (see `lif`)."""
+        if "tau_rc" not in self.params:
+            return {}
+        x_max = self.ctx.dt / np.min(self.params["tau_rc"])  # expm1 of >= -x_max
+        terms = {"expm1_terms": expm1_terms(x_max, self.ctx.np_dtype)}
+        if "voltage" in self.state_names and self.voltages_at_most_one():
+            # spike times: log1p of at least -(1 - exp(-x_max))
+            terms["log1p_terms"] = log1p_terms(-np.expm1(-x_max), self.ctx.np_dtype)
+        return terms
 
     def build_pre(self, params):
         pre = {
             name: tf.constant(value[:, None], dtype=self.ctx.dtype)
             for name, value in self.params.items()
         }
-        if "tau_rc" in self.params:  # LIF types: expm1 of at most dt / tau_rc
-            x_max = self.ctx.dt / np.min(self.params["tau_rc"])
-            pre["expm1_terms"] = expm1_terms(x_max, self.ctx.np_dtype)
-            if "voltage" in self.state_names and self.voltages_at_most_one():
-                # spike times: log1p of at least -(1 - exp(-x_max))
-                pre["log1p_terms"] = log1p_terms(-np.expm1(-x_max), self.ctx.np_dtype)
-        return pre
+        return {**pre, **self.series}
 
     def voltages_at_most_one(self):
         """Whether every voltage starts (and so always stays) at or below 1."""
