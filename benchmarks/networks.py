@@ -53,29 +53,6 @@ def tutorial(n_neurons=20):
     return Bench(tn.net, [tn.inpt_p, tn.outpt_p])
 
 
-def tutorial_chain(n_neurons=20):
-    """Add one copy of the tutorial chain to the current network.
-
-    Parameters
-    ----------
-    n_neurons : int, optional
-        Neurons per ensemble.
-
-    Returns
-    -------
-    list of nengo.Probe
-        The input and (filtered) output probes of the copy.
-    """
-    inpt = nengo.Node(nengo.processes.WhiteSignal(1, 5, rms=0.3))
-    square = nengo.Ensemble(n_neurons, 1)
-    sin = nengo.Ensemble(n_neurons, 1)
-    outpt = nengo.Node(size_in=1)
-    nengo.Connection(inpt, square)
-    nengo.Connection(square, sin, function=np.square)
-    nengo.Connection(sin, outpt, function=np.sin)
-    return [nengo.Probe(inpt), nengo.Probe(outpt, synapse=0.01)]
-
-
 def copies(n_copies=50, n_neurons=20):
     """``n_copies`` parallel, unconnected copies of the tutorial chain.
 
@@ -92,8 +69,9 @@ def copies(n_copies=50, n_neurons=20):
     """
     probes = []
     with nengo.Network(seed=SEED) as net:
-        for _ in range(n_copies):
-            probes += tutorial_chain(n_neurons)
+        for _ in range(n_copies):  # each copy a subnetwork, seeded from net's seed
+            tn = build_tutorial_network(n_neurons, seed=None)
+            probes += [tn.inpt_p, tn.outpt_p]
     return Bench(net, probes)
 
 
