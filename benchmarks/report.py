@@ -201,6 +201,29 @@ def targets_section(results):
     return lines
 
 
+def floor_section(records):
+    """Markdown lines comparing ours on the 1000/ens network with its LIF-only floor."""
+    floor = {mb: median(records, "lif_floor", "tutorial1000", "run_s", mb)
+             for mb in NETWORKS["tutorial1000"].minibatches}
+    if None in floor.values():
+        return []
+    base = ours(records, "tutorial1000", "run_s")
+    lines = ["## Floor of the 1000/ens minibatch row", "",
+             row(["tutorial, 1000 neurons/ens, run(1.0)", "mb", "s", "/ ours mb 1"]),
+             "|---|---|---|---|"]
+    for mb, value in floor.items():
+        lines.append(row(["LIF arithmetic + input current only (lif_floor.py)",
+                          str(mb), fmt(value), fmt(ratio(value, base), 3)]))
+        lines.append(row(["ours, whole network", str(mb),
+                          fmt(ours(records, "tutorial1000", "run_s", mb)),
+                          fmt(ratio(ours(records, "tutorial1000", "run_s", mb), base), 3)]))
+    lines += ["", "A whole run at minibatch 32 cannot be faster than the LIF "
+              "arithmetic alone, so no change outside the neuron arithmetic can "
+              "bring the 1000/ens mb 32 / mb 1 ratio below the floor's "
+              f"{fmt(ratio(floor[32], base), 3)}x."]
+    return lines
+
+
 def markdown_report(records, names, args, targets):
     """The whole markdown report: table, footnotes, errors and targets.
 
@@ -233,4 +256,6 @@ def markdown_report(records, names, args, targets):
         lines += ["", "Errors:"]
         lines += [f"- {r['simulator']} {r.get('network')} "
                   f"mb={r.get('minibatch_size')}: {r['error']}" for r in errors]
-    return "\n".join(lines + [""] + targets_section(targets))
+    floor = floor_section(records)
+    lines += [""] + targets_section(targets)
+    return "\n".join(lines + ([""] + floor if floor else []))

@@ -159,6 +159,42 @@ def run_nengodl_subprocess(args):
     return [{"simulator": "nengo_dl", "error": err}], {}
 
 
+def run_lif_floor(args):
+    """The LIF-only floor of the 1000/ens network (``lif_floor.py``).
+
+    Runs it in two subprocesses, with 1 intra-op thread and TensorFlow's
+    default, and keeps the faster per minibatch size.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Options (``repeats``).
+
+    Returns
+    -------
+    list of dict
+        One ``"lif_floor"`` record per minibatch size (or one error record).
+    """
+    runs = []
+    for threads in (1, 0):
+        log(f"LIF floor, {threads or 'default'} thread(s) ...")
+        cmd = [sys.executable, str(ROOT / "benchmarks/lif_floor.py"),
+               "--threads", str(threads), "--repeats", str(args.repeats)]
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
+        if proc.returncode != 0:
+            err = f"lif_floor.py exited {proc.returncode} (its stderr is above)"
+            return [{"simulator": "lif_floor", "error": err}]
+        runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    records = []
+    for mb in NETWORKS["tutorial1000"].minibatches:
+        best = min(runs, key=lambda r: r[str(mb)])
+        records.append({"simulator": "lif_floor", "network": "tutorial1000",
+                        "minibatch_size": mb, "error": None,
+                        "threads": best["threads"] or "default",
+                        "median": {"run_s": best[str(mb)]}})
+    return records
+
+
 def versions():
     """Versions of the packages that matter, in this interpreter.
 
@@ -219,6 +255,8 @@ def main(argv=None):
             "settings": {k: v for k, v in vars(args).items() if k != "worker"}}
     t0 = time.perf_counter()
     records = run_simulators(args.only, args, ["nengo", "nengodl_notebook"])
+    if "tutorial1000" in args.only:
+        records += run_lif_floor(args)
     if args.nengodl_python:
         dl_records, info["nengo_dl_versions"] = run_nengodl_subprocess(args)
         records += dl_records
