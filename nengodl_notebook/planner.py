@@ -19,7 +19,7 @@ from nengo.utils.simulator import operator_dependency_graph
 
 from nengodl_notebook.inputs import is_input_op, op_output
 from nengodl_notebook.op_builders import Builder, InputBuilder
-from nengodl_notebook.signals import SignalLayout
+from nengodl_notebook.signals import SignalLayout, base_memory, element_positions
 
 
 class NotSupportedError(BuildError):
@@ -78,7 +78,7 @@ def simulated_ops(operators):
 
 
 def make_layout(ops, probe_signals, groups=()):
-    """Decide which base signals live in ``state`` and which in ``params``.
+    """Decide which signal elements live in ``state`` and which in ``params``.
 
     Parameters
     ----------
@@ -88,27 +88,57 @@ def make_layout(ops, probe_signals, groups=()):
         Merged groups (`group_ops`); the signals each builder class wants
         contiguous (`OpBuilder.contiguous_signals`) are placed first, in order,
         so that the group reads and writes them as slices.
+
+    Notes
+    -----
+    Bases that some op writes, or that are probed, live in ``state``; the others
+    in ``params``. A written base whose other elements are only ever read by
+    builders that accept params (`OpBuilder.param_reads`, known from ``groups``)
+    keeps those elements in ``params``: nengo's merging may have concatenated
+    read-only biases with a written signal.
     """
-    state, read = [], []
+    state, read, needed = [], [], defaultdict(list)
+
+    def in_state(sig):
+        state.append(sig.base)
+        needed[sig.base].append(element_positions(sig))
+
     for op in ops:
         if isinstance(op, TimeUpdate):
-            state.append(op.time.base)  # the integer step counter is the loop's own
+            in_state(op.time)  # the integer step counter is the loop's own
         elif is_input_op(op):
             if op_output(op) is not None:
-                state.append(op_output(op).base)
+                in_state(op_output(op))
         else:
-            state.extend(s.base for s in op.sets + op.incs + op.updates)
-            read.extend(s.base for s in op.reads)
-    state.extend(s.base for s in probe_signals)
+            for sig in op.sets + op.incs + op.updates:
+                in_state(sig)
+            read.extend(op.reads)
+    for sig in probe_signals:
+        in_state(sig)
     written = set(state)
+    param_reads = {
+        op: set(cls.param_reads(op)) for cls, group in groups for op in group
+    }
+    for op in ops:
+        if isinstance(op, TimeUpdate) or is_input_op(op):
+            continue  # their reads are not simulated (inputs come from the input array)
+        for sig in op.reads:
+            if sig.base in written and sig not in param_reads.get(op, ()):
+                needed[sig.base].append(element_positions(sig))
+    masks = {}
+    for base in written:
+        mask = np.zeros(base_memory(base).size, bool)
+        mask[np.concatenate(needed[base])] = True
+        if not mask.all():
+            masks[base] = mask
     preferred = [
         sig.base
         for cls, group in groups
         for sig in cls.contiguous_signals(group)
         if sig.base in written
     ]
-    params = [b for b in read if b not in written]
-    return SignalLayout(preferred + state, params)
+    params = [sig.base for sig in read if sig.base not in written]
+    return SignalLayout(preferred + state, params, masks)
 
 
 def builder_class(op):

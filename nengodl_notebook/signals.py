@@ -9,6 +9,9 @@ Every base signal the step program touches lives in one of two flat vectors:
 - ``params``: read-only signals (encoders, biases, decoders, weights...). Stored
   without a minibatch axis, shape ``(n_params,)``.
 
+A base that nengo's merging made of read-only and written signals may be split:
+its read-only elements then live in ``params`` (see `planner.make_layout`).
+
 A view of a base signal maps to the flat positions of its elements (in C order of
 the view), computed from nengo's ``elemoffset`` and ``elemstrides``.
 """
@@ -69,7 +72,7 @@ def base_memory(base):
 
 
 class SignalLayout:
-    """Assigns base signals to the flat ``state`` or ``params`` arrays.
+    """Assigns the elements of base signals to the flat ``state`` or ``params`` arrays.
 
     Parameters
     ----------
@@ -77,41 +80,79 @@ class SignalLayout:
         Base signals that live in the state array.
     param_bases : iterable of Signal
         Base signals that live in the params array.
+    state_masks : dict, optional
+        ``{base: bool array over the base's memory}`` for state bases of which
+        only the marked elements need to be state (the rest is never written and
+        only read by readers that accept params, see `make_layout`); the others
+        live in params, after the param bases.
+
+    Notes
+    -----
+    nengo's operator merging may concatenate read-only signals (biases) with
+    written ones into one base; splitting such a base keeps the state, which
+    every step reads and writes, small.
     """
 
-    def __init__(self, state_bases, param_bases):
-        self.offsets = {}
-        self.kinds = {}
+    def __init__(self, state_bases, param_bases, state_masks=None):
+        state_masks = state_masks or {}
         self.sizes = {STATE: 0, PARAMS: 0}
-        self._bases = {STATE: [], PARAMS: []}
+        self._in_state = {}  # base -> bool per memory element
+        self._index = {}  # base -> index of each memory element in its array
+        self._parts = {STATE: [], PARAMS: []}  # (base, memory positions) in order
+        split = []
         for kind, bases in ((STATE, state_bases), (PARAMS, param_bases)):
             for base in bases:
-                if base in self.kinds:
+                if base in self._in_state:
                     continue
-                self.kinds[base] = kind
-                self.offsets[base] = self.sizes[kind]
-                self.sizes[kind] += base_memory(base).size
-                self._bases[kind].append(base)
+                n = base_memory(base).size
+                mask = np.full(n, kind == STATE)
+                if kind == STATE and base in state_masks:
+                    mask = np.asarray(state_masks[base], bool)
+                    split.append(base)
+                self._in_state[base] = mask
+                self._index[base] = np.zeros(n, dtype=np.int64)
+                self._place(base, kind, np.flatnonzero(mask if kind == STATE else ~mask))
+        for base in split:
+            self._place(base, PARAMS, np.flatnonzero(~self._in_state[base]))
+
+    def _place(self, base, kind, positions):
+        if len(positions) == 0:
+            return
+        self._index[base][positions] = self.sizes[kind] + np.arange(len(positions))
+        self.sizes[kind] += len(positions)
+        self._parts[kind].append((base, positions))
 
     def kind(self, sig):
-        """``"state"`` or ``"params"``: which flat array holds ``sig``."""
-        return self.kinds[sig.base]
+        """``"state"`` or ``"params"``: which flat array holds ``sig``.
+
+        Raises ValueError for a signal with elements in both (see `in_state`).
+        """
+        in_state = self.in_state(sig)
+        if in_state.all():
+            return STATE
+        if not in_state.any():
+            return PARAMS
+        raise ValueError(f"{sig} has elements in both the state and the params arrays")
+
+    def in_state(self, sig):
+        """Per element of ``sig`` (C order): whether it lives in ``state``."""
+        return self._in_state[sig.base][element_positions(sig)]
 
     def __contains__(self, sig):
-        return sig.base in self.kinds
+        return sig.base in self._in_state
 
     def indices(self, sig):
-        """Flat indices of ``sig``'s elements (C order) in its array."""
-        return self.offsets[sig.base] + element_positions(sig)
+        """Index of each of ``sig``'s elements (C order) in the array holding it."""
+        return self._index[sig.base][element_positions(sig)]
 
     def initial_values(self, kind, dtype):
         """The initial contents of one flat array, as a NumPy vector."""
-        parts = [base_memory(b).astype(dtype) for b in self._bases[kind]]
+        parts = [base_memory(b)[pos].astype(dtype) for b, pos in self._parts[kind]]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
-    def bases(self, kind):
-        """Base signals stored in one flat array, in layout order."""
-        return list(self._bases[kind])
+    def bases(self):
+        """Every base signal in the layout."""
+        return list(self._in_state)
 
 
 class SignalValues(Mapping):
@@ -144,15 +185,24 @@ class SignalValues(Mapping):
         shape = (idx.size,) if sig.sparse else sig.shape
         dtype = sig.dtype if np.issubdtype(sig.dtype, np.integer) else self.np_dtype
         state, params = self.get_values()
-        if self.layout.kind(sig) == PARAMS:
+        in_state = self.layout.in_state(sig)
+        if not in_state.any():
             return params[idx].astype(dtype).reshape(shape)
-        values = state[idx].astype(dtype)  # (n, minibatch)
+        if in_state.all():
+            values = state[idx]  # (n, minibatch)
+        else:  # a base split between the arrays: params broadcast over the minibatch
+            values = np.where(
+                in_state[:, None],
+                state[np.where(in_state, idx, 0)],
+                params[np.where(in_state, 0, idx)][:, None],
+            )
+        values = values.astype(dtype)
         if self.minibatch_size is None:
             return values[:, 0].reshape(shape)
         return np.moveaxis(values, 1, 0).reshape((values.shape[1],) + shape)
 
     def __iter__(self):
-        return iter(self.layout.bases(STATE) + self.layout.bases(PARAMS))
+        return iter(self.layout.bases())
 
     def __len__(self):
-        return len(self.layout.kinds)
+        return len(self.layout.bases())

@@ -14,7 +14,6 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.compiler.tf2xla.python import xla
 
-from nengodl_notebook.signals import STATE
 
 
 class Builder:
@@ -78,6 +77,15 @@ class OpBuilder:
     @classmethod
     def contiguous_signals(cls, ops):
         """Signals this group reads or writes best as one slice, in layout order."""
+        return []
+
+    @staticmethod
+    def param_reads(op):
+        """Signals of ``op`` this builder reads with a `RowReader` (params allowed).
+
+        Elements of other read signals must live in ``state`` when their base
+        does (see `make_layout`).
+        """
         return []
 
     @classmethod
@@ -204,30 +212,38 @@ def scatter_rows(state, idx, values, mode):
 
 
 class RowReader:
-    """Reads a list of element indices that may live in ``state`` or ``params``.
+    """Reads a list of elements of signals that may live in ``state`` or ``params``.
 
     Parameters
     ----------
     ctx : BuildContext
     parts : list of ``(Signal, ndarray)``
-        For each piece, a signal (which says which array holds it) and the flat
-        indices to read, in the order wanted.
+        For each piece, a signal and the positions of the elements to read among
+        the signal's elements (C order), in the order wanted.
 
     Notes
     -----
     Parameter rows are gathered once per run in `pre`; state rows every step in
-    `read`. When both kinds occur, one extra gather restores the order.
+    `read`. When both kinds occur, the rows are concatenated in the wanted order
+    (at most `MAX_RUNS` alternations), or else one extra gather restores it.
     """
 
     def __init__(self, ctx, parts):
+        layout = ctx.layout
         kinds = np.concatenate(
-            [np.full(len(idx), ctx.layout.kind(sig) == STATE) for sig, idx in parts]
+            [layout.in_state(sig)[pos] for sig, pos in parts]
         ) if parts else np.zeros(0, bool)
-        flat = np.concatenate([idx for _, idx in parts]) if parts else np.zeros(0, np.int64)
+        flat = np.concatenate(
+            [layout.indices(sig)[pos] for sig, pos in parts]
+        ) if parts else np.zeros(0, np.int64)
         self.state_idx = flat[kinds]
         self.param_idx = flat[~kinds]
         self.size = len(flat)
-        # position of each wanted element in concat([state rows, param rows])
+        # (is_state, length) of the runs of one kind, in the wanted order
+        breaks = np.flatnonzero(np.diff(kinds)) + 1
+        bounds = np.concatenate([[0], breaks, [len(kinds)]])
+        self.pieces = [(bool(kinds[a]), int(b - a)) for a, b in zip(bounds[:-1], bounds[1:])]
+        # else: position of each wanted element in concat([state rows, param rows])
         order = np.empty(len(flat), dtype=np.int64)
         order[np.flatnonzero(kinds)] = np.arange(len(self.state_idx))
         order[np.flatnonzero(~kinds)] = len(self.state_idx) + np.arange(len(self.param_idx))
@@ -248,10 +264,22 @@ class RowReader:
         """All rows in the wanted order: ``(n, minibatch)``, or ``(n, 1)`` if constant."""
         if self.constant:
             return pre
-        values = gather_rows(state, self.state_idx)
-        if pre is not None:
-            pre = tf.broadcast_to(pre, (len(self.param_idx), state.shape[1]))
-            values = tf.concat([values, pre], axis=0)
-        if self.order is not None:
-            values = tf.gather(values, tf.constant(self.order, tf.int32))
-        return values
+        if pre is None:
+            return gather_rows(state, self.state_idx)
+        width = state.shape[1]
+        if len(self.pieces) <= MAX_RUNS:
+            values, n_state, n_param = [], 0, 0
+            for is_state, length in self.pieces:
+                if is_state:
+                    values.append(gather_rows(state, self.state_idx[n_state:n_state + length]))
+                    n_state += length
+                else:
+                    rows = pre[n_param:n_param + length]
+                    values.append(tf.broadcast_to(rows, (length, width)))
+                    n_param += length
+            return tf.concat(values, axis=0)
+        values = tf.concat(
+            [gather_rows(state, self.state_idx), tf.broadcast_to(pre, (len(self.param_idx), width))],
+            axis=0,
+        )
+        return tf.gather(values, tf.constant(self.order, tf.int32))

@@ -33,12 +33,15 @@ class ResetBuilder(OpBuilder):
         return scatter_rows(state, self.dst_idx, values, "set")
 
 
-def sliced_indices(layout, sig, slc):
-    """Flat indices of ``sig[slc]`` (nengo slices index the first axis)."""
-    idx = layout.indices(sig).reshape(sig.shape if sig.shape else (1,))
+def sliced_positions(sig, slc):
+    """Positions (among ``sig``'s elements, C order) of ``sig[slc]``.
+
+    nengo slices index the first axis.
+    """
+    pos = np.arange(sig.size).reshape(sig.shape if sig.shape else (1,))
     if slc is not None:
-        idx = idx[np.asarray(slc) if not isinstance(slc, slice) else slc]
-    return idx.ravel()
+        pos = pos[np.asarray(slc) if not isinstance(slc, slice) else slc]
+    return pos.ravel()
 
 
 @Builder.register(Copy)
@@ -49,14 +52,17 @@ class CopyBuilder(OpBuilder):
     def merge_key(op, ctx):
         return (op.inc,)
 
+    @staticmethod
+    def param_reads(op):
+        return [op.src]
+
     def __init__(self, ops, ctx):
         super().__init__(ops, ctx)
-        layout = ctx.layout
         self.src = RowReader(
-            ctx, [(op.src, sliced_indices(layout, op.src, op.src_slice)) for op in ops]
+            ctx, [(op.src, sliced_positions(op.src, op.src_slice)) for op in ops]
         )
         self.dst_idx = np.concatenate(
-            [sliced_indices(layout, op.dst, op.dst_slice) for op in ops]
+            [ctx.layout.indices(op.dst)[sliced_positions(op.dst, op.dst_slice)] for op in ops]
         )
         self.mode = "inc" if ops[0].inc else "set"
 

@@ -31,18 +31,23 @@ def _grid(*sizes):
     return [g.ravel() for g in np.meshgrid(*map(np.arange, sizes), indexing="ij")]
 
 
-def elementwise_triples(layout, op):
-    """``(y, a, x)`` index triples of ``Y += A * X`` (numpy broadcasting)."""
-    y = layout.indices(op.Y).reshape(op.Y.shape)
-    a = layout.indices(op.A).reshape(op.A.shape)
-    x = layout.indices(op.X).reshape(op.X.shape)
+def positions(sig):
+    """``0, 1, ...`` over a signal's elements (C order; nonzeros if sparse)."""
+    return np.arange(len(sparse_coo(sig.initial_value)[2]) if sig.sparse else sig.size)
+
+
+def elementwise_triples(op):
+    """``(y, a, x)`` position triples of ``Y += A * X`` (numpy broadcasting)."""
+    y = positions(op.Y).reshape(op.Y.shape)
+    a = positions(op.A).reshape(op.A.shape)
+    x = positions(op.X).reshape(op.X.shape)
     a, x = np.broadcast_to(a, y.shape), np.broadcast_to(x, y.shape)
     return y.ravel(), a.ravel(), x.ravel()
 
 
-def dense_dot_triples(layout, op):
+def dense_dot_triples(op):
     """``(y, a, x)`` index triples of ``Y += A.dot(X)`` for dense A."""
-    a_idx, x_idx, y_idx = (layout.indices(s) for s in (op.A, op.X, op.Y))
+    a_idx, x_idx, y_idx = (positions(s) for s in (op.A, op.X, op.Y))
     if op.A.ndim == 0 or op.X.ndim == 0:  # scalar times array
         n = max(len(a_idx), len(x_idx))
         return y_idx, np.broadcast_to(a_idx, n), np.broadcast_to(x_idx, n)
@@ -52,19 +57,19 @@ def dense_dot_triples(layout, op):
     return y_idx[i * k + kk], a_idx[i * n + j], x_idx[j * k + kk]
 
 
-def sparse_dot_triples(layout, op):
+def sparse_dot_triples(op):
     """``(y, a, x)`` index triples of ``Y += A.dot(X)`` for a sparse A signal."""
     rows, cols, data = sparse_coo(op.A.initial_value)
-    a_idx, x_idx, y_idx = (layout.indices(s) for s in (op.A, op.X, op.Y))
+    a_idx, x_idx, y_idx = (positions(s) for s in (op.A, op.X, op.Y))
     k = op.X.shape[1] if op.X.ndim == 2 else 1
     b, kk = _grid(len(data), k)
     return y_idx[rows[b] * k + kk], a_idx[b], x_idx[cols[b] * k + kk]
 
 
-def bsr_dot_triples(layout, op):
+def bsr_dot_triples(op):
     """``(y, a, x)`` index triples of ``Y += A.dot(X)`` for block-sparse A."""
     _, br, bc = op.A.shape
-    a_idx, x_idx, y_idx = (layout.indices(s) for s in (op.A, op.X, op.Y))
+    a_idx, x_idx, y_idx = (positions(s) for s in (op.A, op.X, op.Y))
     rows = np.repeat(np.arange(len(op.indptr) - 1), np.diff(op.indptr))
     b, i, j = _grid(len(op.indices), br, bc)
     return (
@@ -74,36 +79,40 @@ def bsr_dot_triples(layout, op):
     )
 
 
-def linear_triples(layout, op):
-    """Index triples for any of the linear increment operators."""
+def linear_triples(op):
+    """Position triples ``(y, a, x)`` for any of the linear increment operators.
+
+    Positions count the elements of ``Y``, ``A`` and ``X`` (see `positions`).
+    """
     if isinstance(op, ElementwiseInc):
-        return elementwise_triples(layout, op)
+        return elementwise_triples(op)
     if isinstance(op, BsrDotInc):
-        return bsr_dot_triples(layout, op)
+        return bsr_dot_triples(op)
     if isinstance(op, SparseDotInc):
-        return sparse_dot_triples(layout, op)
-    return dense_dot_triples(layout, op)
+        return sparse_dot_triples(op)
+    return dense_dot_triples(op)
 
 
-def dense_blocks(layout, op):
+def dense_blocks(op):
     """``Y += A.dot(X)`` as blocks ``Y[y[b]] += A[a[b]] @ X[x[b]]``, if it has that form.
 
     Returns
     -------
     (a, x, y) : ndarrays of shapes ``(nb, br, bc)``, ``(nb, bc)``, ``(nb, br)``
-        Flat indices of each block's matrix, input and output; None for ops that
+        Positions (see `positions`) of each block's matrix, input and output
+        elements; None for ops that
         are not a dense or block-sparse matrix times a vector.
     """
     if isinstance(op, BsrDotInc) and op.X.ndim == 1 and op.A.ndim == 3:
         nb, br, bc = op.A.shape
         rows = np.repeat(np.arange(len(op.indptr) - 1), np.diff(op.indptr))
-        a = layout.indices(op.A).reshape(nb, br, bc)
-        x = layout.indices(op.X).reshape(-1, bc)[np.asarray(op.indices)]
-        y = layout.indices(op.Y).reshape(-1, br)[rows]
+        a = positions(op.A).reshape(nb, br, bc)
+        x = positions(op.X).reshape(-1, bc)[np.asarray(op.indices)]
+        y = positions(op.Y).reshape(-1, br)[rows]
         return a, x, y
     if type(op) is DotInc and op.A.ndim == 2 and op.X.ndim == 1:
-        (m, n), idx = op.A.shape, layout.indices
-        return idx(op.A).reshape(1, m, n), idx(op.X).reshape(1, n), idx(op.Y).reshape(1, m)
+        (m, n), pos = op.A.shape, positions
+        return pos(op.A).reshape(1, m, n), pos(op.X).reshape(1, n), pos(op.Y).reshape(1, m)
     return None
 
 
@@ -115,7 +124,7 @@ class Products:
     ctx : BuildContext
     y : ndarray
         Output row of each product (for blocks: of each block row).
-    a_reads, x_reads : list of ``(Signal, indices)``
+    a_reads, x_reads : list of ``(Signal, positions)``
         What `RowReader` reads for ``A`` and ``X``.
     """
 
@@ -190,15 +199,22 @@ class BlockProducts(Products):
 class LinearIncBuilder(OpBuilder):
     """``Y += A * X`` for a whole group of ops (block products and triples)."""
 
+    @staticmethod
+    def param_reads(op):
+        return [op.A, op.X]
+
     def __init__(self, ops, ctx):
         super().__init__(ops, ctx)
         by_shape, triples = defaultdict(list), []
         for op in ops:
-            blocks = dense_blocks(ctx.layout, op)
+            y_rows = ctx.layout.indices(op.Y)
+            blocks = dense_blocks(op)
             if blocks is None:
-                triples.append((op, linear_triples(ctx.layout, op)))
+                y, a, x = linear_triples(op)
+                triples.append((op, (y_rows[y], a, x)))
             else:
-                by_shape[blocks[0].shape[1:]].append((op, blocks))
+                a, x, y = blocks
+                by_shape[a.shape[1:]].append((op, (a, x, y_rows[y])))
         self.parts = [BlockProducts(ctx, parts) for parts in by_shape.values()]
         if triples:
             self.parts.append(TripleProducts(ctx, triples))
