@@ -214,17 +214,22 @@ def train_call(name, sim, optimizer, inpt, probe, args):
 def measure_training(name, args):
     """Time the tutorial's training: construction, first and second call.
 
+    Each of ``args.build_repeats`` fresh simulators (with a fresh optimizer)
+    is constructed and trained twice, like the constructions and first runs of
+    `measure`: the first call includes tracing and compilation.
+
     Parameters
     ----------
     name : {"nengodl_notebook", "nengo_dl"}
         Simulator name.
     args : argparse.Namespace
-        Options (``epochs``).
+        Options (``epochs``, ``build_repeats``).
 
     Returns
     -------
     dict
-        Record (one sample per metric) with the loss after each call.
+        Record (one sample per construction and metric) with the loss after
+        each call.
     """
     rec = {"simulator": name, "network": "training", "minibatch_size": 32,
            "error": None, "losses": [], **{k: [] for k in TRAIN_METRICS}}
@@ -233,16 +238,17 @@ def measure_training(name, args):
 
         pkg = load_package(name)
         net, inpt, probe = training_network(pkg.configure_settings)
-        optimizer = tf.keras.optimizers.Adam(0.01)
-        gc.collect()
-        t0 = time.perf_counter()
-        with pkg.Simulator(net, **sim_kwargs(name, 32)) as sim:
-            rec["build_s"].append(time.perf_counter() - t0)
-            for key in TRAIN_METRICS[1:]:
-                t0 = time.perf_counter()
-                rec["losses"].append(
-                    train_call(name, sim, optimizer, inpt, probe, args))
-                rec[key].append(time.perf_counter() - t0)
+        for _ in range(args.build_repeats):
+            optimizer = tf.keras.optimizers.Adam(0.01)
+            gc.collect()
+            t0 = time.perf_counter()
+            with pkg.Simulator(net, **sim_kwargs(name, 32)) as sim:
+                rec["build_s"].append(time.perf_counter() - t0)
+                for key in TRAIN_METRICS[1:]:
+                    t0 = time.perf_counter()
+                    rec["losses"].append(
+                        train_call(name, sim, optimizer, inpt, probe, args))
+                    rec[key].append(time.perf_counter() - t0)
     except Exception as e:  # noqa: BLE001
         traceback.print_exc()
         rec["error"] = f"{type(e).__name__}: {e}"

@@ -246,7 +246,8 @@ def markdown_report(records, names, args, targets):
     lines += ["", f"Medians over {args.build_repeats} construction(s) (build, "
               f"first run) and {args.repeats} steady runs (after 1 warm-up run; "
               "untimed `sim.reset()` before each run). Ratios > 1: ours faster. "
-              "Training: one construction, two 25-epoch calls (Adam(0.01)).",
+              "Training: per construction (as many as builds), two 25-epoch "
+              "calls with a fresh Adam(0.01).",
               "† nengo has no minibatch: for mb > 1 the nengo column is the "
               "extrapolated time of mb sequential nengo runs with reset "
               "(`mb x steady`; first run `first + (mb - 1) x steady`), not "
