@@ -99,22 +99,22 @@ def make_layout(ops, probe_signals, groups=()):
     """
     state, read, needed = [], [], defaultdict(list)
 
-    def in_state(sig):
+    def place_in_state(sig):
         state.append(sig.base)
         needed[sig.base].append(element_positions(sig))
 
     for op in ops:
         if isinstance(op, TimeUpdate):
-            in_state(op.time)  # the integer step counter is the loop's own
+            place_in_state(op.time)  # the integer step counter is the loop's own
         elif is_input_op(op):
             if op_output(op) is not None:
-                in_state(op_output(op))
+                place_in_state(op_output(op))
         else:
             for sig in op.sets + op.incs + op.updates:
-                in_state(sig)
+                place_in_state(sig)
             read.extend(op.reads)
     for sig in probe_signals:
-        in_state(sig)
+        place_in_state(sig)
     written = set(state)
     param_reads = {
         op: set(cls.param_reads(op)) for cls, group in groups for op in group

@@ -242,12 +242,14 @@ class RowReader:
         # (is_state, length) of the runs of one kind, in the wanted order
         breaks = np.flatnonzero(np.diff(kinds)) + 1
         bounds = np.concatenate([[0], breaks, [len(kinds)]])
-        self.pieces = [(bool(kinds[a]), int(b - a)) for a, b in zip(bounds[:-1], bounds[1:])]
-        # else: position of each wanted element in concat([state rows, param rows])
-        order = np.empty(len(flat), dtype=np.int64)
-        order[np.flatnonzero(kinds)] = np.arange(len(self.state_idx))
-        order[np.flatnonzero(~kinds)] = len(self.state_idx) + np.arange(len(self.param_idx))
-        self.order = None if np.all(order == np.arange(len(order))) else order
+        self.pieces = [
+            (bool(kinds[a]), int(b - a)) for a, b in zip(bounds[:-1], bounds[1:]) if b > a
+        ]
+        self.order = None  # for many pieces: positions in concat([state rows, param rows])
+        if len(self.pieces) > MAX_RUNS:
+            self.order = np.empty(len(flat), dtype=np.int32)
+            self.order[kinds] = np.arange(len(self.state_idx))
+            self.order[~kinds] = len(self.state_idx) + np.arange(len(self.param_idx))
 
     @property
     def constant(self):
@@ -267,7 +269,7 @@ class RowReader:
         if pre is None:
             return gather_rows(state, self.state_idx)
         width = state.shape[1]
-        if len(self.pieces) <= MAX_RUNS:
+        if self.order is None:
             values, n_state, n_param = [], 0, 0
             for is_state, length in self.pieces:
                 if is_state:
@@ -282,4 +284,4 @@ class RowReader:
             [gather_rows(state, self.state_idx), tf.broadcast_to(pre, (len(self.param_idx), width))],
             axis=0,
         )
-        return tf.gather(values, tf.constant(self.order, tf.int32))
+        return tf.gather(values, tf.constant(self.order))
