@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e ".[test,demo,widgets]"
 	touch $(STAMP)
 
-## demo: run the tutorial's simulation cells, save plots and numbers in build/demo
+## demo: run the whole tutorial (cells 1-19, training included), save plots and numbers in build/demo
 demo: $(STAMP)
 	$(PY) scripts/run_tutorial.py --out build/demo
 

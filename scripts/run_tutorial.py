@@ -1,13 +1,16 @@
-"""Run cells 1-9 of the "From Nengo to NengoDL" tutorial with nengodl_notebook.
+"""Run the "From Nengo to NengoDL" tutorial end to end with nengodl_notebook.
 
-The project's demo (``make demo``): the tutorial's code, with
-``import nengodl_notebook as nengo_dl``, run headless. Each cell's figure is
-saved as a PNG into ``--out`` (default ``build/demo``), and the key numbers
-are printed: how far our simulator's probe data (cell 5) is from
-``nengo.Simulator``'s (cell 3), the probe data shapes with a minibatch
-(cells 7 and 9), whether ``data=`` inputs reached the probes (cells 8, 9) and
-the time each cell took. Exits with status 1 if cell 5 differs from cell 3
-by more than ``--tolerance`` (1e-5), and with a traceback if a cell raises.
+The project's demo (``make demo``): the tutorial's code, cells 1-19, with
+``import nengodl_notebook as nengo_dl`` and a Keras optimizer where it wrote
+``tf.train.RMSPropOptimizer``, run headless. Each cell's figure is saved as a
+PNG into ``--out`` (default ``build/demo``), and the key numbers are printed:
+how far our simulator's probe data (cell 5) is from ``nengo.Simulator``'s
+(cell 3), the probe data shapes with a minibatch (cells 7 and 9), whether
+``data=`` inputs reached the probes (cells 8, 9), the training loss (cell 14),
+the test error before and after training (cell 18), how far the TensorNode's
+output is from the Node's (cell 19), and the time each cell took. Exits with
+status 1 if cell 5 differs from cell 3 by more than ``--tolerance`` (1e-5) or
+training did not lower the test error, and with a traceback if a cell raises.
 
 Usage: ``python scripts/run_tutorial.py [--out DIR]``
 """
@@ -24,6 +27,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import nengo  # noqa: E402
 import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -295,6 +299,116 @@ def cell_9(tn, out):
     check_input(sim, tn, ramps)
 
 
+def cells_10_11(tn, out):
+    """Cell 10 (remove the synapses, add an unfiltered probe) and cell 11 (run).
+
+    Parameters
+    ----------
+    tn : TutorialNetwork
+        The network (changed in place, as in the tutorial).
+    out : pathlib.Path
+        Output folder.
+
+    Returns
+    -------
+    nengo.Probe
+        The new unfiltered output probe.
+    """
+    for conn in tn.net.all_connections:
+        conn.synapse = None
+    with tn.net:
+        outpt_p_nofilt = nengo.Probe(tn.outpt)
+    tn.outpt_p.synapse = 0.04
+    with nengo_dl.Simulator(tn.net, seed=SEED) as sim:
+        sim.run(1.0)
+    plot(sim, tn)
+    save(out, "cell11_no_synapses")
+    return outpt_p_nofilt
+
+
+def cells_12_13(tn, outpt_p_nofilt):
+    """Cell 12 (train only the Ensembles) and cell 13 (training data).
+
+    Returns
+    -------
+    dict
+        The training data, 4096 samples of one step.
+    """
+    with tn.net:
+        nengo_dl.configure_settings(trainable=False)
+        tn.net.config[nengo.Ensemble].trainable = True
+    vals = np.random.uniform(-1, 1, size=(4096, 1, 1))
+    return {tn.inpt: vals, outpt_p_nofilt: np.sin(vals**2)}
+
+
+def train(sim, data, outpt_p_nofilt):
+    """The tutorial's ``sim.train`` call (RMSprop(0.01), mse, 25 epochs)."""
+    return sim.train(data, tf.keras.optimizers.RMSprop(0.01),
+                     objective={outpt_p_nofilt: nengo_dl.obj.mse}, n_epochs=25)
+
+
+def cell_14(tn, out, data, outpt_p_nofilt):
+    """Cell 14: train, then run and plot the first minibatch item."""
+    with nengo_dl.Simulator(tn.net, minibatch_size=32, seed=SEED) as sim:
+        losses = train(sim, data, outpt_p_nofilt)
+        sim.run(1.0)
+    plot(sim, tn, idx=0)
+    save(out, "cell14_trained")
+    print(f"  training loss: {losses[0]:.3g} (epoch 1) -> {losses[-1]:.3g} (epoch 25)")
+
+
+def cells_15_18(tn, data, outpt_p_nofilt):
+    """Cells 15-18: test error (filtered probe, last 10 steps) before and after training.
+
+    Returns
+    -------
+    tuple of float
+        The error before and after training.
+    """
+    test_vals = np.tile(np.random.uniform(-1, 1, size=(1024, 1, 1)), (1, 100, 1))
+    test_data = {tn.inpt: test_vals, tn.outpt_p: np.sin(test_vals**2)}
+
+    def test_mse(outputs, targets):
+        return tf.reduce_mean(tf.square(outputs[:, -10:] - targets[:, -10:]))
+
+    with nengo_dl.Simulator(tn.net, minibatch_size=32, seed=SEED) as sim:
+        before = float(sim.loss(test_data, objective={tn.outpt_p: test_mse}))
+        print(f"  Error before training: {before:.4g}")
+        train(sim, data, outpt_p_nofilt)
+        after = float(sim.loss(test_data, objective={tn.outpt_p: test_mse}))
+        print(f"  Error after training: {after:.4g} ({1 - after / before:.0%} lower)")
+    return before, after
+
+
+def cell_19(tn, out):
+    """Cell 19: the same function as a Node and as a TensorNode.
+
+    Returns
+    -------
+    float
+        Max |Node output - TensorNode output|.
+    """
+    with tn.net:
+        exp_np = nengo.Node(lambda t, x: np.exp(x), size_in=1)
+        nengo.Connection(tn.sin, exp_np)
+        np_probe = nengo.Probe(exp_np, synapse=0.01)
+        exp_tf = nengo_dl.TensorNode(lambda t, x: tf.exp(x), size_in=1)
+        nengo.Connection(tn.sin, exp_tf)
+        tf_probe = nengo.Probe(exp_tf, synapse=0.01)
+    with nengo_dl.Simulator(tn.net, seed=SEED) as sim:
+        sim.run(1.0)
+    plt.figure()
+    plt.plot(sim.trange(), np.exp(np.sin(sim.data[tn.inpt_p] ** 2)), label="e^sin(x^2)")
+    plt.plot(sim.trange(), sim.data[np_probe], label="Node output")
+    plt.plot(sim.trange(), sim.data[tf_probe], label="TensorNode output", linestyle="--")
+    plt.ylim([0.8, 1.4])
+    plt.legend()
+    save(out, "cell19_tensor_node")
+    diff = float(np.max(np.abs(sim.data[np_probe] - sim.data[tf_probe])))
+    print(f"  max |Node - TensorNode| = {diff:.3g}")
+    return diff
+
+
 def timed(timings, label, fn, *args):
     """Run one cell, print its header and record its wall-clock time.
 
@@ -353,13 +467,23 @@ def main(argv=None):
     timed(timings, "cell 7: minibatch_size=3", cell_7, tn, out)
     timed(timings, "cell 8: data= ramp", cell_8, tn, out)
     timed(timings, "cell 9: minibatch ramps", cell_9, tn, out)
+    nofilt = timed(timings, "cells 10-11: no synapses", cells_10_11, tn, out)
+    data = timed(timings, "cells 12-13: trainable, data", cells_12_13, tn, nofilt)
+    timed(timings, "cell 14: sim.train", cell_14, tn, out, data, nofilt)
+    before, after = timed(timings, "cells 15-18: sim.loss before/after training",
+                          cells_15_18, tn, data, nofilt)
+    node_diff = timed(timings, "cell 19: TensorNode", cell_19, tn, out)
     print("\n=== summary ===")
     for label, seconds in timings:
         print(f"  {seconds:7.2f} s  {label}")
     ok = diff <= args.tolerance
     print(f"cell 5 vs cell 3: max |ours - nengo| = {diff:.3g} "
           f"({'OK' if ok else 'FAIL'}, tolerance {args.tolerance:g})")
-    return 0 if ok else 1
+    trained = after < before
+    print(f"cell 18: test error {before:.4g} -> {after:.4g} after training "
+          f"({'OK' if trained else 'FAIL'}: training must lower it)")
+    print(f"cell 19: max |Node - TensorNode| = {node_diff:.3g}")
+    return 0 if ok and trained else 1
 
 
 if __name__ == "__main__":
