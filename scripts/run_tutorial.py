@@ -329,6 +329,13 @@ def cells_10_11(tn, out):
 def cells_12_13(tn, outpt_p_nofilt):
     """Cell 12 (train only the Ensembles) and cell 13 (training data).
 
+    Parameters
+    ----------
+    tn : TutorialNetwork
+        The network (configured in place).
+    outpt_p_nofilt : nengo.Probe
+        The unfiltered output probe (the training target).
+
     Returns
     -------
     dict
@@ -342,13 +349,40 @@ def cells_12_13(tn, outpt_p_nofilt):
 
 
 def train(sim, data, outpt_p_nofilt):
-    """The tutorial's ``sim.train`` call (RMSprop(0.01), mse, 25 epochs)."""
+    """The tutorial's ``sim.train`` call (RMSprop(0.01), mse, 25 epochs).
+
+    Parameters
+    ----------
+    sim : Simulator
+        An open simulator with ``minibatch_size=32``.
+    data : dict
+        Training data (cell 13).
+    outpt_p_nofilt : nengo.Probe
+        The trained probe.
+
+    Returns
+    -------
+    list of float
+        The mean loss of each epoch.
+    """
     return sim.train(data, tf.keras.optimizers.RMSprop(0.01),
                      objective={outpt_p_nofilt: nengo_dl.obj.mse}, n_epochs=25)
 
 
 def cell_14(tn, out, data, outpt_p_nofilt):
-    """Cell 14: train, then run and plot the first minibatch item."""
+    """Cell 14: train, then run and plot the first minibatch item.
+
+    Parameters
+    ----------
+    tn : TutorialNetwork
+        The network.
+    out : pathlib.Path
+        Output folder.
+    data : dict
+        Training data (cell 13).
+    outpt_p_nofilt : nengo.Probe
+        The trained probe.
+    """
     with nengo_dl.Simulator(tn.net, minibatch_size=32, seed=SEED) as sim:
         losses = train(sim, data, outpt_p_nofilt)
         sim.run(1.0)
@@ -359,6 +393,15 @@ def cell_14(tn, out, data, outpt_p_nofilt):
 
 def cells_15_18(tn, data, outpt_p_nofilt):
     """Cells 15-18: test error (filtered probe, last 10 steps) before and after training.
+
+    Parameters
+    ----------
+    tn : TutorialNetwork
+        The network.
+    data : dict
+        Training data (cell 13).
+    outpt_p_nofilt : nengo.Probe
+        The trained probe.
 
     Returns
     -------
@@ -382,6 +425,13 @@ def cells_15_18(tn, data, outpt_p_nofilt):
 
 def cell_19(tn, out):
     """Cell 19: the same function as a Node and as a TensorNode.
+
+    Parameters
+    ----------
+    tn : TutorialNetwork
+        The network (the two nodes are added to it).
+    out : pathlib.Path
+        Output folder.
 
     Returns
     -------
