@@ -19,6 +19,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import matplotlib
 
@@ -326,6 +327,21 @@ def cells_10_11(tn, out):
     return outpt_p_nofilt
 
 
+class Training(NamedTuple):
+    """The tutorial's training setup: data (cell 13) and the trained probe (cell 10)."""
+
+    data: dict
+    probe: nengo.Probe
+
+    def train(self, sim):
+        """The tutorial's ``sim.train`` call: RMSprop(0.01), mse, 25 epochs.
+
+        Returns the mean loss of each epoch.
+        """
+        return sim.train(self.data, tf.keras.optimizers.RMSprop(0.01),
+                         objective={self.probe: nengo_dl.obj.mse}, n_epochs=25)
+
+
 def cells_12_13(tn, outpt_p_nofilt):
     """Cell 12 (train only the Ensembles) and cell 13 (training data).
 
@@ -338,38 +354,17 @@ def cells_12_13(tn, outpt_p_nofilt):
 
     Returns
     -------
-    dict
-        The training data, 4096 samples of one step.
+    Training
+        4096 samples of one step, and the probe they are targets of.
     """
     with tn.net:
         nengo_dl.configure_settings(trainable=False)
         tn.net.config[nengo.Ensemble].trainable = True
     vals = np.random.uniform(-1, 1, size=(4096, 1, 1))
-    return {tn.inpt: vals, outpt_p_nofilt: np.sin(vals**2)}
+    return Training({tn.inpt: vals, outpt_p_nofilt: np.sin(vals**2)}, outpt_p_nofilt)
 
 
-def train(sim, data, outpt_p_nofilt):
-    """The tutorial's ``sim.train`` call (RMSprop(0.01), mse, 25 epochs).
-
-    Parameters
-    ----------
-    sim : Simulator
-        An open simulator with ``minibatch_size=32``.
-    data : dict
-        Training data (cell 13).
-    outpt_p_nofilt : nengo.Probe
-        The trained probe.
-
-    Returns
-    -------
-    list of float
-        The mean loss of each epoch.
-    """
-    return sim.train(data, tf.keras.optimizers.RMSprop(0.01),
-                     objective={outpt_p_nofilt: nengo_dl.obj.mse}, n_epochs=25)
-
-
-def cell_14(tn, out, data, outpt_p_nofilt):
+def cell_14(tn, out, training):
     """Cell 14: train, then run and plot the first minibatch item.
 
     Parameters
@@ -378,30 +373,26 @@ def cell_14(tn, out, data, outpt_p_nofilt):
         The network.
     out : pathlib.Path
         Output folder.
-    data : dict
-        Training data (cell 13).
-    outpt_p_nofilt : nengo.Probe
-        The trained probe.
+    training : Training
+        Cells 12-13.
     """
     with nengo_dl.Simulator(tn.net, minibatch_size=32, seed=SEED) as sim:
-        losses = train(sim, data, outpt_p_nofilt)
+        losses = training.train(sim)
         sim.run(1.0)
     plot(sim, tn, idx=0)
     save(out, "cell14_trained")
     print(f"  training loss: {losses[0]:.3g} (epoch 1) -> {losses[-1]:.3g} (epoch 25)")
 
 
-def cells_15_18(tn, data, outpt_p_nofilt):
+def cells_15_18(tn, training):
     """Cells 15-18: test error (filtered probe, last 10 steps) before and after training.
 
     Parameters
     ----------
     tn : TutorialNetwork
         The network.
-    data : dict
-        Training data (cell 13).
-    outpt_p_nofilt : nengo.Probe
-        The trained probe.
+    training : Training
+        Cells 12-13.
 
     Returns
     -------
@@ -417,7 +408,7 @@ def cells_15_18(tn, data, outpt_p_nofilt):
     with nengo_dl.Simulator(tn.net, minibatch_size=32, seed=SEED) as sim:
         before = float(sim.loss(test_data, objective={tn.outpt_p: test_mse}))
         print(f"  Error before training: {before:.4g}")
-        train(sim, data, outpt_p_nofilt)
+        training.train(sim)
         after = float(sim.loss(test_data, objective={tn.outpt_p: test_mse}))
         print(f"  Error after training: {after:.4g} ({1 - after / before:.0%} lower)")
     return before, after
@@ -518,10 +509,10 @@ def main(argv=None):
     timed(timings, "cell 8: data= ramp", cell_8, tn, out)
     timed(timings, "cell 9: minibatch ramps", cell_9, tn, out)
     nofilt = timed(timings, "cells 10-11: no synapses", cells_10_11, tn, out)
-    data = timed(timings, "cells 12-13: trainable, data", cells_12_13, tn, nofilt)
-    timed(timings, "cell 14: sim.train", cell_14, tn, out, data, nofilt)
+    training = timed(timings, "cells 12-13: trainable, data", cells_12_13, tn, nofilt)
+    timed(timings, "cell 14: sim.train", cell_14, tn, out, training)
     before, after = timed(timings, "cells 15-18: sim.loss before/after training",
-                          cells_15_18, tn, data, nofilt)
+                          cells_15_18, tn, training)
     node_diff = timed(timings, "cell 19: TensorNode", cell_19, tn, out)
     print("\n=== summary ===")
     for label, seconds in timings:
