@@ -1,26 +1,6 @@
 """Questions about a nengo network asked before and after building it."""
 
-import nengo
-from nengo.transforms import Convolution, ConvolutionTranspose
-
 from nengodl_notebook.inputs import ConstantNodeOutput
-from nengodl_notebook.planner import NotSupportedError
-
-
-def check_supported(network):
-    """Raise NotSupportedError naming the first model part we cannot run yet."""
-    for conn in network.all_connections:
-        if conn.learning_rule_type is not None:
-            rules = conn.learning_rule_type
-            raise NotSupportedError(
-                f"{conn} has learning rule {rules!r}: learning rules are not "
-                "supported yet by nengodl_notebook"
-            )
-        if isinstance(conn.transform, (Convolution, ConvolutionTranspose)):
-            raise NotSupportedError(
-                f"{conn} has a {type(conn.transform).__name__} transform: "
-                "convolution transforms are not supported yet by nengodl_notebook"
-            )
 
 
 def same_signal(a, b):

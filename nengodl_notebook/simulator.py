@@ -24,7 +24,7 @@ from nengodl_notebook.inputs import (
     constant_node_ops,
     process_rngs,
 )
-from nengodl_notebook.model_checks import check_supported, input_node_ops
+from nengodl_notebook.model_checks import input_node_ops
 from nengodl_notebook.planner import (
     BuildContext,
     build_groups,
@@ -122,9 +122,6 @@ class Simulator:
         with progress.Phase("Building", "Build", enabled=show, close_bar=False):
             if network is not None:
                 self.model.build(network)
-                # after nengo's build, so nengo's own BuildErrors for invalid models
-                # (e.g. bad learning-rule transforms) come first
-                check_supported(network)
         with progress.Phase("Optimizing", "Optimization", enabled=show, close_bar=False):
             dg = operator_dependency_graph(self.model.operators)
             if optimize:
