@@ -12,6 +12,7 @@ from nengodl_notebook.op_builders import neurons  # SimNeurons
 from nengodl_notebook.op_builders import processes  # SimProcess with an input
 from nengodl_notebook.op_builders import pyfunc  # SimPyFunc with an input
 from nengodl_notebook.op_builders import tensor_node  # SimTensorNode (TensorNode)
+from nengodl_notebook.op_builders import transforms  # ConvInc, ConvTransposeInc
 from nengodl_notebook.op_builders.inputs import InputBuilder  # inputs computed ahead
 
 __all__ = ["Builder", "OpBuilder", "InputBuilder"]
