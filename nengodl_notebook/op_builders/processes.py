@@ -17,6 +17,7 @@ from nengo.synapses import LinearFilter, Triangle
 from nengodl_notebook.op_builders.base import (
     Builder,
     OpBuilder,
+    RowReader,
     gather_rows,
     scatter_rows,
 )
@@ -38,6 +39,21 @@ def process_kind(op, dt):
     return PythonProcessBuilder
 
 
+def input_reader(ops, ctx):
+    """A `RowReader` of the ops' inputs, concatenated.
+
+    An input may be a read-only signal living in ``params`` (a filtered probe of
+    a connection's weights or of an ensemble's encoders), not only in ``state``.
+    """
+    return RowReader(ctx, [(op.input, np.arange(op.input.size)) for op in ops])
+
+
+def read_input(reader, state, pre):
+    """The inputs as ``(n, minibatch)`` rows (constant inputs broadcast)."""
+    u = reader.read(state, pre)
+    return tf.broadcast_to(u, (reader.size, state.shape[1]))
+
+
 def write_output(state, out_idx, y, mode, state_idx, new_state):
     """Write a filter's output (mode set/inc/update) and its new internal state."""
     if mode == "inc":
@@ -55,6 +71,10 @@ class SimProcessBuilder(OpBuilder):
     def merge_key(op, ctx):
         kind = process_kind(op, ctx.dt)
         return (kind,) + kind.group_key(op, ctx)
+
+    @staticmethod
+    def param_reads(op):
+        return [op.input]
 
     def __new__(cls, ops, ctx):
         kind = process_kind(ops[0], ctx.dt)
@@ -78,7 +98,7 @@ class LinearFilterBuilder(OpBuilder):
         self.kind = type(steps[0]).__name__
         self.order = steps[0].A.shape[0]
         self.mode = ops[0].mode
-        self.u_idx = np.concatenate([layout.indices(op.input) for op in ops])
+        self.u = input_reader(ops, ctx)
         self.out_idx = np.concatenate([layout.indices(op.output) for op in ops])
         sizes = [op.output.size for op in ops]
         k = self.order
@@ -104,10 +124,11 @@ class LinearFilterBuilder(OpBuilder):
             "B": [const(b) for b in self.B],
             "C": [const(c) for c in self.C],
             "D": const(self.D),
+            "u": self.u.pre(params),
         }
 
     def build_step(self, state, pre, step):
-        u = gather_rows(state, self.u_idx)
+        u = read_input(self.u, state, pre["u"])
         if self.kind == "NoX":
             return scatter_rows(state, self.out_idx, pre["D"] * u, self.mode)
         k, A, B, C = self.order, pre["A"], pre["B"], pre["C"]
@@ -143,7 +164,7 @@ class TriangleBuilder(OpBuilder):
         self.mode = ops[0].mode
         self.n_taps, self.n0, self.ndiff = ops[0].process._get_coefficients(ctx.dt)
         sizes = [op.output.size for op in ops]
-        self.u_idx = np.concatenate([layout.indices(op.input) for op in ops])
+        self.u = input_reader(ops, ctx)
         self.out_idx = np.concatenate([layout.indices(op.output) for op in ops])
         self.Y_idx = np.concatenate([layout.indices(op.state["Y"]) for op in ops])
         self.X_idx = np.concatenate(
@@ -154,9 +175,12 @@ class TriangleBuilder(OpBuilder):
         self.Xi_per_elem = np.repeat(xi, sizes)
         self.Xi_idx = xi
 
+    def build_pre(self, params):
+        return self.u.pre(params)
+
     def build_step(self, state, pre, step):
         dtype = self.ctx.dtype
-        u = gather_rows(state, self.u_idx)
+        u = read_input(self.u, state, pre)
         X = tf.stack([gather_rows(state, row) for row in self.X_idx])
         Y = gather_rows(state, self.Y_idx) + tf.cast(self.n0, dtype) * u
         Y = Y - tf.reduce_sum(X, axis=0)
@@ -190,7 +214,7 @@ class PythonProcessBuilder(OpBuilder):
             "implementation; it runs nengo's NumPy step function each time step "
             "(slow, no XLA)."
         )
-        self.u_idx = ctx.layout.indices(self.op.input)
+        self.u = input_reader(ops, ctx)
         self.out_idx = ctx.layout.indices(self.op.output)
         self.step_fns = []
         ctx.python_processes.append(self)
@@ -215,8 +239,11 @@ class PythonProcessBuilder(OpBuilder):
                for b, f in enumerate(self.step_fns)]
         return np.stack(out, axis=1)
 
+    def build_pre(self, params):
+        return self.u.pre(params)
+
     def build_step(self, state, pre, step):
-        u = gather_rows(state, self.u_idx)
+        u = read_input(self.u, state, pre)
         y = tf.numpy_function(self._step_numpy, [step.k, u], self.ctx.dtype)
         y = tf.reshape(y, (len(self.out_idx), state.shape[1]))
         mode = "inc" if self.op.mode == "inc" else "set"
