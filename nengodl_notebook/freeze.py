@@ -31,6 +31,22 @@ class _Constant:
         return np.zeros(self.size)
 
 
+def _with_kernel(transform, kernel):
+    """A copy of a (transposed) convolution transform with the given kernel."""
+    args = dict(
+        n_filters=transform.n_filters,
+        input_shape=transform.input_shape.shape,
+        kernel_size=transform.kernel_size,
+        strides=transform.strides,
+        padding=transform.padding,
+        channels_last=transform.channels_last,
+        init=kernel,
+    )
+    if isinstance(transform, nengo.ConvolutionTranspose):
+        return nengo.ConvolutionTranspose(output_shape=transform.output_shape.shape, **args)
+    return nengo.Convolution(groups=transform.groups, **args)
+
+
 def freeze_connection(conn, weights):
     """Make ``conn`` build with the given (trained) weights."""
     decoded = (
@@ -51,6 +67,8 @@ def freeze_connection(conn, weights):
             attr="transform",
             obj=conn,
         )
+    elif isinstance(conn.transform, (nengo.Convolution, nengo.ConvolutionTranspose)):
+        conn.transform = _with_kernel(conn.transform, weights)
     elif weights.ndim == 2:
         conn.transform = nengo.Dense(weights.shape, init=weights)
     else:

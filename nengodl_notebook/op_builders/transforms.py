@@ -160,13 +160,11 @@ class ConvBuilder(OpBuilder):
         """``conv(filters, x)`` for an NHWC input ``x`` (see `input_nhwc`)."""
         raise NotImplementedError
 
-    @property
-    def _constant(self):
-        """Whether the output is the same at every step (parameters only)."""
-        return self.W.constant and self.X.constant
-
     def _values(self, state, filters, pre):
-        """The increments of ``Y``: ``(n_ops * size_out, minibatch or 1)``."""
+        """The increments of ``Y``: ``(n_ops * size_out, minibatch or 1)``.
+
+        ``filters`` is None when the kernels live in ``state``.
+        """
         n_ops = len(self.ops)
         x = input_nhwc(self.X.read(state, pre[1]), self.conv, n_ops)
         if filters is not None:
@@ -184,15 +182,13 @@ class ConvBuilder(OpBuilder):
         return output_rows(y, self.conv, n_ops)
 
     def build_pre(self, params):
+        """The parameter rows, and the TF filter if the kernels are parameters."""
         pre = (self.W.pre(params), self.X.pre(params))
         filters = self.filters(pre[0][:, 0]) if self.W.constant else None
-        if self._constant:  # constant input and kernel: convolve once per run
-            return self._values(None, filters, pre)
         return filters, pre
 
     def build_step(self, state, pre, step):
-        values = pre if self._constant else self._values(state, *pre)
-        return scatter_rows(state, self.y_rows, values, "inc")
+        return scatter_rows(state, self.y_rows, self._values(state, *pre), "inc")
 
 
 @Builder.register(ConvInc)
