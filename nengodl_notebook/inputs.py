@@ -21,6 +21,9 @@ from nengo.utils.numpy import is_array_like
 class ConstantNodeOutput(Operator):
     """Sets a constant Node's output each step, so ``data=`` can override it.
 
+    The value is the built one (the output signal's initial value), kept here:
+    like nengo.Simulator, changing ``node.output`` after the build changes nothing.
+
     Notes
     -----
     1. sets ``[output]``
@@ -32,6 +35,7 @@ class ConstantNodeOutput(Operator):
     def __init__(self, node, output, tag=None):
         super().__init__(tag=tag)
         self.node = node
+        self.value = np.array(output.initial_value, dtype=np.float64).ravel()
         self.sets = [output]
         self.incs, self.reads, self.updates = [], [], []
 
@@ -176,7 +180,7 @@ class InputPlan:
     def _op_values(self, op, times):
         """``(n_steps, size, minibatch or 1)`` values of one op (None if no output)."""
         if isinstance(op, ConstantNodeOutput):
-            value = np.asarray(op.node.output, dtype=np.float64).ravel()
+            value = op.value
             return np.broadcast_to(value[None, :, None], (len(times), value.size, 1))
         if isinstance(op, SimProcess):
             items = [process_values(step, times, self.dt) for step in self.step_fns[op]]

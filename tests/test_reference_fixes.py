@@ -69,3 +69,25 @@ def test_filtered_weights_probe_minibatch(Simulator):
         sim.run(0.02)
     for item in range(3):
         np.testing.assert_allclose(sim.data[p][item], ref.data[p], rtol=0, atol=1e-8)
+
+
+# -- 3. a Node's output changed after the Simulator was built ------------------------
+
+
+@pytest.mark.parametrize(
+    "new_output",
+    [[5.0, 6.0], lambda t: [5.0, 6.0], nengo.processes.WhiteNoise()],
+    ids=["array", "function", "process"],
+)
+def test_node_output_changed_after_build_keeps_built_value(Simulator, new_output):
+    with nengo.Network(seed=0) as net:
+        node = nengo.Node([1.0, 2.0])
+        p = nengo.Probe(node)
+    with nengo.Simulator(net, progress_bar=False) as ref, Simulator(net) as sim:
+        node.output = new_output
+        ref.run_steps(3)
+        sim.run_steps(3)
+        sim.reset()
+        sim.run_steps(2)
+    assert np.array_equal(ref.data[p], [[1.0, 2.0]] * 3)
+    assert np.array_equal(sim.data[p], [[1.0, 2.0]] * 2)
