@@ -15,6 +15,7 @@ import numpy as np
 from nengo.builder.operator import Operator, SimPyFunc
 from nengo.builder.processes import SimProcess
 from nengo.exceptions import SimulationError
+from nengo.processes import WhiteSignal
 from nengo.utils.numpy import is_array_like
 
 
@@ -188,15 +189,26 @@ class InputPlan:
         return pyfunc_values(op, times)
 
 
+#: The qualified name of the step function nengo's ``WhiteSignal.make_step`` returns.
+WHITE_SIGNAL_STEP = "WhiteSignal.make_step.<locals>.step_whitesignal"
+
+
 def periodic_table(step):
     """The precomputed signal behind nengo's WhiteSignal step function, or None.
 
     nengo's ``step_whitesignal(t)`` returns ``signal[round(t / dt) % len(signal)]``
     of an array it made in ``make_step``; reading that array lets us index all
-    steps at once instead of calling Python once per step.
+    steps at once instead of calling Python once per step. Only nengo's own
+    function qualifies: a subclass of WhiteSignal that keeps ``make_step`` does, one
+    with a ``make_step`` of its own is called step by step.
     """
     code = getattr(step, "__code__", None)
-    if code is None or step.__name__ != "step_whitesignal" or not step.__closure__:
+    if (
+        code is None
+        or getattr(step, "__module__", None) != WhiteSignal.__module__
+        or getattr(step, "__qualname__", None) != WHITE_SIGNAL_STEP
+        or not step.__closure__
+    ):
         return None
     cells = dict(zip(code.co_freevars, (c.cell_contents for c in step.__closure__)))
     signal = cells.get("signal")

@@ -45,6 +45,34 @@ class Builder:
         return None
 
 
+def inherited_impl(obj, table, methods):
+    """The class of ``obj``'s MRO that ``table`` implements, if ``obj`` keeps its maths.
+
+    Like the registry's MRO lookup, for nengo objects (neuron types, processes)
+    whose maths we implement per class: a subclass runs its parent's
+    implementation unless it overrides one of ``methods`` (those defining the
+    maths, e.g. ``"step"``), in which case our code would be wrong for it.
+
+    Parameters
+    ----------
+    obj : object
+    table : container of classes
+    methods : tuple of str
+
+    Returns
+    -------
+    klass : type or None
+        The nearest class of the MRO in ``table``, or None when there is none or
+        ``type(obj)`` overrides one of ``methods`` below it.
+    """
+    cls = type(obj)
+    for klass in cls.__mro__:
+        if klass in table:
+            same = all(getattr(cls, m, None) is getattr(klass, m, None) for m in methods)
+            return klass if same else None
+    return None
+
+
 class OpBuilder:
     """Base class of op builders: one instance builds one group of merged ops.
 

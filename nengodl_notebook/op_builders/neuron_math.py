@@ -12,6 +12,8 @@ import nengo
 import numpy as np
 import tensorflow as tf
 
+from nengodl_notebook.op_builders.base import inherited_impl
+
 
 def rectified_linear(dt, J, p, s, rand):
     return p["amplitude"] * tf.maximum(J, 0), {}
@@ -248,8 +250,23 @@ def scaled_rate(dt, J, p, s, rand):
     return p["amplitude"] * J, {}
 
 
+def neuron_impl_class(neuron_type):
+    """The class of ``TF_NEURON_IMPL`` whose maths ``neuron_type`` runs, or None.
+
+    Subclasses of a listed type run its maths unless they override ``step``
+    (what nengo 4.1's simulator calls; ``step_math`` is only an alias of it).
+    """
+    return inherited_impl(neuron_type, TF_NEURON_IMPL, ("step",))
+
+
 def rate_twin(neuron_type, sigma=None):
-    """The step function a neuron type trains with (its non-spiking twin)."""
+    """The step function a neuron type trains with (its non-spiking twin).
+
+    None for a type without a TensorFlow implementation (see `neuron_impl_class`).
+    """
+    klass = neuron_impl_class(neuron_type)
+    if klass is None:
+        return None
     twins = {
         nengo.LIF: lif_rate_twin(sigma),
         nengo.AdaptiveLIF: adaptive_lif_rate,
@@ -258,6 +275,6 @@ def rate_twin(neuron_type, sigma=None):
         nengo.StochasticSpiking: scaled_rate,
         nengo.PoissonSpiking: scaled_rate,
     }
-    if type(neuron_type) in twins:
-        return twins[type(neuron_type)]
-    return TF_NEURON_IMPL[type(neuron_type)][1]  # rate types (and Izhikevich) as is
+    if klass in twins:
+        return twins[klass]
+    return TF_NEURON_IMPL[klass][1]  # rate types (and Izhikevich) as is

@@ -16,13 +16,17 @@ from nengodl_notebook.op_builders.neuron_math import (
     TF_NEURON_IMPL,
     expm1_terms,
     log1p_terms,
+    neuron_impl_class,
     rate_twin,
 )
 
 
 def neuron_impl(neuron_type):
-    """``(param_names, step_fn)`` for a neuron type, or None (Python fallback)."""
-    return TF_NEURON_IMPL.get(type(neuron_type))
+    """``(param_names, step_fn)`` for a neuron type, or None (Python fallback).
+
+    Subclasses that keep their parent's ``step`` get the parent's implementation.
+    """
+    return TF_NEURON_IMPL.get(neuron_impl_class(neuron_type))
 
 
 def per_neuron(ops, name, dtype):
@@ -43,7 +47,7 @@ class SimNeuronsBuilder(OpBuilder):
     def merge_key(op, ctx):
         if neuron_impl(op.neurons) is None:
             return ("python", id(op))
-        return (type(op.neurons), tuple(sorted(op.state)))
+        return (neuron_impl_class(op.neurons), tuple(sorted(op.state)))
 
     @classmethod
     def contiguous_signals(cls, ops):

@@ -19,6 +19,7 @@ from nengodl_notebook.op_builders.base import (
     OpBuilder,
     RowReader,
     gather_rows,
+    inherited_impl,
     scatter_rows,
 )
 
@@ -31,12 +32,14 @@ def linear_filter_step(op, dt, dtype):
 
 
 def process_kind(op, dt):
-    """Which builder class handles a SimProcess op with input."""
-    if isinstance(op.process, LinearFilter):
-        return LinearFilterBuilder
-    if isinstance(op.process, Triangle):
-        return TriangleBuilder
-    return PythonProcessBuilder
+    """Which builder class handles a SimProcess op with input.
+
+    Subclasses of LinearFilter (Lowpass, Alpha...) and Triangle run natively
+    unless they override ``make_step`` (their maths is then their own).
+    """
+    kinds = {LinearFilter: LinearFilterBuilder, Triangle: TriangleBuilder}
+    klass = inherited_impl(op.process, kinds, ("make_step",))
+    return PythonProcessBuilder if klass is None else kinds[klass]
 
 
 def input_reader(ops, ctx):
