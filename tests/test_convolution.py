@@ -2,11 +2,14 @@
 
 Each network runs with the same seed in ``nengo.Simulator`` and in ours; the probes
 must agree to 1e-8 in float64 and to 1e-4 in float32, relative to
-``max(1, |reference|)`` per probed dimension. Covered: 1-D and 2-D, channels first and last, strides, "same" and
-"valid" padding, groups, transposed convolutions with a given ``output_shape``,
-``init`` distributions and arrays, Node -> Node and neurons -> neurons, merged
-ops of one geometry, minibatches with ``data=`` (each item equal to a single
-run of its input), a probed kernel (per-item kernels), and training of the kernel.
+``max(1, |reference|)`` per probed dimension. Covered: 1-D and 2-D, channels
+first and last, strides, "same" and "valid" padding, groups, transposed
+convolutions with a given ``output_shape``, ``init`` distributions and arrays,
+Node -> Node and neurons -> neurons, merged ops of one geometry, minibatches with
+``data=`` (each item equal to a single run of its input), a probed kernel
+(per-item kernels), training of the kernel (``sim.train`` and ``sim.fit``;
+non-trainable kernels bit-for-bit unchanged; frozen back into the network), and
+the error for 3-D convolutions.
 """
 
 import nengo
@@ -16,6 +19,7 @@ import tensorflow as tf
 
 import nengodl_notebook as nengo_dl
 from nengodl_notebook.op_builders.transforms import ConvIncBuilder
+from nengodl_notebook.planner import NotSupportedError
 
 SEED = 7
 ATOL = {"float64": 1e-8, "float32": 1e-4}
@@ -155,7 +159,8 @@ def conv_transpose(dims, channels_last=True, stride=1, padding="valid", larger=F
 def test_convolution_transpose(dims, channels_last, stride, padding, larger, Simulator):
     transform = conv_transpose(dims, channels_last, stride, padding, larger)
     if larger:
-        assert transform.output_shape != conv_transpose(dims, channels_last, stride, padding).output_shape
+        smallest = conv_transpose(dims, channels_last, stride, padding)
+        assert transform.output_shape != smallest.output_shape
     net = node_net([transform])
     ((ref, ours),) = run_both(net, [net.p], Simulator, "float64")
     assert_match(ref, ours, "float64")
@@ -300,17 +305,19 @@ def training_data(net, n=32):
 
 @pytest.mark.parametrize("api", ("train", "fit"))
 def test_training_changes_only_trainable_kernels(api, Simulator):
+    """Training lowers the loss by changing the trainable kernel only."""
     net = training_net(trainable_second=False)
     x, y = training_data(net)
+    objective = {net.p: nengo_dl.obj.mse}
     with Simulator(net, minibatch_size=8, seed=SEED) as sim:
         k1, k2 = (np.array(sim.data[c].weights) for c in (net.c1, net.c2))
-        before = sim.loss({**x, **y}, {net.p: nengo_dl.obj.mse})
+        before = sim.loss({**x, **y}, objective)
         if api == "train":
-            sim.train({**x, **y}, tf.keras.optimizers.Adam(0.02), {net.p: nengo_dl.obj.mse}, n_epochs=15)
+            sim.train({**x, **y}, tf.keras.optimizers.Adam(0.02), objective, n_epochs=15)
         else:
             sim.compile(tf.keras.optimizers.Adam(0.02), loss={net.p: "mse"})
             sim.fit(x=x, y=y, epochs=15)
-        after = sim.loss({**x, **y}, {net.p: nengo_dl.obj.mse})
+        after = sim.loss({**x, **y}, objective)
         assert after < 0.5 * before
         assert not np.allclose(sim.data[net.c1].weights, k1, atol=1e-3)
         assert np.array_equal(sim.data[net.c2].weights, k2)  # bit for bit
@@ -323,7 +330,8 @@ def test_trained_kernel_is_used(Simulator):
     run_x = np.repeat(x[net.inp][:8], 3, axis=1)  # each item's input for 3 steps
     with Simulator(net, minibatch_size=8, seed=SEED, dtype="float64") as sim:
         kernels = [np.array(sim.data[c].weights) for c in (net.c1, net.c2)]
-        sim.train({**x, **y}, tf.keras.optimizers.Adam(0.02), {net.p: nengo_dl.obj.mse}, n_epochs=3)
+        objective = {net.p: nengo_dl.obj.mse}
+        sim.train({**x, **y}, tf.keras.optimizers.Adam(0.02), objective, n_epochs=3)
         trained = [np.array(sim.data[c].weights) for c in (net.c1, net.c2)]
         for k, t in zip(kernels, trained):
             assert not np.allclose(t, k, atol=1e-3)
@@ -337,3 +345,14 @@ def test_trained_kernel_is_used(Simulator):
         for c, t in zip((net.c1, net.c2), trained):
             assert np.array_equal(ref_sim.data[c].weights, t)
         assert_match(ref_sim.data[net.p], ours[i], "float64")
+
+
+def test_three_dimensional_convolution_not_supported(Simulator):
+    """nengo.Simulator runs 1-D and 2-D convolutions only; so do we, with a clear error."""
+    transform = nengo.Convolution(2, (4, 4, 4, 1), kernel_size=(2, 2, 2), strides=(1, 1, 1))
+    with nengo.Network() as net:
+        a = nengo.Node(np.ones(transform.size_in))
+        b = nengo.Node(size_in=transform.size_out)
+        nengo.Connection(a, b, transform=transform)
+    with pytest.raises(NotSupportedError, match="3-D convolutions are not supported"):
+        Simulator(net)
