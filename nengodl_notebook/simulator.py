@@ -46,6 +46,22 @@ from nengodl_notebook.training_data import TrainingData, check_epochs
 INPUT_CACHE_SIZE = 4
 
 
+def random_tensor_nodes_jit(tensor_vars, jit_compile):
+    """XLA setting for a model whose TensorNodes use stateful random ops.
+
+    XLA ignores the seeds of those ops, so they could not follow the Simulator's
+    seed: no XLA unless asked for explicitly (then with a warning).
+    """
+    names = ", ".join(str(node) for node in tensor_vars.stateful_random)
+    if jit_compile:
+        warnings.warn(
+            f"{names} use random ops such as tf.random.uniform, whose seeds XLA "
+            "ignores: with jit_compile=True their numbers do not follow the seed"
+        )
+        return True
+    return False
+
+
 class Simulator:
     """Simulate a Nengo network in TensorFlow (a drop-in for ``nengo.Simulator``).
 
@@ -158,8 +174,12 @@ class Simulator:
                 tensor_nodes, self.dtype, batch, trainable
             )
             self._recorder = ProbeRecorder(self.model, layout, self.dt)
+            seeded_by_trace = bool(self._tensor_vars.stateful_random)
+            if seeded_by_trace:
+                jit_compile = random_tensor_nodes_jit(self._tensor_vars, jit_compile)
             self._program = StepProgram(
-                groups, self._ctx, self._recorder.rows, self._store.full, jit_compile
+                groups, self._ctx, self._recorder.rows, self._store.full, jit_compile,
+                seeded_by_trace=seeded_by_trace,
             )
             self.data = SimulationData(
                 self._recorder, self.model.params, self.minibatch_size, self._built
@@ -244,6 +264,7 @@ class Simulator:
         for builder in self._ctx.python_processes:
             builder.reset(rngs[builder.op])
         self._tensor_vars.reset()
+        self._program.restart_random(self.seed)
         self._state = self._store.initial_state(batch)
         self._n_steps = 0
         self._recorder.clear()

@@ -12,7 +12,7 @@ from collections import namedtuple
 import numpy as np
 import tensorflow as tf
 
-from nengodl_notebook.op_builders.base import gather_rows, xla_tracing
+from nengodl_notebook.op_builders.base import gather_rows, seed_tracing, xla_tracing
 
 #: What a group sees of the current step: global step number ``k`` (1-based, as
 #: nengo's step counter after TimeUpdate), this step's input columns, the seed,
@@ -50,9 +50,13 @@ class StepProgram:
         Returns the flat parameter vector (a tensor).
     jit_compile : bool or None
         XLA compilation; None means "when no group runs Python code".
+    seeded_by_trace : bool
+        Some ops take the seed when traced (stateful random ops in TensorNodes):
+        programs are then traced per seed and afresh after `restart_random`.
     """
 
-    def __init__(self, groups, ctx, probe_idx, params, jit_compile=None):
+    def __init__(self, groups, ctx, probe_idx, params, jit_compile=None,
+                 seeded_by_trace=False):
         self.groups = groups
         self.ctx = ctx
         self.probe_idx = np.asarray(probe_idx, dtype=np.int64)
@@ -65,6 +69,21 @@ class StepProgram:
             self._run_chunk, jit_compile=self.jit_compile, autograph=False
         )
         self._programs = {}  # (state shape, inputs shape) -> ConcreteFunction
+        self.seeded_by_trace = seeded_by_trace
+        self.trace_seed = 0  # the seed (a Python int) traced into such ops
+
+    def restart_random(self, seed):
+        """Trace with ``seed`` from now on; random ops seeded when traced restart.
+
+        Stateful random kernels keep their state between calls of one traced
+        program, so a reset needs a new trace for the same numbers again.
+        """
+        self.trace_seed = int(seed)
+        if self.seeded_by_trace:  # a new tf.function: its traces are new too
+            self._programs.clear()
+            self._run = tf.function(
+                self._run_chunk, jit_compile=self.jit_compile, autograph=False
+            )
 
     @property
     def n_groups(self):
@@ -110,7 +129,7 @@ class StepProgram:
         training : bool
             Run spiking neurons as their rate twins.
         """
-        with xla_tracing(self.jit_compile):
+        with xla_tracing(self.jit_compile), seed_tracing(self.trace_seed):
             return self._emit_loop(state, inputs, start_step, seed, params, training)
 
     def _emit_loop(self, state, inputs, start_step, seed, params, training):

@@ -75,6 +75,18 @@ class TensorNode(nengo.Node):
     every Simulator of the network shares them, and ``sim.freeze_params``
     leaves them there (the Keras layer keeps its trained weights).
 
+    Random TensorFlow ops in ``tensor_func`` (``tf.random.uniform``,
+    ``tf.random.normal``...) follow the Simulator's ``seed``: the graph-level
+    seed of the traced function is derived from it (and from the node's place in
+    the model), so two Simulators with the same seed give the same numbers, each
+    step and minibatch item gets fresh ones, ``sim.reset()`` starts the sequence
+    again and ``sim.reset(seed=s)`` gives what a new ``Simulator(net, seed=s)``
+    gives. Each run of a new length starts the sequence from that seed too.
+    XLA ignores the seeds of these (stateful) ops, so a model using them is
+    compiled without XLA; ``tf.random.stateless_*`` ops seeded from the inputs
+    keep XLA. Programs that ``sim.train``/``sim.fit`` compiled keep the seed of
+    their first call.
+
     A TensorNode is not an input node: ``data=`` cannot override its output.
     ``nengo.Simulator`` cannot run it.
     """
@@ -260,6 +272,45 @@ def traced_error(node, error):
         attr="tensor_func",
         obj=node,
     )
+
+
+#: TensorFlow ops keeping a random state in their kernel, seeded by graph/op seeds.
+STATEFUL_RANDOM_OPS = {
+    "RandomUniform",
+    "RandomUniformInt",
+    "RandomStandardNormal",
+    "TruncatedNormal",
+    "ParameterizedTruncatedNormal",
+    "RandomGamma",
+    "RandomPoisson",
+    "RandomPoissonV2",
+    "RandomShuffle",
+    "Multinomial",
+}
+
+
+def derived_seed(seed, offset):
+    """A graph seed for one TensorNode from the Simulator's seed and an offset."""
+    return int(np.random.SeedSequence([int(seed) % 2**32, int(offset)]).generate_state(1)[0])
+
+
+@contextlib.contextmanager
+def graph_random_seed(seed):
+    """Within this block, random ops traced into the current graph use ``seed``.
+
+    ``tf.random.set_seed`` while tracing sets the seed of the graph being traced
+    only (not the process-wide one); the graph's previous seed is restored after.
+    """
+    if tf.executing_eagerly():  # only traced functions are seeded here
+        yield
+        return
+    graph = tf.compat.v1.get_default_graph()
+    previous = graph.seed
+    tf.random.set_seed(seed)
+    try:
+        yield
+    finally:
+        graph.seed = previous
 
 
 # -- building into a nengo model ------------------------------------------------------
@@ -465,6 +516,18 @@ def assigned_tensors(graph, top):
     return assigned
 
 
+def uses_stateful_random(graph, top):
+    """Whether ``graph`` (or a function it calls) has a `STATEFUL_RANDOM_OPS` op."""
+    for op in graph.get_operations():
+        if op.type in STATEFUL_RANDOM_OPS:
+            return True
+        for name in CALL_OPS.get(op.type, ((), 0))[0]:
+            sub = getattr(top._functions.get(op.get_attr(name).name), "graph", None)
+            if sub is not None and uses_stateful_random(sub, top):
+                return True
+    return False
+
+
 def split_variables(concrete):
     """``(weights, state)``: variables a traced function reads / writes."""
     graph = concrete.graph
@@ -502,9 +565,12 @@ class TensorNodeVariables:
         self.weights = []  # (key, label, variable)
         self.trainable = []
         self.state = []
+        self.stateful_random = []  # nodes using random ops XLA cannot seed
         seen = set()
         for i, node in enumerate(nodes):
             concrete = trace(node, node.tensor_func, tf.as_dtype(dtype), minibatch_size)
+            if uses_stateful_random(concrete.graph, concrete.graph):
+                self.stateful_random.append(node)
             weights, state = split_variables(concrete)
             for j, var in enumerate(weights):
                 self.weights.append((f"tensor_node{i}.{j}", f"{node} {var.name}", var))

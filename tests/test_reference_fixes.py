@@ -91,3 +91,63 @@ def test_node_output_changed_after_build_keeps_built_value(Simulator, new_output
         sim.run_steps(2)
     assert np.array_equal(ref.data[p], [[1.0, 2.0]] * 3)
     assert np.array_equal(sim.data[p], [[1.0, 2.0]] * 2)
+
+
+# -- 2. random TensorFlow ops in a TensorNode follow the Simulator's seed ------------
+
+
+def random_node_net():
+    import tensorflow as tf
+
+    import nengodl_notebook as nengo_dl
+
+    with nengo.Network(seed=0) as net:
+        stim = nengo.Node([0.5, -0.5])
+        node = nengo_dl.TensorNode(
+            lambda x: x + tf.random.uniform(tf.shape(x)) + tf.random.normal(tf.shape(x)),
+            shape_in=(2,),
+            pass_time=False,
+        )
+        nengo.Connection(stim, node, synapse=None)
+        p = nengo.Probe(node)
+    return net, p
+
+
+def random_run(sim, p, steps=4):
+    sim.run_steps(steps)
+    return sim.data[p].copy()
+
+
+def test_tensor_node_randomness_follows_simulator_seed(Simulator):
+    net, p = random_node_net()
+    with Simulator(net, seed=0, minibatch_size=2) as sim0, Simulator(
+        net, seed=0, minibatch_size=2
+    ) as again, Simulator(net, seed=1, minibatch_size=2) as sim1:
+        first = random_run(sim0, p)
+        assert np.array_equal(random_run(again, p), first)  # same seed
+        assert not np.allclose(random_run(sim1, p), first)  # another seed
+        assert not np.allclose(first[:, 0], first[:, 1])  # fresh numbers each step
+        assert not np.allclose(first[0], first[1])  # and each minibatch item
+        sim0.reset()
+        assert np.array_equal(random_run(sim0, p), first)  # reset: same again
+        sim0.reset(seed=1)
+        assert np.array_equal(random_run(sim0, p), sim1.data[p])  # = a new sim's
+        sim0.reset(seed=0)
+        assert np.array_equal(random_run(sim0, p), first)
+    assert not sim0._program.jit_compile  # XLA would ignore the seeds
+
+
+def test_tensor_node_without_random_ops_keeps_xla(Simulator):
+    import tensorflow as tf
+
+    import nengodl_notebook as nengo_dl
+
+    with nengo.Network(seed=0) as net:
+        node = nengo_dl.TensorNode(lambda t: tf.ones((1, 2)) * t, shape_out=(2,))
+        p = nengo.Probe(node)
+    with Simulator(net, seed=0) as sim:
+        sim.run_steps(3)
+        sim.reset(seed=1)
+        sim.run_steps(3)
+    assert sim._program.jit_compile
+    np.testing.assert_allclose(sim.data[p][:, 0], [0.001, 0.002, 0.003], rtol=1e-6)

@@ -158,6 +158,26 @@ def tracing_xla():
     return getattr(_tracing, "xla", False)
 
 
+@contextlib.contextmanager
+def seed_tracing(seed):
+    """Within this block, the Simulator's seed (a Python int) is ``seed``.
+
+    For code that needs the seed when traced (random ops seeded by attributes,
+    see `SimTensorNodeBuilder`), not as a tensor at run time.
+    """
+    previous = getattr(_tracing, "seed", 0)
+    _tracing.seed = int(seed)
+    try:
+        yield
+    finally:
+        _tracing.seed = previous
+
+
+def tracing_seed():
+    """The Simulator's seed while a program is traced (see `seed_tracing`)."""
+    return getattr(_tracing, "seed", 0)
+
+
 def contiguous_runs(idx):
     """Split ``idx`` into increasing runs ``a, a+1, ...``.
 

@@ -12,13 +12,24 @@ from nengodl_notebook.op_builders.base import (
     OpBuilder,
     gather_rows,
     scatter_rows,
+    tracing_seed,
 )
-from nengodl_notebook.tensor_node import SimTensorNode, call, traced_error
+from nengodl_notebook.tensor_node import (
+    SimTensorNode,
+    call,
+    derived_seed,
+    graph_random_seed,
+    traced_error,
+)
 
 
 @Builder.register(SimTensorNode)
 class SimTensorNodeBuilder(OpBuilder):
-    """``output = tensor_func(t, x)`` for one TensorNode (one group per node)."""
+    """``output = tensor_func(t, x)`` for one TensorNode (one group per node).
+
+    Random ops in ``tensor_func`` get a graph seed derived from the Simulator's
+    seed (`tracing_seed`) and this node's place in the model.
+    """
 
     @staticmethod
     def merge_key(op, ctx):
@@ -31,6 +42,7 @@ class SimTensorNodeBuilder(OpBuilder):
         inp = self.op.input
         self.x_idx = None if inp is None else ctx.layout.indices(inp)
         self.out_idx = ctx.layout.indices(self.op.output)
+        self.seed_offset = ctx.new_seed_offset()
 
     def build_step(self, state, pre, step):
         batch = state.shape[1]
@@ -42,8 +54,12 @@ class SimTensorNodeBuilder(OpBuilder):
             x = tf.transpose(gather_rows(state, self.x_idx))  # (minibatch, size_in)
             args.append(tf.reshape(x, (batch,) + tuple(self.node.shape_in)))
         try:
-            y = call(self.node, self.node.tensor_func, args, self.ctx.dtype, batch,
-                     training=step.training)
+            # after this step's state: random ops draw in step order, not ahead
+            # in parallel loop iterations
+            seed = derived_seed(tracing_seed(), self.seed_offset)
+            with graph_random_seed(seed), tf.control_dependencies([state]):
+                y = call(self.node, self.node.tensor_func, args, self.ctx.dtype, batch,
+                         training=step.training)
         except ValidationError:
             raise
         except Exception as e:  # e.g. a Keras layer failing only with training=True
