@@ -151,6 +151,7 @@ def basal_ganglia_thalamus():
             "bg": nengo.Probe(bg.output, synapse=0.01),
             "gpi": nengo.Probe(bg.gpi.ea_ensembles[0], synapse=0.01),
             "thalamus": nengo.Probe(thal.output, synapse=0.01),
+            "action0": nengo.Probe(thal.actions.ea_ensembles[0], synapse=0.01),
         }
     return net, probes
 
@@ -220,5 +221,6 @@ def associative_memory_inhibitable():
         probes = {
             "output": nengo.Probe(am.output, synapse=0.01),
             "utilities": nengo.Probe(am.utilities, synapse=0.01),
+            "ens1": nengo.Probe(am.am_ensembles[1], synapse=0.01),
         }
     return net, probes
