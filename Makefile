@@ -26,10 +26,10 @@ test-slow: $(STAMP)
 	bash scripts/install-test-tools.sh
 	$(PY) -m pytest tests -q -ra --slow
 
-## nengo-suite: nengo's own test suite run against our simulator
+## nengo-suite: nengo's own test suite (slow tests included) run against our simulator
 nengo-suite: $(STAMP)
 	mkdir -p build
-	$(PY) -m pytest --pyargs nengo -c nengo-suite.ini -q -ra $(ARGS) \
+	$(PY) -m pytest --pyargs nengo -c nengo-suite.ini -q -ra --slow $(ARGS) \
 	  | tee build/nengo-suite.log
 
 ## lab: open the example notebooks in JupyterLab

@@ -123,6 +123,9 @@ class Simulator:
             label=f"{network}, dt={dt:f}",
             decoder_cache=get_default_decoder_cache(),
         )
+        self.optimize = optimize
+        self._network = network
+        self._jit_compile = jit_compile
         self._build(network, optimize)
         self._construct(network, jit_compile)
         if seed is None:
@@ -200,6 +203,54 @@ class Simulator:
                 "implementation); they run through tf.numpy_function each step, "
                 "which is slow and rules out XLA compilation."
             )
+
+    # -- pickling (as nengo.Simulator: model, run state and probe data) -------------
+
+    def __getstate__(self):
+        """What a pickle keeps: the built model and network, the state at this time
+        step, current parameters and probe data (not compiled programs)."""
+        return {
+            "network": self._network,
+            "model": self.model,
+            "step_order": self._nengo_step_order,
+            "options": {
+                "seed": self.seed,
+                "minibatch_size": self.minibatch_size,
+                "progress_bar": self.progress_bar,
+                "dtype": self.dtype,
+                "optimize": self.optimize,
+                "jit_compile": self._jit_compile,
+            },
+            "state": np.asarray(self._state),
+            "params": self._store.values(),
+            "n_steps": self._n_steps,
+            "probe_chunks": self._recorder.chunks,
+            "closed": self.closed,
+        }
+
+    def __setstate__(self, pickled):
+        """Construct the step program anew from the pickled model (nengo's builder
+        and optimizer do not run again) and restore state, parameters and data.
+
+        Processes and Python functions with internal state start afresh, as
+        with ``nengo.Simulator``.
+        """
+        options = pickled["options"]
+        self.closed = True
+        for name in ("minibatch_size", "progress_bar", "dtype", "optimize"):
+            setattr(self, name, options[name])
+        self._jit_compile = options["jit_compile"]
+        self.model = pickled["model"]
+        self._network = pickled["network"]
+        self._nengo_step_order = pickled["step_order"]
+        self._construct(self._network, self._jit_compile)
+        self.closed = False
+        self.reset(seed=options["seed"])
+        self._store.assign(*pickled["params"])
+        self._state = tf.constant(pickled["state"])
+        self._n_steps = pickled["n_steps"]
+        self._recorder.chunks = pickled["probe_chunks"]
+        self.closed = pickled["closed"]
 
     # -- nengo.Simulator's API ------------------------------------------------------
 

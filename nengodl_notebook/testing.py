@@ -4,8 +4,6 @@
 nengo's pytest plugin then calls `make_test_sim` for its ``Simulator`` fixture.
 """
 
-import functools
-
 import nengo
 
 from nengodl_notebook.simulator import Simulator
@@ -20,20 +18,25 @@ def rc_dtype():
     return "float32" if nengo.rc.float_dtype.itemsize == 4 else "float64"
 
 
+class SuiteSimulator(Simulator):
+    """Our Simulator as nengo's tests use it: nengo's precision, no progress bars.
+
+    A module-level class (not one made per call) so that pickled simulators
+    load again (nengo's ``test_pickle_sim``).
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("progress_bar", False)
+        kwargs.setdefault("dtype", rc_dtype())
+        super().__init__(*args, **kwargs)
+
+
 def make_test_sim(request):
-    """The Simulator class nengo's tests should use: nengo's precision, no progress bars.
+    """The Simulator class nengo's tests should use (`SuiteSimulator`).
 
     Parameters
     ----------
     request : pytest.FixtureRequest
         The requesting fixture (unused; part of nengo's simloader protocol).
     """
-
-    @functools.wraps(Simulator, updated=())
-    class TestSimulator(Simulator):
-        def __init__(self, *args, **kwargs):
-            kwargs.setdefault("progress_bar", False)
-            kwargs.setdefault("dtype", rc_dtype())
-            super().__init__(*args, **kwargs)
-
-    return TestSimulator
+    return SuiteSimulator

@@ -205,3 +205,40 @@ def test_python_node_with_input_matches_nengo(Simulator):
     with sim:
         sim.run(0.2)
     assert np.allclose(sim.data[p], ref.data[p], atol=1e-10)
+
+
+def test_pickled_simulator_continues_where_it_stopped(Simulator):
+    """A pickle keeps state, time, probe data, learned weights and parameters."""
+    import pickle
+
+    with nengo.Network(seed=3) as net:
+        stim = nengo.Node(nengo.processes.WhiteSignal(1, 5, rms=0.3))
+        a = nengo.Ensemble(30, 1)
+        out = nengo.Node(size_in=1)
+        nengo.Connection(stim, a)
+        conn = nengo.Connection(a, out, learning_rule_type=nengo.PES(1e-3))
+        nengo.Connection(out, conn.learning_rule)
+        nengo.Connection(stim, conn.learning_rule, transform=-1)
+        p = nengo.Probe(out, synapse=0.01)
+        w = nengo.Probe(conn, "weights", sample_every=0.05)
+    with Simulator(net, seed=4, minibatch_size=2, dtype="float64") as sim:
+        sim.run(0.3)
+        saved = pickle.dumps({"sim": sim, "p": p, "w": w})
+        sim.run(0.3)
+        whole_p, whole_w = sim.data[p], sim.data[w]
+    loaded = pickle.loads(saved)
+    with loaded["sim"] as copy:
+        assert copy.n_steps == 300 and copy.seed == 4 and copy.minibatch_size == 2
+        assert copy.data[loaded["p"]].shape == (2, 300, 1)
+        copy.run(0.3)
+        assert np.array_equal(copy.data[loaded["p"]], whole_p)
+        assert np.array_equal(copy.data[loaded["w"]], whole_w)
+    assert pickle.loads(pickle.dumps(copy)).closed
+
+
+def test_nengo_backend_entry_point():
+    """Tools that list nengo backends (``nengo.backends`` entry points) find us."""
+    from importlib.metadata import entry_points
+
+    found = [ep.load() for ep in entry_points(group="nengo.backends")]
+    assert nengodl_notebook.Simulator in found
