@@ -17,7 +17,13 @@ Networks (``NETWORKS`` maps the names used by ``run.py --only``):
   connection (synapse 0.1), fed by a 32-d WhiteSignal scaled by the synapse;
 * ``random``: 20 ensembles x 50 neurons (2-d) with 40 random connections, each
   with a random function and transform (fixed seed), driven by a 2-d
-  WhiteSignal, 5 ensembles probed.
+  WhiteSignal, 5 ensembles probed;
+* ``pes``: nengo's learn-communication-channel example: a 2-d WhiteSignal,
+  pre -> post (100 neurons each) learned online with PES, the error computed by
+  a third ensemble; output and learned decoders probed;
+* ``conv``: a spiking convolutional network: a 16 x 16 x 1 image Node ->
+  Convolution(4, 3 x 3) -> 784 LIF neurons -> Convolution(8, 3 x 3, stride 2)
+  -> output Node, probed.
 """
 
 from typing import NamedTuple
@@ -171,6 +177,57 @@ def random_net(n_ensembles=20, n_neurons=50, n_connections=40, dims=2):
     return Bench(net, probes)
 
 
+def pes(n_neurons=100):
+    """Online learning: nengo's learn-communication-channel example (PES).
+
+    Parameters
+    ----------
+    n_neurons : int, optional
+        Neurons per ensemble.
+
+    Returns
+    -------
+    Bench
+    """
+    with nengo.Network(seed=SEED) as net:
+        inp = nengo.Node(nengo.processes.WhiteSignal(60, high=5), size_out=2)
+        pre, post, error = (nengo.Ensemble(n_neurons, 2) for _ in range(3))
+        nengo.Connection(inp, pre)
+        conn = nengo.Connection(
+            pre, post, function=lambda x: [0, 0], learning_rule_type=nengo.PES()
+        )
+        nengo.Connection(post, error)
+        nengo.Connection(pre, error, transform=-1)
+        nengo.Connection(error, conn.learning_rule)
+        probes = [
+            nengo.Probe(post, synapse=0.01),
+            nengo.Probe(conn, "weights", sample_every=0.01),
+        ]
+    return Bench(net, probes)
+
+
+def conv():
+    """Two convolution transforms around a layer of 784 LIF neurons.
+
+    Returns
+    -------
+    Bench
+    """
+    image = np.random.RandomState(SEED).uniform(0, 1, size=16 * 16)
+    with nengo.Network(seed=SEED) as net:
+        inp = nengo.Node(image)
+        layer1 = nengo.transforms.Convolution(4, (16, 16, 1), kernel_size=(3, 3))
+        neurons = nengo.Ensemble(layer1.size_out, 1).neurons
+        layer2 = nengo.transforms.Convolution(
+            8, layer1.output_shape.shape, kernel_size=(3, 3), strides=(2, 2)
+        )
+        out = nengo.Node(size_in=layer2.size_out)
+        nengo.Connection(inp, neurons, transform=layer1)
+        nengo.Connection(neurons, out, transform=layer2, synapse=0.01)
+        probes = [nengo.Probe(out)]
+    return Bench(net, probes)
+
+
 class Spec(NamedTuple):
     """How a network is benchmarked: its factory and minibatch sizes."""
 
@@ -187,6 +244,8 @@ NETWORKS = {
     "cconv": Spec("circular convolution, 32 d x 200", cconv, (1,)),
     "integrator": Spec("integrator, 32 d x 100", integrator, (1,)),
     "random": Spec("random, 20 ens x 50, 40 conns", random_net, (1,)),
+    "pes": Spec("PES learning, 3 ens x 100", pes, (1, 32)),
+    "conv": Spec("convolution, 16x16 -> 784 LIF -> 8x7x7", conv, (1,)),
 }
 
 
