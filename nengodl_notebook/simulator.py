@@ -315,6 +315,7 @@ class Simulator:
         for builder in self._ctx.python_processes:
             builder.reset(rngs[builder.op])
         self._tensor_vars.reset()
+        self._tensor_vars.reseed(self.seed)
         self._program.restart_random(self.seed)
         self._state = self._store.initial_state(batch)
         self._n_steps = 0

@@ -85,7 +85,9 @@ class TensorNode(nengo.Node):
     XLA ignores the seeds of these (stateful) ops, so a model using them is
     compiled without XLA; ``tf.random.stateless_*`` ops seeded from the inputs
     keep XLA. Programs that ``sim.train``/``sim.fit`` compiled keep the seed of
-    their first call.
+    their first call. Keras random layers (Dropout...) draw from their seed
+    generators, which ``sim.reset`` (and construction) seeds from the
+    Simulator's seed; each training minibatch then gets new draws.
 
     A TensorNode is not an input node: ``data=`` cannot override its output.
     ``nengo.Simulator`` cannot run it.
@@ -540,6 +542,21 @@ def split_variables(concrete):
     return weights, state
 
 
+def seed_generators(func):
+    """The Keras ``SeedGenerator`` states of a Keras layer or model (and its sublayers).
+
+    Keras random layers (Dropout, GaussianNoise...) draw from these generators in
+    training; an empty list for anything that is not a Keras layer.
+    """
+    if not isinstance(func, keras.layers.Layer):
+        return []
+    return [
+        generator.state
+        for layer in func._flatten_layers(include_self=True)
+        for generator in getattr(layer, "_seed_generators", [])
+    ]
+
+
 class TensorNodeVariables:
     """The TensorFlow variables of a model's TensorNodes: weights and state.
 
@@ -582,6 +599,21 @@ class TensorNodeVariables:
                     self.state.append(var)
                     seen.add(id(var))
         self.state0 = [var.numpy().copy() for var in self.state]
+        self.seed_states = []  # Keras seed generators, seeded from the Simulator's seed
+        for node in nodes:
+            for var in seed_generators(node.tensor_func):
+                if all(var is not other for other in self.seed_states):
+                    self.seed_states.append(var)
+
+    def reseed(self, seed):
+        """Seed the Keras layers' random generators from the Simulator's ``seed``.
+
+        Called by ``Simulator.reset``; training minibatches do not reseed, so
+        their random draws (dropout masks) differ from one minibatch to the next.
+        """
+        for i, var in enumerate(self.seed_states):
+            value = [derived_seed(seed, 2**20 + i), 0]
+            var.assign(np.array(value, dtype=np.dtype(getattr(var.dtype, "name", var.dtype))))
 
     def reset(self):
         """Restore the state variables (eagerly, or as ops inside a tf.function)."""

@@ -151,3 +151,31 @@ def test_tensor_node_without_random_ops_keeps_xla(Simulator):
         sim.run_steps(3)
     assert sim._program.jit_compile
     np.testing.assert_allclose(sim.data[p][:, 0], [0.001, 0.002, 0.003], rtol=1e-6)
+
+
+def test_keras_dropout_follows_simulator_seed(Simulator):
+    """Keras random layers (Dropout) in training: the Simulator's seed decides the
+    masks (same seed, same losses; another seed, others), and masks change from
+    one minibatch to the next."""
+    import keras
+
+    import nengodl_notebook as nengo_dl
+
+    with nengo.Network(seed=0) as net:
+        inp = nengo.Node(np.zeros(8))
+        out = nengo_dl.Layer(keras.layers.Dropout(0.5))(inp)
+        p = nengo.Probe(out)
+    x = np.ones((4, 1, 8))
+    data = {inp: x, p: np.zeros((4, 1, 8))}
+
+    def training_losses(seed):
+        with Simulator(net, seed=seed, minibatch_size=1) as sim:
+            return [
+                sim.loss(data, objective={p: nengo_dl.obj.mse}, training=True)
+                for _ in range(3)
+            ]
+
+    first = training_losses(0)
+    assert training_losses(0) == first
+    assert training_losses(1) != first
+    assert len(set(first)) > 1  # each call draws new masks
