@@ -36,7 +36,8 @@ from nengodl_notebook.probes import ProbeRecorder, SimulationData
 from nengodl_notebook.params import ParamStore, load_params, parameter_signals, save_params
 from nengodl_notebook.signals import SignalValues
 from nengodl_notebook.step_program import StepProgram
-from nengodl_notebook.tensor_node import SimTensorNode, TensorNodeVariables
+from nengodl_notebook.tensor_node import SimTensorNode
+from nengodl_notebook.tensor_node_variables import TensorNodeVariables
 from nengodl_notebook.training import Trainer, check_optimizer
 from nengodl_notebook.training_data import TrainingData, check_epochs
 

@@ -9,7 +9,8 @@ from nengo.exceptions import SimulationError, ValidationError
 
 import nengodl_notebook as nengo_dl
 from nengodl_notebook.config import trainable_objects
-from nengodl_notebook.tensor_node import SimTensorNode, split_variables, trace
+from nengodl_notebook.tensor_node import SimTensorNode, trace
+from nengodl_notebook.tensor_node_variables import split_variables
 
 
 def probe_rows(sim, probe, item=0):

@@ -1,7 +1,6 @@
 """Builder writing the precomputed model-independent inputs into the state."""
 
 import numpy as np
-import tensorflow as tf
 
 from nengodl_notebook.inputs import op_mode, op_output
 from nengodl_notebook.op_builders.base import OpBuilder, scatter_rows

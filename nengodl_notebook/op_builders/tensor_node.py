@@ -14,13 +14,8 @@ from nengodl_notebook.op_builders.base import (
     scatter_rows,
     tracing_seed,
 )
-from nengodl_notebook.tensor_node import (
-    SimTensorNode,
-    call,
-    derived_seed,
-    graph_random_seed,
-    traced_error,
-)
+from nengodl_notebook.tensor_node import SimTensorNode, call, traced_error
+from nengodl_notebook.tensor_node_variables import derived_seed, graph_random_seed
 
 
 @Builder.register(SimTensorNode)
