@@ -75,8 +75,54 @@ def freeze_connection(conn, weights):
         conn.transform = weights if weights.ndim else float(weights)
 
 
+#: What ``freeze_params`` accepts in an iterable (a Network is expanded).
+NENGO_OBJECTS = (
+    nengo.Network,
+    nengo.base.NengoObject,
+    nengo.ensemble.Neurons,
+    nengo.base.ObjView,
+    nengo.connection.LearningRule,
+)
+
+
+def objects_to_freeze(objs):
+    """The ensembles and connections of ``objs`` (a Network, or nengo objects).
+
+    Networks in ``objs`` give all their ensembles and connections (subnetworks
+    included); other nengo objects (Nodes, Probes...) are accepted and have
+    nothing to freeze. Raises a ValidationError naming what was given otherwise.
+    """
+    expected = (
+        "expected a nengo Network or an iterable of nengo objects (Ensembles, "
+        "Connections, ...)"
+    )
+    if isinstance(objs, nengo.Network):
+        return objs.all_ensembles + objs.all_connections
+    if isinstance(objs, (str, bytes)) or not hasattr(objs, "__iter__"):
+        raise ValidationError(
+            f"freeze_params got {objs!r} ({type(objs).__name__}): {expected}",
+            attr="objs",
+        )
+    found = []
+    objs = list(objs)
+    for obj in objs:
+        if not isinstance(obj, NENGO_OBJECTS):
+            shown = repr(objs) if len(objs) <= 10 else f"{len(objs)} objects"
+            raise ValidationError(
+                f"freeze_params got {obj!r} ({type(obj).__name__}) among {shown}: "
+                f"{expected}",
+                attr="objs",
+            )
+        found += objects_to_freeze(obj) if isinstance(obj, nengo.Network) else [obj]
+    return found
+
+
 def freeze(store, model, objects):
-    """Write the current parameters of ``objects`` into them (see module doc)."""
+    """Write the current parameters of ``objects`` into them (see module doc).
+
+    ``objects``: a Network or nengo objects (see `objects_to_freeze`).
+    """
+    objects = objects_to_freeze(objects)
     values = store.values()
     by_obj = {}
     for obj, name, sig in store.signals:

@@ -4,7 +4,18 @@ The flat ``params`` array (see `signals.py`) is held as two variables: the
 elements that training may change (encoders, biases, weights of trainable
 objects) and the rest. Only the first is given to the optimizer, so anything not
 trainable is bit-for-bit unchanged by training.
+
+Parameter files (``.npz``, no pickle) record the network's structure with the
+values (see `file_entries`); `load_params` refuses a file from another network,
+non-finite values, or a damaged file before changing anything, and `save_params`
+replaces a file atomically.
 """
+
+import contextlib
+import os
+import re
+import secrets
+from typing import NamedTuple
 
 import nengo
 import numpy as np
@@ -12,6 +23,10 @@ import tensorflow as tf
 from nengo.exceptions import ValidationError
 
 from nengodl_notebook.signals import PARAMS, STATE
+
+#: Written as ``__format__``; files without it are of the first format
+#: (``__keys__`` and ``__labels__`` only).
+FILE_FORMAT = "nengodl_notebook params 2"
 
 
 def parameter_signals(model, network):
@@ -153,57 +168,359 @@ class ParamStore:
         return arrays, labels
 
 
+# -- parameter files ----------------------------------------------------------------
+
+
+class FileEntry(NamedTuple):
+    """One parameter array of a file, and what it belongs to.
+
+    Two entries match when all fields but ``legacy`` are equal (see `describe`
+    for how objects are identified).
+    """
+
+    key: str  #: name of the array: ``"<i>.<name>"`` or ``"tensor_node<i>.<j>"``
+    type: str  #: type of the object (``"Ensemble"``, ``"Neurons"``, ``"TensorNode"``...)
+    obj: str  #: the object (`describe`)
+    name: str  #: ``"encoders"``, ``"bias"``, ``"weights"`` or ``"weight <j>"``
+    shape: tuple
+    legacy: str = ""  #: what the first file format compared (see `_legacy_rows`)
+
+    def __str__(self):
+        return f"{self.name} of {self.obj} with shape {self.shape}"
+
+    def row(self):
+        """The entry as saved in the ``__structure__`` array (one row per array)."""
+        return [self.type, self.obj, self.name, str(self.shape)]
+
+
+_KERAS_SUFFIX = re.compile(r"_\d+$")  # Keras makes layer names unique: dense, dense_1...
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+def describe(obj, positions):
+    """A description of ``obj`` that is the same in every build of its network.
+
+    A labelled object is ``<Type 'label'>``. An unlabelled ensemble or TensorNode
+    is ``<Type #k (unlabeled)>``, ``k`` its position among the ensembles holding
+    parameters (Direct-mode ones hold none) or among the TensorNodes, in network
+    order; an unlabelled connection is described by its ends; neurons, slices and
+    learning rules by their object. A TensorNode labelled with its Keras layer's
+    name (the default of ``Layer``) is compared without the ``_<n>`` Keras adds to
+    make layer names unique in a process (``dense_1`` is ``dense``).
+
+    Parameters
+    ----------
+    obj : nengo object
+    positions : dict
+        ``id(obj) -> k`` for the ensembles and TensorNodes (see `_positions`).
+    """
+    if isinstance(obj, nengo.ensemble.Neurons):
+        return f"<Neurons of {describe(obj.ensemble, positions)}>"
+    if isinstance(obj, nengo.base.ObjView):
+        return f"{describe(obj.obj, positions)}[{_slice_text(obj.slice)}]"
+    if isinstance(obj, nengo.connection.LearningRule):
+        return f"<LearningRule of {describe(obj.connection, positions)}>"
+    kind = type(obj).__name__
+    label = getattr(obj, "label", None)
+    if label is not None:
+        if label == getattr(getattr(obj, "tensor_func", None), "name", None):
+            label = _KERAS_SUFFIX.sub("", label)
+        return f"<{kind} '{label}'>"
+    if isinstance(obj, nengo.Connection):
+        pre, post = (describe(o, positions) for o in (obj.pre_obj, obj.post_obj))
+        return f"<Connection from {pre} to {post}>"
+    if id(obj) in positions:
+        return f"<{kind} #{positions[id(obj)]} (unlabeled)>"
+    return f"<{kind} (unlabeled)>"
+
+
+def _slice_text(index):
+    if isinstance(index, slice):
+        parts = [index.start, index.stop] + ([] if index.step is None else [index.step])
+        return ":".join("" if v is None else str(v) for v in parts)
+    return str(np.asarray(index).tolist())
+
+
+def _positions(objects):
+    """``id(obj) -> position among the given objects of its type`` (first occurrence)."""
+    counts, positions = {}, {}
+    for obj in objects:
+        if id(obj) not in positions:
+            positions[id(obj)] = counts.get(type(obj), 0)
+            counts[type(obj)] = positions[id(obj)] + 1
+    return positions
+
+
+def file_entries(store, tensor_vars=None):
+    """The arrays a parameter file holds, and the structure recorded with them.
+
+    Returns
+    -------
+    arrays : dict
+        ``key -> array``: each parameter signal of ``store`` (in its order), then
+        each TensorNode weight.
+    entries : list of FileEntry
+        In the same order.
+    labels : list of str
+        Human-readable labels (saved as ``__labels__``; not compared).
+    """
+    nodes = tensor_vars.nodes if tensor_vars is not None else []
+    ensembles = [obj for obj, _, _ in store.signals if isinstance(obj, nengo.Ensemble)]
+    positions = _positions(ensembles + list(nodes))
+    arrays, entries, labels = {}, [], []
+    values = store.values()
+    for i, (obj, name, sig) in enumerate(store.signals):
+        key = f"{i}.{name}"
+        arrays[key] = store.signal_value(sig, values)
+        entries.append(FileEntry(
+            key, type(obj).__name__, describe(obj, positions), name, arrays[key].shape,
+            legacy=_ADDRESS.sub("", str(obj)),
+        ))
+        labels.append(entries[-1].obj)
+    for key, _, var in tensor_vars.weights if tensor_vars is not None else []:
+        i, j = (int(n) for n in key[len("tensor_node") :].split("."))
+        node = nodes[i]
+        arrays[key] = var.numpy()
+        entries.append(FileEntry(
+            key, type(node).__name__, describe(node, positions), f"weight {j}",
+            arrays[key].shape, legacy=_ADDRESS.sub("", str(node)),
+        ))
+        labels.append(f"{entries[-1].obj} {var.name}")
+    return arrays, entries, labels
+
+
 def save_params(store, path, tensor_vars=None):
-    """Save parameters (and TensorNode weights) to ``path`` (``.npz``; no pickle)."""
-    arrays, labels = _all_arrays(store, tensor_vars)
-    keys = list(arrays)
-    np.savez(
-        path,
-        __keys__=np.array(keys),
-        __labels__=np.array([labels[k] for k in keys]),
+    """Save parameters (and TensorNode weights) to ``path`` (``.npz``; no pickle).
+
+    As `np.savez`, ``.npz`` is appended to a path not ending with it. The file is
+    written next to ``path`` under a temporary name, flushed to disk, then renamed
+    over ``path``: an interrupted save leaves the previous file as it was, and no
+    temporary file. (An open file object given as ``path`` is written directly.)
+    The file records the structure (`file_entries`) that `load_params` compares.
+    """
+    arrays, entries, labels = file_entries(store, tensor_vars)
+    contents = {
+        "__format__": np.array(FILE_FORMAT),
+        "__keys__": np.array([e.key for e in entries], dtype=str),
+        "__labels__": np.array(labels, dtype=str),
+        "__structure__": np.array([e.row() for e in entries], dtype=str).reshape(-1, 4),
         **arrays,
-    )
+    }
+    if hasattr(path, "write"):
+        np.savez(path, **contents)
+    else:
+        write_atomically(npz_path(path), lambda file: np.savez(file, **contents))
 
 
-def _all_arrays(store, tensor_vars):
-    arrays, labels = store.by_object()
-    if tensor_vars is not None:  # keys "tensor_node<i>.<j>": node i, its weight j
-        node_arrays, node_labels = tensor_vars.by_key()
-        arrays.update(node_arrays)
-        labels.update(node_labels)
-    return arrays, labels
+def npz_path(path):
+    """``path`` as a string, with ``.npz`` appended unless it ends with it."""
+    path = os.fspath(path)
+    return path if path.endswith(".npz") else path + ".npz"
+
+
+def write_atomically(path, write):
+    """Call ``write(file)`` on a new file that then replaces ``path`` in one step.
+
+    The temporary file is in ``path``'s directory (so the rename is atomic), is
+    fsynced before the rename, takes the permissions of the file it replaces, and
+    is removed if anything (KeyboardInterrupt too) interrupts the write.
+    """
+    directory, name = os.path.split(os.path.abspath(path))
+    temp = None
+    try:
+        temp, fd = _temporary_file(directory, name)
+        with os.fdopen(fd, "wb") as file:
+            write(file)
+            file.flush()
+            os.fsync(file.fileno())
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(temp, os.stat(path).st_mode & 0o7777)
+        os.replace(temp, path)
+    except BaseException:
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+        raise
+    with contextlib.suppress(OSError):  # make the rename durable (POSIX)
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _temporary_file(directory, name):
+    """``(path, fd)`` of a new file ``.<name>.<random>.tmp`` (mode 0666 - umask)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        temp = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return temp, os.open(temp, flags, 0o666)
+        except FileExistsError:
+            continue
 
 
 def load_params(store, path, tensor_vars=None):
     """Load parameters saved by `save_params` into ``store`` (and ``tensor_vars``).
 
-    Raises a ValidationError naming the first object whose parameters do not
-    match (different network), and changes nothing in that case.
+    All or nothing: the file is read and checked completely before anything is
+    set, and values set before a failure are restored. Raises a ValidationError
+    naming the file when it cannot be read, when its structure differs from this
+    network's (naming the first difference: type, object, parameter or shape; see
+    `describe`), or when a value is not finite (or not convertible to the
+    simulator's dtype). Files of the first format (``__keys__``/``__labels__``
+    only) load when keys, shapes and labels (without memory addresses) match.
     """
-    path = str(path)
-    if not path.endswith(".npz"):
-        path += ".npz"
-    with np.load(path, allow_pickle=False) as saved:
-        keys = list(saved["__keys__"])
-        labels = list(saved["__labels__"])
-        loaded = {k: saved[k] for k in keys}
-    arrays, own_labels = _all_arrays(store, tensor_vars)
-    if len(keys) != len(arrays):
-        raise ValidationError(
-            f"{path} holds {len(keys)} parameter arrays, this network has "
-            f"{len(arrays)}: it was saved from a different network",
-            attr="path",
-        )
-    for (key, label), (own_key, own) in zip(zip(keys, labels), arrays.items()):
-        if key != own_key or loaded[key].shape != own.shape:
+    path = npz_path(path)
+    saved = _read(path)
+    arrays, entries, _ = file_entries(store, tensor_vars)
+    saved_entries, legacy = _saved_entries(path, saved)
+    _compare(path, saved_entries, entries, legacy)
+    values = {e.key: _checked_value(path, e, saved[e.key], arrays[e.key].dtype) for e in entries}
+    _assign_all(store, tensor_vars, values)
+
+
+def _read(path):
+    """Every array in the file at ``path``; a ValidationError if it is unreadable."""
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            return {key: saved[key] for key in saved.files}
+    except OSError as e:
+        if e.filename is not None:  # names the path already
+            raise
+        error = e
+    except Exception as e:  # BadZipFile, ValueError (pickled data), zlib.error...
+        error = e
+    raise ValidationError(
+        f"{path}: cannot read this parameter file ({type(error).__name__}: {error})",
+        attr="path",
+    ) from error
+
+
+def _saved_entries(path, saved):
+    """``(entries, legacy)``: the file's structure, and whether it is the first format."""
+    if "__format__" in saved:
+        if str(saved["__format__"]) != FILE_FORMAT:
             raise ValidationError(
-                f"{path}: {key} ({label}, shape {loaded[key].shape}) does not match "
-                f"{own_key} ({own_labels[own_key]}, shape {own.shape})",
+                f"{path}: unknown parameter file format {str(saved['__format__'])!r} "
+                f"(this version reads {FILE_FORMAT!r})",
                 attr="path",
             )
-    values = store.values()
+        keys, rows = saved.get("__keys__"), saved.get("__structure__")
+        if keys is None or rows is None or rows.shape != (len(keys), 4):
+            raise ValidationError(f"{path}: damaged structure record", attr="path")
+        entries = [
+            FileEntry(str(k), str(t), str(o), str(n), tuple(int(d) for d in re.findall(r"\d+", s)))
+            for k, (t, o, n, s) in zip(keys, rows)
+        ]
+    elif "__keys__" in saved and "__labels__" in saved:
+        keys, labels = saved["__keys__"], saved["__labels__"]
+        entries = [FileEntry(str(k), "", "", "", None, str(lab)) for k, lab in zip(keys, labels)]
+    else:
+        raise ValidationError(
+            f"{path} is not a parameter file written by save_params "
+            f"(it holds {sorted(saved)[:5]} and no __keys__)",
+            attr="path",
+        )
+    for i, entry in enumerate(entries):
+        if entry.key not in saved:
+            raise ValidationError(
+                f"{path}: parameter {i} ({entry.key}) is listed but its array is missing",
+                attr="path",
+            )
+        shape = saved[entry.key].shape
+        if entry.shape is None:
+            entries[i] = entry._replace(shape=shape)
+        elif entry.shape != shape:
+            raise ValidationError(
+                f"{path}: parameter {i} ({entry.key}) is recorded with shape {entry.shape} "
+                f"but its array has shape {shape}: the file is damaged",
+                attr="path",
+            )
+    return entries, "__format__" not in saved
+
+
+def _legacy_rows(entries):
+    """What the first format compares: key, shape, label without memory addresses."""
+    rows = []
+    for e in entries:
+        label = _ADDRESS.sub("", e.legacy)
+        if e.key.startswith("tensor_node") and ">" in label:
+            label = label[: label.rindex(">") + 1]  # without the variable's name
+        label = re.sub(r"(<TensorNode '[^']*?)_\d+'>", r"\1'>", label)  # see `describe`
+        rows.append((e.key, label, e.shape))
+    return rows
+
+
+def _compare(path, saved, own, legacy):
+    """Raise a ValidationError naming the first difference of two structures."""
+    if legacy:
+        text = [f"{k} ({label}) with shape {shape}" for k, label, shape in _legacy_rows(saved)]
+        own_text = [f"{k} ({label}) with shape {shape}" for k, label, shape in _legacy_rows(own)]
+        pairs = zip(text, own_text)
+    else:
+        pairs = (_texts(a, b) for a, b in zip(saved, own))
+    first = next(((i, a, b) for i, (a, b) in enumerate(pairs) if a != b), None)
+    difference = "" if first is None else (
+        f"parameter {first[0]} is {first[1]} in the file, but {first[2]} in this network"
+    )
+    if len(saved) != len(own):
+        raise ValidationError(
+            f"{path} holds {len(saved)} parameter arrays, this network has {len(own)}: "
+            f"it was saved from a different network"
+            + (f" ({difference})" if difference else ""),
+            attr="path",
+        )
+    if first is not None:
+        raise ValidationError(f"{path}: {difference}", attr="path")
+
+
+def _texts(a, b):
+    """``(None, None)`` if two entries match, else how to show them."""
+    if a[:5] == b[:5]:
+        return None, None
+    if str(a) == str(b):  # differ in type or key only
+        return f"{a} ({a.type}, {a.key})", f"{b} ({b.type}, {b.key})"
+    return str(a), str(b)
+
+
+def _checked_value(path, entry, value, dtype):
+    """``value`` as ``dtype``; a ValidationError if it cannot be, or is not finite."""
+    try:
+        with np.errstate(over="ignore"):
+            cast = np.asarray(value).astype(dtype, casting="same_kind")
+    except (TypeError, ValueError) as e:
+        raise ValidationError(
+            f"{path}: parameter {entry.key} ({entry}) holds {value.dtype} values, which "
+            f"cannot be converted to {np.dtype(dtype)}",
+            attr="path",
+        ) from e
+    if np.issubdtype(cast.dtype, np.inexact):
+        bad = np.size(cast) - np.count_nonzero(np.isfinite(cast))
+        if bad:
+            raise ValidationError(
+                f"{path}: parameter {entry.key} ({entry}) holds {bad} non-finite "
+                f"value(s) (NaN or inf as {cast.dtype})",
+                attr="path",
+            )
+    return cast
+
+
+def _assign_all(store, tensor_vars, values):
+    """Set every value (``key -> array``, checked); on any failure restore all."""
+    old = store.values()
+    version, changed = store.version, list(store.changed)
+    old_weights = tensor_vars.by_key()[0] if tensor_vars is not None else {}
+    new = store.values()
     for i, (_, name, sig) in enumerate(store.signals):
-        store.set_signal_value(sig, loaded[f"{i}.{name}"], values)
-    store.assign(*values)
-    if tensor_vars is not None:
-        tensor_vars.assign(loaded)
+        store.set_signal_value(sig, values[f"{i}.{name}"], new)
+    try:
+        store.assign(*new)
+        if tensor_vars is not None:
+            tensor_vars.assign(values)
+    except BaseException:
+        store.assign(*old)
+        store.version, store.changed = version, changed
+        if tensor_vars is not None:
+            tensor_vars.assign(old_weights)
+        raise
