@@ -179,7 +179,7 @@ class FileEntry(NamedTuple):
     """
 
     key: str  #: name of the array: ``"<i>.<name>"`` or ``"tensor_node<i>.<j>"``
-    type: str  #: type of the object (``"Ensemble"``, ``"Neurons"``, ``"TensorNode"``...)
+    type: str  #: type of the object (``"Ensemble"``, ``"Neurons"``...)
     obj: str  #: the object (`describe`)
     name: str  #: ``"encoders"``, ``"bias"``, ``"weights"`` or ``"weight <j>"``
     shape: tuple
@@ -193,7 +193,7 @@ class FileEntry(NamedTuple):
         return [self.type, self.obj, self.name, str(self.shape)]
 
 
-_KERAS_SUFFIX = re.compile(r"_\d+$")  # Keras makes layer names unique: dense, dense_1...
+_KERAS_SUFFIX = re.compile(r"_\d+$")  # unique Keras layer names: dense, dense_1...
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
@@ -242,7 +242,7 @@ def _slice_text(index):
 
 
 def _positions(objects):
-    """``id(obj) -> position among the given objects of its type`` (first occurrence)."""
+    """``id(obj) -> position among the given objects of its type`` (first one)."""
     counts, positions = {}, {}
     for obj in objects:
         if id(obj) not in positions:
@@ -376,7 +376,10 @@ def load_params(store, path, tensor_vars=None):
     arrays, entries, _ = file_entries(store, tensor_vars)
     saved_entries, legacy = _saved_entries(path, saved)
     _compare(path, saved_entries, entries, legacy)
-    values = {e.key: _checked_value(path, e, saved[e.key], arrays[e.key].dtype) for e in entries}
+    values = {
+        e.key: _checked_value(path, e, saved[e.key], arrays[e.key].dtype)
+        for e in entries
+    }
     _assign_all(store, tensor_vars, values)
 
 
@@ -398,7 +401,7 @@ def _read(path):
 
 
 def _saved_entries(path, saved):
-    """``(entries, legacy)``: the file's structure, and whether it is the first format."""
+    """``(entries, legacy)``: the file's structure; whether it is the first format."""
     if "__format__" in saved:
         if str(saved["__format__"]) != FILE_FORMAT:
             raise ValidationError(
@@ -410,12 +413,15 @@ def _saved_entries(path, saved):
         if keys is None or rows is None or rows.shape != (len(keys), 4):
             raise ValidationError(f"{path}: damaged structure record", attr="path")
         entries = [
-            FileEntry(str(k), str(t), str(o), str(n), tuple(int(d) for d in re.findall(r"\d+", s)))
+            FileEntry(str(k), str(t), str(o), str(n), _shape(s))
             for k, (t, o, n, s) in zip(keys, rows)
         ]
     elif "__keys__" in saved and "__labels__" in saved:
         keys, labels = saved["__keys__"], saved["__labels__"]
-        entries = [FileEntry(str(k), "", "", "", None, str(lab)) for k, lab in zip(keys, labels)]
+        entries = [
+            FileEntry(str(k), "", "", "", None, str(label))
+            for k, label in zip(keys, labels)
+        ]
     else:
         raise ValidationError(
             f"{path} is not a parameter file written by save_params "
@@ -425,7 +431,8 @@ def _saved_entries(path, saved):
     for i, entry in enumerate(entries):
         if entry.key not in saved:
             raise ValidationError(
-                f"{path}: parameter {i} ({entry.key}) is listed but its array is missing",
+                f"{path}: parameter {i} ({entry.key}) is listed, but its array is "
+                f"missing",
                 attr="path",
             )
         shape = saved[entry.key].shape
@@ -433,36 +440,40 @@ def _saved_entries(path, saved):
             entries[i] = entry._replace(shape=shape)
         elif entry.shape != shape:
             raise ValidationError(
-                f"{path}: parameter {i} ({entry.key}) is recorded with shape {entry.shape} "
-                f"but its array has shape {shape}: the file is damaged",
+                f"{path}: parameter {i} ({entry.key}) is recorded with shape "
+                f"{entry.shape} but its array has shape {shape}: the file is damaged",
                 attr="path",
             )
     return entries, "__format__" not in saved
 
 
 def _legacy_rows(entries):
-    """What the first format compares: key, shape, label without memory addresses."""
+    """What the first format compares: key, label (no memory address), shape."""
     rows = []
     for e in entries:
         label = _ADDRESS.sub("", e.legacy)
         if e.key.startswith("tensor_node") and ">" in label:
             label = label[: label.rindex(">") + 1]  # without the variable's name
         label = re.sub(r"(<TensorNode '[^']*?)_\d+'>", r"\1'>", label)  # see `describe`
-        rows.append((e.key, label, e.shape))
+        rows.append(f"{e.key} ({label}) with shape {e.shape}")
     return rows
+
+
+def _shape(text):
+    """``(10, 2)`` from its text ``"(10, 2)"``."""
+    return tuple(int(d) for d in re.findall(r"\d+", text))
 
 
 def _compare(path, saved, own, legacy):
     """Raise a ValidationError naming the first difference of two structures."""
     if legacy:
-        text = [f"{k} ({label}) with shape {shape}" for k, label, shape in _legacy_rows(saved)]
-        own_text = [f"{k} ({label}) with shape {shape}" for k, label, shape in _legacy_rows(own)]
-        pairs = zip(text, own_text)
+        pairs = zip(_legacy_rows(saved), _legacy_rows(own))
     else:
         pairs = (_texts(a, b) for a, b in zip(saved, own))
     first = next(((i, a, b) for i, (a, b) in enumerate(pairs) if a != b), None)
     difference = "" if first is None else (
-        f"parameter {first[0]} is {first[1]} in the file, but {first[2]} in this network"
+        f"parameter {first[0]} is {first[1]} in the file, but {first[2]} in this "
+        "network"
     )
     if len(saved) != len(own):
         raise ValidationError(
@@ -491,8 +502,8 @@ def _checked_value(path, entry, value, dtype):
             cast = np.asarray(value).astype(dtype, casting="same_kind")
     except (TypeError, ValueError) as e:
         raise ValidationError(
-            f"{path}: parameter {entry.key} ({entry}) holds {value.dtype} values, which "
-            f"cannot be converted to {np.dtype(dtype)}",
+            f"{path}: parameter {entry.key} ({entry}) holds {value.dtype} values, "
+            f"which cannot be converted to {np.dtype(dtype)}",
             attr="path",
         ) from e
     if np.issubdtype(cast.dtype, np.inexact):

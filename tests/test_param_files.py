@@ -33,7 +33,7 @@ def two_ensembles(order=("a", "b"), chain=None, seed=1, labels=True):
     keras.utils.set_random_seed(seed)
     with nengo.Network(seed=seed) as net:
         inp = nengo.Node([0.5], label="inp" if labels else None)
-        ens = {name: nengo.Ensemble(10, 1, label=name if labels else None) for name in order}
+        ens = {n: nengo.Ensemble(10, 1, label=n if labels else None) for n in order}
         first, second = chain or order
         nengo.Connection(inp, ens[first])
         nengo.Connection(ens[first], ens[second])
@@ -108,7 +108,8 @@ def test_other_network_of_same_sizes_refused(Simulator, tmp_path, order, chain):
             sim,
             path,
             "params.npz: parameter 0 is encoders of <Ensemble 'a'> with shape (10, 1) "
-            "in the file, but encoders of <Ensemble 'b'> with shape (10, 1) in this network",
+            "in the file, but encoders of <Ensemble 'b'> with shape (10, 1) in this "
+            "network",
         )
         assert str(path) in text, text
 
@@ -128,7 +129,8 @@ def test_connection_endpoints_compared(Simulator, tmp_path):
         assert_refused(
             sim,
             path,
-            "parameter 4 is weights of <Connection from <Ensemble 'a'> to <Ensemble 'b'>>",
+            "parameter 4 is weights of <Connection from <Ensemble 'a'> to "
+            "<Ensemble 'b'>>",
             "but weights of <Connection from <Ensemble 'b'> to <Ensemble 'a'>>",
         )
 
@@ -151,7 +153,7 @@ def test_unlabeled_network_round_trip(Simulator, tmp_path):
 
 
 def test_old_format_still_loads(Simulator, tmp_path):
-    """Files with only ``__keys__``/``__labels__`` (earlier format) load when they match."""
+    """Files with only ``__keys__``/``__labels__`` (first format) load if they match."""
     path = saved_file(Simulator, tmp_path)
 
     def old_format(contents):
@@ -217,7 +219,7 @@ def test_bad_last_array_changes_nothing(Simulator, tmp_path, bad):
     path = saved_file(Simulator, tmp_path)
     key = data_keys(path)[-1]
     if bad == "shape":
-        rewrite(path, lambda c: c.update({key: np.zeros(c[key].size + 1, c[key].dtype)}))
+        rewrite(path, lambda c: c.update({key: np.zeros(c[key].size + 1)}))
     elif bad == "dtype":  # right shape, but text
         rewrite(path, lambda c: c.update({key: np.full(c[key].shape, "x")}))
     else:
@@ -237,12 +239,13 @@ def test_failure_while_assigning_restores_everything(Simulator, tmp_path, monkey
 
     with Simulator(two_ensembles(seed=2)) as sim:
         before = snapshot(sim)
-        encoders = sim.data[sim.model.toplevel.ensembles[0]].encoders.copy()
+        ens = sim.model.toplevel.ensembles[0]
+        encoders = sim.data[ens].encoders.copy()
         monkeypatch.setattr(TensorNodeVariables, "assign", assign_one_then_fail)
         with pytest.raises(RuntimeError, match="device lost"):
             sim.load_params(path)
         assert snapshot(sim) == before
-        assert np.array_equal(sim.data[sim.model.toplevel.ensembles[0]].encoders, encoders)
+        assert np.array_equal(sim.data[ens].encoders, encoders)
         monkeypatch.undo()
         sim.load_params(path)  # and a later load works
         assert snapshot(sim) != before
