@@ -11,6 +11,7 @@ import keras
 import numpy as np
 from nengo.exceptions import ValidationError
 
+from nengodl_notebook.run_data import check_n_steps
 from nengodl_notebook.training_data import TrainingData, check_epochs
 
 
@@ -194,10 +195,12 @@ def predict(sim, x, n_steps, verbose):
     sim._check_open("predict")
     data = to_data(sim, x, None)
     batch = sim.minibatch_size or 1
+    if n_steps is not None:
+        n_steps = check_n_steps(n_steps, "n_steps", positive=True)
     if data:
         checked = TrainingData(data, None, sim._node_ops, _probe_sizes(sim), batch)
     elif n_steps is not None:
-        checked = TrainingData.without_inputs(int(n_steps), batch)
+        checked = TrainingData.without_inputs(n_steps, batch)
     else:
         raise ValidationError("predict needs inputs x or n_steps", attr="n_steps")
     show = sim.progress_bar if verbose is None else bool(verbose)

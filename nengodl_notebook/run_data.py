@@ -32,15 +32,30 @@ def steps_for_time(time_in_seconds, dt):
     return int(np.round(float(time_in_seconds) / dt))
 
 
-def check_n_steps(steps):
-    """Validate a number of steps for ``run_steps``."""
+def check_n_steps(steps, attr="steps", positive=False):
+    """Validate a number of steps (an integer, not a bool; ``2.5`` is refused).
+
+    Parameters
+    ----------
+    steps : int
+    attr : str
+        The argument's name, for the error.
+    positive : bool
+        Refuse 0 as well (``predict`` needs at least one step).
+
+    Returns
+    -------
+    int
+    """
     if isinstance(steps, bool) or not isinstance(steps, (numbers.Integral, np.integer)):
         raise ValidationError(
-            f"Number of steps must be an integer (got {steps!r})", attr="steps"
+            f"Number of steps {attr} must be an integer (got {steps!r})", attr=attr
         )
-    if steps < 0:
+    if steps < int(positive):
         raise ValidationError(
-            f"Number of steps must be non-negative (got {steps})", attr="steps"
+            f"Number of steps {attr} must be "
+            f"{'positive' if positive else 'non-negative'} (got {steps})",
+            attr=attr,
         )
     return int(steps)
 

@@ -16,7 +16,7 @@ from nengo.exceptions import ReadonlyError, SimulationError, SimulatorClosed
 from nengo.utils.graphs import toposort
 from nengo.utils.simulator import operator_dependency_graph
 
-from nengodl_notebook import keras_api, progress, run_data
+from nengodl_notebook import keras_api, progress, run_data, validation
 from nengodl_notebook.config import get_setting, trainable_objects
 from nengodl_notebook.freeze import freeze
 from nengodl_notebook.inputs import (
@@ -71,17 +71,20 @@ class Simulator:
     network : nengo.Network or None
         The network to simulate (None when ``model`` is given).
     dt : float
-        Length of a time step, in seconds.
+        Length of a time step, in seconds: positive, finite and at least
+        ``validation.MIN_DT`` (1e-9).
     seed : int, optional
-        Seed for stochastic parts (noise, random inputs); ``network.seed + 1`` by
-        default, as in nengo.
+        Seed for stochastic parts (noise, random inputs), in 0 ... 2**32 - 1;
+        ``network.seed + 1`` by default, as in nengo.
     minibatch_size : int, optional
         Number of simulations run in parallel. Probe data then has shape
         ``(minibatch_size, n_steps, size)``.
-    progress_bar : bool or nengo.utils.progress.ProgressBar
-        Show progress bars and one-line summaries (or drive a nengo ProgressBar).
+    progress_bar : bool, None or nengo.utils.progress.ProgressBar
+        Show progress bars and one-line summaries (or drive a nengo ProgressBar);
+        None means False, as in nengo.
     dtype : ``"float32"`` or ``"float64"``
-        Floating point precision of the simulation.
+        Floating point precision of the simulation (``np.float32``,
+        ``tf.float64``... are accepted and stored as these strings).
     model : nengo.builder.Model, optional
         A model to build into (as in nengo).
     optimize : bool
@@ -104,21 +107,12 @@ class Simulator:
         jit_compile=None,
     ):
         self.closed = True  # until construction succeeds
-        if dtype not in ("float32", "float64"):
-            raise nengo.exceptions.ValidationError(
-                f"dtype must be 'float32' or 'float64' (got {dtype!r})", attr="dtype"
-            )
-        if minibatch_size is not None and (
-            int(minibatch_size) != minibatch_size or minibatch_size < 1
-        ):
-            raise nengo.exceptions.ValidationError(
-                f"minibatch_size must be a positive integer or None (got "
-                f"{minibatch_size!r})",
-                attr="minibatch_size",
-            )
-        self.minibatch_size = minibatch_size
-        self.progress_bar = progress_bar
-        self.dtype = dtype
+        validation.check_network(network, model)
+        dt = validation.check_dt(dt)
+        seed = None if seed is None else validation.check_seed(seed)
+        self.minibatch_size = validation.check_minibatch_size(minibatch_size)
+        self.progress_bar = validation.check_progress_bar(progress_bar)
+        self.dtype = validation.check_dtype(dtype)
         self.model = model or Model(
             dt=float(dt),
             label=f"{network}, dt={dt:f}",
@@ -309,7 +303,7 @@ class Simulator:
         """Reset state, time and probe data; ``seed`` changes the random inputs."""
         self._check_open("reset")
         if seed is not None:
-            self.seed = int(seed)
+            self.seed = validation.check_seed(seed)  # a bad seed leaves the old one
         batch = self.minibatch_size or 1
         rngs = process_rngs(self._nengo_step_order, self.seed, batch)
         self._inputs.reset(rngs)
@@ -356,6 +350,10 @@ class Simulator:
         )
         if steps == 0:
             return
+        validation.check_run_memory(
+            validation.run_memory_estimate(self._recorder, self._inputs, self._n_steps, steps),
+            steps,
+        )
         show = self.progress_bar if progress_bar is None else progress_bar
         with progress.Phase("Simulating", "Simulation", steps, enabled=show) as phase:
             state, probes = self._run_program(self._input_tensor(steps, overrides))
