@@ -350,10 +350,10 @@ class Simulator:
         )
         if steps == 0:
             return
-        validation.check_run_memory(
-            validation.run_memory_estimate(self._recorder, self._inputs, self._n_steps, steps),
-            steps,
+        estimate = validation.run_memory_estimate(
+            self._recorder, self._inputs, self._n_steps, steps
         )
+        validation.check_run_memory(estimate, steps)  # refuses before any change
         show = self.progress_bar if progress_bar is None else progress_bar
         with progress.Phase("Simulating", "Simulation", steps, enabled=show) as phase:
             state, probes = self._run_program(self._input_tensor(steps, overrides))

@@ -6,6 +6,7 @@ expected and what was given. Checks run before anything is changed, so a
 refused call leaves the simulator as it was.
 """
 
+import math
 import numbers
 import os
 from collections import namedtuple
@@ -28,6 +29,10 @@ MAX_SEED = 2**32 - 1
 #: A run may use at most this fraction of the available memory (the estimate
 #: leaves out TensorFlow's own working memory).
 MEMORY_FRACTION = 0.75
+
+#: Runs estimated below this many bytes are not checked: reading the available
+#: memory would cost more than short runs (``sim.step()``) themselves.
+MIN_CHECKED_BYTES = 64 * 10**6
 
 #: The precisions the Simulator supports.
 DTYPES = ("float32", "float64")
@@ -231,7 +236,7 @@ def kept_steps(period, start_step, steps):
     if period <= 1:
         return steps
     end = start_step + steps
-    return int(np.floor(end / period) - np.floor(start_step / period))
+    return math.floor(end / period) - math.floor(start_step / period)
 
 
 def run_memory_estimate(recorder, inputs, start_step, steps):
@@ -334,7 +339,8 @@ def check_run_memory(estimate, steps, available=None):
         The run's number of steps (for the message).
     available : int, optional
         Bytes available; `available_memory` by default. The run may use
-        `MEMORY_FRACTION` of it. Nothing is checked if it cannot be told.
+        `MEMORY_FRACTION` of it. Nothing is checked if it cannot be told, or if
+        the estimate is under `MIN_CHECKED_BYTES` (and ``available`` not given).
 
     Raises
     ------
@@ -342,6 +348,8 @@ def check_run_memory(estimate, steps, available=None):
         Stating the estimate, the available memory and the ways out.
     """
     if available is None:
+        if estimate.total < MIN_CHECKED_BYTES:
+            return
         available = available_memory()
     if available is None or estimate.total <= MEMORY_FRACTION * available:
         return

@@ -209,6 +209,7 @@ def test_memory_check_uses_the_available_memory(big_net, Simulator, monkeypatch)
     with Simulator(big_net) as sim:
         one_run = validation.run_memory_estimate(sim._recorder, sim._inputs, 0, 1000)
         monkeypatch.setattr(validation, "available_memory", lambda: 2 * one_run.total)
+        monkeypatch.setattr(validation, "MIN_CHECKED_BYTES", 0)
         sim.run_steps(1000)  # fits in 75% of twice that
         with pytest.raises(SimulationError, match="Running 2000 steps"):
             sim.run_steps(2000)
@@ -234,7 +235,8 @@ def test_run_memory_estimate_by_hand(Simulator):
         sim.run_steps(3)
         sim.clear_probes()
         sim.run_steps(17)
-        kept = sum(sim.data[p].shape[1] * sim.data[p][0, 0].size for p in sim.model.probes)
+        probes = sim.model.probes
+        kept = sum(sim.data[p].shape[1] * sim.data[p][0, 0].size for p in probes)
         assert kept * 2 * 4 == est.probe_data
         assert sim.data[every].shape == (2, 17, 3)
 
@@ -249,11 +251,25 @@ def test_kept_steps_match_recorded_data(Simulator, sample_every):
             assert sim.n_steps == start
             n_before = len(sim.data[p])
             sim.run_steps(steps)
-            assert len(sim.data[p]) - n_before == validation.kept_steps(period, start, steps)
+            kept = validation.kept_steps(period, start, steps)
+            assert len(sim.data[p]) - n_before == kept
+
+
+def test_small_runs_do_not_read_the_available_memory(big_net, Simulator, monkeypatch):
+    def fail():
+        raise AssertionError("available memory read for a small run")
+
+    monkeypatch.setattr(validation, "available_memory", fail)
+    with Simulator(big_net) as sim:
+        sim.step()
+        sim.run_steps(100)
+        assert sim.n_steps == 101
 
 
 def test_check_run_memory_message():
-    est = validation.RunMemory(probe_data=2 * 10**9, probe_buffer=4 * 10**9, inputs=10**6)
+    est = validation.RunMemory(
+        probe_data=2 * 10**9, probe_buffer=4 * 10**9, inputs=10**6
+    )
     validation.check_run_memory(est, 100, available=10**10)  # 6 GB <= 7.5 GB: runs
     with pytest.raises(SimulationError) as info:
         validation.check_run_memory(est, 100, available=8 * 10**9)
@@ -262,3 +278,11 @@ def test_check_run_memory_message():
     assert "probe data 2 GB" in message and "probe buffer 4 GB" in message
     assert "inputs 1 MB" in message
     assert "75% of the 8 GB available" in message
+
+
+def test_available_memory_is_known_here():
+    available = validation.available_memory()
+    assert isinstance(available, int) and available > 0
+    with open("/proc/meminfo") as f:
+        total = next(int(line.split()[1]) * 1024 for line in f if "MemTotal" in line)
+    assert available <= total
