@@ -35,6 +35,7 @@ from nengodl_notebook.planner import (
 from nengodl_notebook.probes import ProbeRecorder, SimulationData
 from nengodl_notebook.params import ParamStore, load_params, parameter_signals, save_params
 from nengodl_notebook.signals import SignalValues
+from nengodl_notebook.single_user import SingleUser, exclusive
 from nengodl_notebook.step_program import StepProgram
 from nengodl_notebook.tensor_node import SimTensorNode
 from nengodl_notebook.tensor_node_variables import TensorNodeVariables
@@ -107,6 +108,7 @@ class Simulator:
         jit_compile=None,
     ):
         self.closed = True  # until construction succeeds
+        self._user = SingleUser()
         validation.check_network(network, model)
         dt = validation.check_dt(dt)
         seed = None if seed is None else validation.check_seed(seed)
@@ -232,6 +234,7 @@ class Simulator:
         """
         options = pickled["options"]
         self.closed = True
+        self._user = SingleUser()
         for name in ("minibatch_size", "progress_bar", "dtype", "optimize"):
             setattr(self, name, options[name])
         self._jit_compile = options["jit_compile"]
@@ -291,6 +294,7 @@ class Simulator:
     def __exit__(self, exc_type, exc_value, traceback):
         self.close()
 
+    @exclusive("close")
     def close(self):
         """Close the simulator; ``data`` stays readable, running raises."""
         self.closed = True
@@ -299,6 +303,7 @@ class Simulator:
         if self.closed:
             raise SimulatorClosed(f"Cannot {action}: this Simulator is closed")
 
+    @exclusive("reset")
     def reset(self, seed=None):
         """Reset state, time and probe data; ``seed`` changes the random inputs."""
         self._check_open("reset")
@@ -317,6 +322,7 @@ class Simulator:
         self._recorder.clear()
         self.data.reset()
 
+    @exclusive("clear probes")
     def clear_probes(self):
         """Forget probe data recorded so far."""
         self._recorder.clear()
@@ -341,6 +347,7 @@ class Simulator:
             return
         self.run_steps(steps, data=data, progress_bar=progress_bar)
 
+    @exclusive("run")
     def run_steps(self, steps, data=None, progress_bar=None):
         """Simulate for ``steps`` time steps (see `run` for ``data``)."""
         self._check_open("run")
@@ -455,15 +462,18 @@ class Simulator:
                 tf.tile(tf.constant(values[:, None]), (1, self._state.shape[1])),
             )
 
+    @exclusive("save parameters")
     def save_params(self, path):
         """Save all parameters (encoders, biases, weights, TensorNode weights) (npz)."""
         save_params(self._store, path, self._tensor_vars)
 
+    @exclusive("load parameters")
     def load_params(self, path):
         """Load parameters saved by `save_params` (from the same network)."""
         load_params(self._store, path, self._tensor_vars)
         self._params_changed()
 
+    @exclusive("freeze parameters")
     def freeze_params(self, objs):
         """Write current parameters into nengo objects (a Network or a list).
 
@@ -471,9 +481,7 @@ class Simulator:
         TensorNode weights need no freezing: they live in the TensorNodes' own
         objects (a Keras layer keeps its trained weights).
         """
-        if isinstance(objs, nengo.Network):
-            objs = objs.all_ensembles + objs.all_connections
-        freeze(self._store, self.model, list(objs))
+        freeze(self._store, self.model, objs)
 
     # -- training (the tutorial's API) ----------------------------------------------
 
@@ -483,6 +491,7 @@ class Simulator:
             data, objective, self._node_ops, sizes, self.minibatch_size or 1
         )
 
+    @exclusive("train")
     def train(self, data, optimizer, objective, n_epochs=1, shuffle=True,
               callbacks=(), progress_bar=None):
         """Optimize trainable parameters by minibatch gradient descent.
@@ -531,6 +540,7 @@ class Simulator:
         """
         self._trainer.stop_event.set()
 
+    @exclusive("compute a loss")
     def loss(self, data, objective, training=False, progress_bar=None):
         """Mean of ``objective`` over ``data`` (spiking model unless ``training``)."""
         self._check_open("compute a loss")
@@ -540,19 +550,23 @@ class Simulator:
 
     # -- Keras-style API --------------------------------------------------------------
 
+    @exclusive("compile")
     def compile(self, optimizer, loss=None, metrics=None):
         """Set optimizer, losses and metrics for `fit` / `evaluate` (Keras style)."""
         self.keras = keras_api.Compiled(self, check_optimizer(optimizer), loss, metrics)
 
+    @exclusive("fit")
     def fit(self, x=None, y=None, epochs=1, callbacks=None, validation_data=None,
             shuffle=True, verbose=None):
         """Train on inputs ``x`` and targets ``y`` (see `keras_api.fit`)."""
         return keras_api.fit(self, x, y, epochs, callbacks, validation_data, shuffle, verbose)
 
+    @exclusive("evaluate")
     def evaluate(self, x=None, y=None, verbose=None):
         """Losses and metrics on ``x``/``y`` in the spiking model (dict)."""
         return keras_api.evaluate(self, x, y, verbose)
 
+    @exclusive("predict")
     def predict(self, x=None, n_steps=None, verbose=None):
         """Probe outputs for inputs ``x`` (dict ``{probe: array}``)."""
         return keras_api.predict(self, x, n_steps, verbose)
