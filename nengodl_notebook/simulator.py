@@ -294,9 +294,12 @@ class Simulator:
     def __exit__(self, exc_type, exc_value, traceback):
         self.close()
 
-    @exclusive("close")
     def close(self):
-        """Close the simulator; ``data`` stays readable, running raises."""
+        """Close the simulator; ``data`` stays readable, running raises.
+
+        Not held like other calls (see `single_user`): closing while another
+        thread runs or trains lets that call finish, and later calls raise.
+        """
         self.closed = True
 
     def _check_open(self, action):

@@ -77,3 +77,27 @@ def test_nested_calls_on_one_thread_are_allowed(Simulator):
         sim.train(data, keras.optimizers.Adam(1e-3), objective={p: nengodl_notebook.obj.mse},
                   n_epochs=2, callbacks=[LossEachEpoch()])
     assert len(losses) == 2
+
+
+@pytest.mark.filterwarnings("ignore:.*numpy_function")
+@pytest.mark.filterwarnings("ignore:This model has Python functions")
+def test_close_from_another_thread_does_not_raise(Simulator):
+    """Closing (a dashboard closing its Simulator) never fails: the running call
+    finishes, later calls raise SimulatorClosed."""
+    from nengo.exceptions import SimulatorClosed
+
+    gate = threading.Event()
+    net, p = blocking_network(gate)
+    sim = Simulator(net, seed=2)
+    worker = threading.Thread(target=sim.run_steps, args=(20,))
+    worker.start()
+    try:
+        while sim._user._thread is None:
+            worker.join(0.01)
+        sim.close()
+    finally:
+        gate.set()
+        worker.join()
+    assert sim.n_steps == 20 and sim.data[p].shape == (20, 1)
+    with pytest.raises(SimulatorClosed):
+        sim.run_steps(1)

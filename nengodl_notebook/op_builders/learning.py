@@ -25,11 +25,7 @@ from nengodl_notebook.op_builders.base import (
     RowReader,
     scatter_rows,
 )
-
-
-def all_positions(sig):
-    """``0, 1, ...`` over a signal's elements (C order)."""
-    return np.arange(sig.size)
+from nengodl_notebook.op_builders.linear import positions
 
 
 class LearningRuleBuilder(OpBuilder):
@@ -51,7 +47,7 @@ class LearningRuleBuilder(OpBuilder):
         super().__init__(ops, ctx)
         self.readers = [
             {
-                name: RowReader(ctx, [(getattr(op, name), all_positions(getattr(op, name)))])
+                name: RowReader(ctx, [(getattr(op, name), positions(getattr(op, name)))])
                 for name in self.reads
             }
             for op in ops
