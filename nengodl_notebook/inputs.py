@@ -118,15 +118,31 @@ class InputPlan:
         self.minibatch_size = minibatch_size
         self.n_columns = max([stop for _, stop in columns.values()], default=0)
         self.step_fns = {}
+        self.streams = []  # (generator, nengo state dict) of each stateful process
         self.time_only = False  # until reset() made the step functions
 
     def reset(self, rngs):
         """Make fresh process step functions from per-op generators ``rngs``."""
         self.step_fns = {}
+        self.streams = []
         for op in self.ops:
             if isinstance(op, SimProcess):
-                self.step_fns[op] = [self._process_step(op, rng) for rng in rngs[op]]
+                self.step_fns[op] = []
+                for rng in rngs[op]:
+                    state = process_state(op, np.float64)
+                    step = op.process.make_step((0,), op.output.shape, self.dt, rng, state)
+                    self.step_fns[op].append(step)
+                    if periodic_table(step) is None:  # tables are indexed by time
+                        self.streams.append((rng, state))
         self.time_only = self._time_only()  # see _time_only
+
+    def capture(self):
+        """Where the random streams are now (for `rewind`)."""
+        return capture_streams(self.streams)
+
+    def rewind(self, captured):
+        """Put the random streams back where `capture` found them."""
+        rewind_streams(self.streams, captured)
 
     def _time_only(self):
         """Whether the inputs are a function of the seed and the step numbers only.
@@ -144,14 +160,6 @@ class InputPlan:
             if any(periodic_table(step) is None for step in self.step_fns[op]):
                 return False
         return True
-
-    def _process_step(self, op, rng):
-        shape_out = op.output.shape
-        state = {
-            name: np.array(sig.initial_value, dtype=np.float64)
-            for name, sig in op.state.items()
-        }
-        return op.process.make_step((0,), shape_out, self.dt, rng, state)
 
     def values(self, start_step, n_steps, overrides):
         """Inputs for steps ``start_step + 1 ... start_step + n_steps``.
@@ -185,8 +193,38 @@ class InputPlan:
             return np.broadcast_to(value[None, :, None], (len(times), value.size, 1))
         if isinstance(op, SimProcess):
             items = [process_values(step, times, self.dt) for step in self.step_fns[op]]
+            check_process_size(op.process, items[0].shape[1], op.output.size)
             return np.stack(items, axis=2)
         return pyfunc_values(op, times)
+
+
+def process_state(op, dtype):
+    """Fresh copies of a SimProcess op's nengo state arrays (its ``state`` dict)."""
+    return {
+        name: np.array(sig.initial_value, dtype=dtype) for name, sig in op.state.items()
+    }
+
+
+def capture_streams(streams):
+    """Copies of the generator states and state arrays of ``(rng, state)`` pairs.
+
+    A process's step function draws from its generator and keeps its state in
+    nengo's ``state`` dict; both are captured, so a run that fails can rewind
+    them. State a custom Process keeps elsewhere (its own closure variables) is
+    not seen.
+    """
+    return [
+        (rng.get_state(), {name: value.copy() for name, value in state.items()})
+        for rng, state in streams
+    ]
+
+
+def rewind_streams(streams, captured):
+    """Restore ``(rng, state)`` pairs to what `capture_streams` returned."""
+    for (rng, state), (rng_state, values) in zip(streams, captured):
+        rng.set_state(rng_state)
+        for name, value in values.items():
+            state[name][...] = value
 
 
 #: The qualified name of the step function nengo's ``WhiteSignal.make_step`` returns.
@@ -223,6 +261,15 @@ def process_values(step, times, dt):
         return np.asarray(table[idx], dtype=np.float64).reshape(len(times), -1)
     # copies: some step functions return a view of their internal state
     return np.array([np.array(step(t), dtype=np.float64).ravel() for t in times])
+
+
+def check_process_size(process, got, expected):
+    """Refuse a process step function output of the wrong size, naming it."""
+    if got != expected:
+        raise SimulationError(
+            f"{process} returned {got} values per step, expected {expected} (the "
+            "size_out of its output); check its make_step's step function"
+        )
 
 
 def pyfunc_values(op, times):

@@ -43,6 +43,7 @@ class ProbeRecorder:
             Steps simulated before this chunk.
         """
         steps = start_step + 1 + np.arange(values.shape[0])
+        chunks = {}  # all probes' chunks first, then append: all or nothing
         for probe, sig in zip(self.probes, self.signals):
             keep = steps % self.period(probe) < 1
             # slice first (a view), then mask: copies only this probe's rows; masking
@@ -51,6 +52,8 @@ class ProbeRecorder:
             chunk = np.moveaxis(chunk, 2, 0).reshape(
                 (values.shape[2], int(keep.sum())) + sig.shape
             )
+            chunks[probe] = chunk
+        for probe, chunk in chunks.items():
             self.chunks[probe].append(chunk)
 
     def data(self, probe, minibatch_size):

@@ -4,6 +4,7 @@ User API only; the work is done by nengo's builder, the planner, the op builders
 the step program and the input/probe helpers.
 """
 
+import time
 import warnings
 
 import nengo
@@ -33,6 +34,7 @@ from nengodl_notebook.planner import (
     simulated_ops,
 )
 from nengodl_notebook.probes import ProbeRecorder, SimulationData
+from nengodl_notebook.run_chunks import ChunkLength, HeldInterrupt
 from nengodl_notebook.params import ParamStore, load_params, parameter_signals, save_params
 from nengodl_notebook.signals import SignalValues
 from nengodl_notebook.single_user import SingleUser, exclusive
@@ -192,6 +194,7 @@ class Simulator:
             )
             self._trainer = Trainer(self)
             self._input_cache = {}  # (seed, start step, steps) -> inputs tensor
+            self._chunks = ChunkLength()
             self.keras = None  # set by compile()
         if self._program.uses_python:
             warnings.warn(
@@ -352,7 +355,14 @@ class Simulator:
 
     @exclusive("run")
     def run_steps(self, steps, data=None, progress_bar=None):
-        """Simulate for ``steps`` time steps (see `run` for ``data``)."""
+        """Simulate for ``steps`` time steps (see `run` for ``data``).
+
+        Runs execute in compiled chunks (see `run_chunks`). Ctrl-C stops a run
+        after the chunk in progress, with a ``KeyboardInterrupt``; a run that fails
+        stops at the failing chunk. Either way, time, probe data and random input
+        streams are those after the last completed chunk, and the next run
+        continues from there as an uninterrupted run would.
+        """
         self._check_open("run")
         steps = run_data.check_n_steps(steps)
         overrides = run_data.input_overrides(
@@ -361,16 +371,60 @@ class Simulator:
         if steps == 0:
             return
         estimate = validation.run_memory_estimate(
-            self._recorder, self._inputs, self._n_steps, steps
+            self._recorder, self._inputs, self._n_steps, steps,
+            chunk_steps=self._chunks.next(steps),
         )
         validation.check_run_memory(estimate, steps)  # refuses before any change
         show = self.progress_bar if progress_bar is None else progress_bar
-        with progress.Phase("Simulating", "Simulation", steps, enabled=show) as phase:
-            state, probes = self._run_program(self._input_tensor(steps, overrides))
-            phase.update(steps)
-        self._recorder.record(probes.numpy(), self._n_steps)
+        with progress.Phase(
+            "Simulating", "Simulation", steps, enabled=show
+        ) as phase, HeldInterrupt() as interrupt:
+            done = 0
+            while done < steps:
+                n = self._chunks.next(steps - done)
+                chunk_data = {op: v[:, done : done + n] for op, v in overrides.items()}
+                self._run_chunk(n, chunk_data)
+                done += n
+                phase.update(n)
+                interrupt.deliver(
+                    f"Simulation interrupted after step {self._n_steps} (t = "
+                    f"{self.time:g} s), {steps - done} steps before the end of this "
+                    "run. State, probe data and random inputs are those of that step: "
+                    "run again to continue."
+                )
+
+    def _run_chunk(self, steps, overrides):
+        """Simulate one chunk and commit it; a failed chunk changes nothing."""
+        streams = self._capture_streams()
+        try:
+            inputs = self._input_tensor(steps, overrides)
+            start = time.perf_counter()
+            state, probes = self._run_program(inputs)
+            values = probes.numpy()
+        except BaseException as e:
+            self._rewind_streams(streams)
+            if isinstance(e, Exception):
+                e.add_note(
+                    f"The Simulator stays at step {self._n_steps} (t = {self.time:g} "
+                    "s): the steps of the failed chunk were not applied."
+                )
+            raise
+        self._chunks.update(steps, time.perf_counter() - start)
+        self._recorder.record(values, self._n_steps)
         self._state = state
         self._n_steps += steps
+
+    def _capture_streams(self):
+        """Where the processes' random streams are (to rewind after a failure)."""
+        return self._inputs.capture(), [
+            builder.capture() for builder in self._ctx.python_processes
+        ]
+
+    def _rewind_streams(self, captured):
+        inputs, python_processes = captured
+        self._inputs.rewind(inputs)
+        for builder, streams in zip(self._ctx.python_processes, python_processes):
+            builder.rewind(streams)
 
     def _input_tensor(self, steps, overrides):
         """The inputs of the next ``steps`` steps (cached when they repeat)."""

@@ -239,7 +239,7 @@ def kept_steps(period, start_step, steps):
     return math.floor(end / period) - math.floor(start_step / period)
 
 
-def run_memory_estimate(recorder, inputs, start_step, steps):
+def run_memory_estimate(recorder, inputs, start_step, steps, chunk_steps=None):
     """Estimate the memory a run of ``steps`` steps allocates, without allocating.
 
     Parameters
@@ -251,6 +251,9 @@ def run_memory_estimate(recorder, inputs, start_step, steps):
     start_step : int
         Steps simulated before this run (``sample_every`` counts from step 0).
     steps : int
+    chunk_steps : int, optional
+        Steps per compiled chunk (default: the whole run is one chunk): the
+        probe buffer and the input array are allocated per chunk.
 
     Returns
     -------
@@ -263,6 +266,7 @@ def run_memory_estimate(recorder, inputs, start_step, steps):
         (``steps * (2 * n_columns * minibatch * itemsize + 16)``).
     """
     batch, itemsize = inputs.minibatch_size, np.dtype(inputs.np_dtype).itemsize
+    chunk = steps if chunk_steps is None else min(steps, chunk_steps)
     rows_kept = sum(
         (recorder.slices[p].stop - recorder.slices[p].start)
         * kept_steps(recorder.period(p), start_step, steps)
@@ -270,8 +274,8 @@ def run_memory_estimate(recorder, inputs, start_step, steps):
     )
     return RunMemory(
         probe_data=rows_kept * batch * itemsize,
-        probe_buffer=steps * len(recorder.rows) * batch * itemsize,
-        inputs=steps * (2 * inputs.n_columns * batch * itemsize + 16),
+        probe_buffer=chunk * len(recorder.rows) * batch * itemsize,
+        inputs=chunk * (2 * inputs.n_columns * batch * itemsize + 16),
     )
 
 

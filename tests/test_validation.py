@@ -189,10 +189,10 @@ def test_run_too_big_for_memory_is_refused_before_it_starts(big_net, Simulator):
         with pytest.raises(SimulationError) as info:
             sim.run_steps(10**9)
         message = str(info.value)
-        # 51 rows x 2 items x 4 bytes x 10**9 steps, kept and in the loop's buffer,
-        # and 1 input column x 2 items x 4 bytes x 2 copies + 16 bytes of times
-        assert "Running 1000000000 steps would need about 848 GB of memory" in message
-        assert "probe data 408 GB" in message and "inputs 32 GB" in message
+        # 51 rows x 2 items x 4 bytes x 10**9 steps kept; the loop's buffer and
+        # the inputs are per chunk of 1000 steps (about 0.4 MB)
+        assert "Running 1000000000 steps would need about 408 GB of memory" in message
+        assert "probe data 408 GB" in message
         assert "available" in message
         for way_out in ("sample_every", "fewer", "sim.clear_probes()"):
             assert way_out in message
@@ -211,8 +211,8 @@ def test_memory_check_uses_the_available_memory(big_net, Simulator, monkeypatch)
         monkeypatch.setattr(validation, "available_memory", lambda: 2 * one_run.total)
         monkeypatch.setattr(validation, "MIN_CHECKED_BYTES", 0)
         sim.run_steps(1000)  # fits in 75% of twice that
-        with pytest.raises(SimulationError, match="Running 2000 steps"):
-            sim.run_steps(2000)
+        with pytest.raises(SimulationError, match="Running 4000 steps"):
+            sim.run_steps(4000)  # kept probe data 4x, loop buffer per 1000 steps
         assert sim.n_steps == 1000
 
 

@@ -14,6 +14,12 @@ import tensorflow as tf
 from nengo.builder.processes import SimProcess
 from nengo.synapses import LinearFilter, Triangle
 
+from nengodl_notebook.inputs import (
+    capture_streams,
+    check_process_size,
+    process_state,
+    rewind_streams,
+)
 from nengodl_notebook.op_builders.base import (
     Builder,
     OpBuilder,
@@ -226,21 +232,32 @@ class PythonProcessBuilder(OpBuilder):
         """Make one step function per minibatch item from nengo's random generators."""
         op, dt = self.op, self.ctx.dt
         shape_in, shape_out = op.input.shape, op.output.shape
-        self.step_fns = []
+        self.step_fns, self.streams = [], []
         for rng in rngs:
-            state = {
-                name: np.array(sig.initial_value, dtype=self.ctx.np_dtype)
-                for name, sig in op.state.items()
-            }
+            state = process_state(op, self.ctx.np_dtype)
             self.step_fns.append(
                 op.process.make_step(shape_in, shape_out, dt, rng, state)
             )
+            self.streams.append((rng, state))
+
+    def capture(self):
+        """Where the step functions' random streams and states are now."""
+        return capture_streams(self.streams)
+
+    def rewind(self, captured):
+        """Put them back where `capture` found them (after a failed run)."""
+        rewind_streams(self.streams, captured)
 
     def _step_numpy(self, k, u):
-        t = float(k) * self.ctx.dt
-        out = [np.asarray(f(t, u[:, b].copy()), dtype=u.dtype).ravel()
-               for b, f in enumerate(self.step_fns)]
-        return np.stack(out, axis=1)
+        try:
+            t = float(k) * self.ctx.dt
+            out = [np.asarray(f(t, u[:, b].copy()), dtype=u.dtype).ravel()
+                   for b, f in enumerate(self.step_fns)]
+            check_process_size(self.op.process, out[0].size, len(self.out_idx))
+            return np.stack(out, axis=1)
+        except Exception as e:  # re-raised by the Simulator, not lost in TF's error
+            self.ctx.record_error(e)
+            raise
 
     def build_pre(self, params):
         return self.u.pre(params)
