@@ -4,12 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-slow nengo-suite bench lab clean
+.PHONY: demo test test-slow nengo-suite bench lab docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[test,demo,widgets]"
+	$(PY) -m pip install -q -e ".[test,demo,widgets,docs]"
 	touch $(STAMP)
 
 ## demo: run the whole tutorial (cells 1-19, training included), save plots and numbers in build/demo
@@ -31,6 +31,12 @@ nengo-suite: $(STAMP)
 	mkdir -p build
 	$(PY) -m pytest --pyargs nengo -c nengo-suite.ini -q -ra --slow $(ARGS) \
 	  | tee build/nengo-suite.log
+
+## docs: the API reference and user guide (Sphinx), warnings as errors, in build/docs
+docs: $(STAMP)
+	rm -rf build/docs build/docs-doctrees
+	$(PY) -m sphinx -W --keep-going -q -b html -d build/docs-doctrees docs build/docs
+	@echo "docs: build/docs/index.html"
 
 ## lab: open the example notebooks in JupyterLab
 lab: $(STAMP)

@@ -19,6 +19,8 @@ from nengodl_notebook.planner import NotSupportedError
 from nengodl_notebook.simulator import Simulator
 from nengodl_notebook.tensor_node import Layer, TensorNode
 
+# The one version number: pyproject.toml reads it (statically, so keep it a plain
+# string literal), and the installed metadata and the docs take it from there.
 __version__ = "0.1.0.dev0"
 
 __all__ = [
