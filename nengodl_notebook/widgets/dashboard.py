@@ -70,16 +70,11 @@ class Dashboard:
 
     Attributes
     ----------
-    sim : Simulator
-        The current Simulator; rebuilt (parameters kept) when the trainable
-        configuration changed since it was built, at the next use.
     network_view : NetworkViewWidget or None
     designer : InputDesignerWidget
     run_panel : RunPanel
     training_panel : TrainingPanel
     compare_panel : ComparePanel
-    widget : ipywidgets.VBox
-        A status line and a Tab ("Network", "Inputs", "Run", "Training", "Compare").
     n_builds : int
         Simulators built so far.
     """
@@ -142,7 +137,8 @@ class Dashboard:
 
     @property
     def sim(self):
-        """The Simulator, rebuilt first if the trainable configuration changed."""
+        """The current Simulator; rebuilt first (parameters kept) when the
+        trainable configuration changed since it was built."""
         if self.trainable_changed():
             self._rebuild()
         return self._sim
@@ -186,7 +182,8 @@ class Dashboard:
 
     @property
     def widget(self):
-        """The dashboard as one widget (made once)."""
+        """The dashboard as one widget (made once): a status line and a Tab
+        ("Network", "Inputs", "Run", "Training", "Compare")."""
         if self._widget is None:
             pages = [
                 ("Inputs", self.designer),
