@@ -37,7 +37,7 @@ class LearningRuleBuilder(OpBuilder):
     """
 
     #: Names of the op attributes (signals) the rule reads.
-    reads = ()
+    reads: tuple[str, ...] = ()
 
     @classmethod
     def param_reads(cls, op):
