@@ -12,10 +12,12 @@ from collections import defaultdict
 import numpy as np
 import tensorflow as tf
 from nengo.builder.operator import TimeUpdate
+from nengo.builder.optimizer import OpMergePass
 from nengo.builder.probe import SimProbe
 from nengo.exceptions import BuildError
-from nengo.utils.graphs import toposort
+from nengo.utils.graphs import reverse_edges, toposort
 from nengo.utils.simulator import operator_dependency_graph
+from nengo.utils.stdlib import OrderedSet
 
 from nengodl_notebook.inputs import is_input_op, op_output
 from nengodl_notebook.op_builders import Builder, InputBuilder
@@ -70,6 +72,91 @@ class BuildContext:
     def record_error(self, error):
         """Keep a Python exception raised inside the TF program, to re-raise it."""
         self.errors.append(error)
+
+
+class OrderedMergePass(OpMergePass):
+    """nengo's operator-merging pass, trying operators in build order.
+
+    nengo's pass takes its candidates from a ``set`` of operators, whose order
+    follows their memory addresses; this one keeps them in insertion order.
+    """
+
+    def __init__(self, dg):
+        super().__init__(dg)
+        self.might_merge = OrderedSet(dg)
+
+
+def optimize(model, dg):
+    """Merge ``model``'s operators as ``nengo.builder.optimizer.optimize`` does, but
+    the same way in every build.
+
+    Parameters
+    ----------
+    model : nengo.builder.Model
+        Its operators and signals are replaced by the merged ones.
+    dg : dict
+        The operator dependency graph (``{op: set of dependent ops}``), updated.
+
+    Notes
+    -----
+    nengo's optimizer tries operators in memory-address order and stops early
+    when a pass is slow (wall-clock time), so two builds of one network merge
+    differently. Different merges change the signal layout and the order in
+    which the step program sums values: float32 Simulators of one network and
+    seed then drift apart by round-off (a spike after thousands of steps). The
+    passes here are nengo's (views only while they merge, then any operators,
+    until a pass merges nothing), without the time limit.
+    """
+    merge_pass = OrderedMergePass(dg)
+    views_only = True
+    while True:
+        before = len(merge_pass.dg.forward)
+        merge_pass(views_only)
+        merged = len(merge_pass.dg.forward) < before
+        if not (merged or views_only):
+            break
+        views_only = merged
+    replaced = merge_pass.sig_replacements
+    for signals in model.sig.values():
+        for name, sig in signals.items():
+            while sig in replaced:
+                sig = replaced[sig]
+            signals[name] = sig
+    del model.operators[:]
+    for op in dg:
+        model.add_op(op)
+
+
+def step_order(dg):
+    """nengo's step order (a topological sort of ``dg``), the same in every build.
+
+    Like ``nengo.utils.graphs.toposort`` (which the nengo Simulator uses), with
+    each operator's dependents taken in ``dg``'s order rather than in the order
+    of a ``set``. Processes draw their random seeds in this order.
+
+    Parameters
+    ----------
+    dg : dict
+        ``{op: set of dependent ops}``, in build order.
+
+    Returns
+    -------
+    list of Operator
+    """
+    position = {op: i for i, op in enumerate(dg)}
+    incoming = reverse_edges(dg)
+    ready = OrderedSet(op for op in dg if not incoming[op])
+    ordered = []
+    while ready:
+        op = ready.pop()
+        ordered.append(op)
+        for dependent in sorted(dg[op], key=position.__getitem__):
+            incoming[dependent].remove(op)
+            if not incoming[dependent]:
+                ready.add(dependent)
+    if len(ordered) < len(dg):
+        return toposort(dg)  # a cycle: nengo's error message
+    return ordered
 
 
 def simulated_ops(operators):
