@@ -8,6 +8,8 @@ network that holds it; the innermost network that says something wins, and
 within one network an object's own setting beats its class default.
 """
 
+from typing import Any
+
 import nengo
 from nengo.ensemble import Neurons
 from nengo.exceptions import ValidationError
@@ -39,7 +41,7 @@ def _add_param(config, cls, param):
         config[cls].set_param(param.name, param)
 
 
-def configure_settings(trainable=None, **settings):
+def configure_settings(trainable: bool | None = None, **settings: Any) -> None:
     """Configure simulator settings of the network whose ``with`` block we are in.
 
     Parameters

@@ -4,9 +4,12 @@ User API only; the work is done by nengo's builder, the planner, the op builders
 the step program and the input/probe helpers.
 """
 
+import os
 import time
 import warnings
+from collections.abc import Callable, Mapping, Sequence
 
+import keras
 import nengo
 import numpy as np
 import tensorflow as tf
@@ -15,7 +18,9 @@ from nengo.builder.optimizer import optimize as opmerge_optimize
 from nengo.cache import get_default_decoder_cache
 from nengo.exceptions import ReadonlyError, SimulationError, SimulatorClosed
 from nengo.utils.graphs import toposort
+from nengo.utils.progress import ProgressBar
 from nengo.utils.simulator import operator_dependency_graph
+from numpy.typing import ArrayLike
 
 from nengodl_notebook import keras_api, progress, run_data, validation
 from nengodl_notebook.config import get_setting, trainable_objects
@@ -99,16 +104,16 @@ class Simulator:
 
     def __init__(
         self,
-        network,
-        dt=0.001,
-        seed=None,
-        minibatch_size=None,
-        progress_bar=True,
-        dtype="float32",
-        model=None,
-        optimize=True,
-        jit_compile=None,
-    ):
+        network: nengo.Network | None,
+        dt: float = 0.001,
+        seed: int | None = None,
+        minibatch_size: int | None = None,
+        progress_bar: bool | ProgressBar | None = True,
+        dtype: str | np.dtype | tf.DType = "float32",
+        model: Model | None = None,
+        optimize: bool = True,
+        jit_compile: bool | None = None,
+    ) -> None:
         self.closed = True  # until construction succeeds
         self._user = SingleUser()
         validation.check_network(network, model)
@@ -256,7 +261,7 @@ class Simulator:
     # -- nengo.Simulator's API ------------------------------------------------------
 
     @property
-    def dt(self):
+    def dt(self) -> float:
         """(float) The time step of the simulator."""
         return self.model.dt
 
@@ -265,17 +270,17 @@ class Simulator:
         raise ReadonlyError(attr="dt", obj=self)
 
     @property
-    def n_steps(self):
+    def n_steps(self) -> int:
         """(int) The number of time steps simulated so far."""
         return self._n_steps
 
     @property
-    def time(self):
+    def time(self) -> float:
         """(float) The current time of the simulator."""
         return self._n_steps * self.dt
 
     @property
-    def n_op_groups(self):
+    def n_op_groups(self) -> int:
         """(int) Number of merged operator groups run per time step."""
         return self._program.n_groups
 
@@ -297,7 +302,7 @@ class Simulator:
     def __exit__(self, exc_type, exc_value, traceback):
         self.close()
 
-    def close(self):
+    def close(self) -> None:
         """Close the simulator; ``data`` stays readable, running raises.
 
         Not held like other calls (see `single_user`): closing while another
@@ -310,7 +315,7 @@ class Simulator:
             raise SimulatorClosed(f"Cannot {action}: this Simulator is closed")
 
     @exclusive("reset")
-    def reset(self, seed=None):
+    def reset(self, seed: int | None = None) -> None:
         """Reset state, time and probe data; ``seed`` changes the random inputs."""
         self._check_open("reset")
         if seed is not None:
@@ -329,12 +334,17 @@ class Simulator:
         self.data.reset()
 
     @exclusive("clear probes")
-    def clear_probes(self):
+    def clear_probes(self) -> None:
         """Forget probe data recorded so far."""
         self._recorder.clear()
         self.data.reset()
 
-    def run(self, time_in_seconds, data=None, progress_bar=None):
+    def run(
+        self,
+        time_in_seconds: float,
+        data: Mapping[nengo.Node, ArrayLike] | None = None,
+        progress_bar: bool | None = None,
+    ) -> None:
         """Simulate for ``time_in_seconds`` (rounded to a whole number of steps).
 
         Parameters
@@ -354,7 +364,12 @@ class Simulator:
         self.run_steps(steps, data=data, progress_bar=progress_bar)
 
     @exclusive("run")
-    def run_steps(self, steps, data=None, progress_bar=None):
+    def run_steps(
+        self,
+        steps: int,
+        data: Mapping[nengo.Node, ArrayLike] | None = None,
+        progress_bar: bool | None = None,
+    ) -> None:
         """Simulate for ``steps`` time steps (see `run` for ``data``).
 
         Runs execute in compiled chunks (see `run_chunks`). Ctrl-C stops a run
@@ -457,11 +472,13 @@ class Simulator:
                 f"TensorFlow failed while simulating: {e.message}{hint}"
             ) from e
 
-    def step(self):
+    def step(self) -> None:
         """Advance the simulator by one time step."""
         self.run_steps(1, progress_bar=False)
 
-    def trange(self, dt=None, sample_every=None):
+    def trange(
+        self, dt: float | None = None, sample_every: float | None = None
+    ) -> np.ndarray:
         """Times of the probed data (starting at ``dt``, as in nengo).
 
         ``dt`` is nengo's deprecated name for ``sample_every`` (kept for
@@ -520,18 +537,20 @@ class Simulator:
             )
 
     @exclusive("save parameters")
-    def save_params(self, path):
+    def save_params(self, path: str | os.PathLike) -> None:
         """Save all parameters (encoders, biases, weights, TensorNode weights) (npz)."""
         save_params(self._store, path, self._tensor_vars)
 
     @exclusive("load parameters")
-    def load_params(self, path):
+    def load_params(self, path: str | os.PathLike) -> None:
         """Load parameters saved by `save_params` (from the same network)."""
         load_params(self._store, path, self._tensor_vars)
         self._params_changed()
 
     @exclusive("freeze parameters")
-    def freeze_params(self, objs):
+    def freeze_params(
+        self, objs: nengo.Network | nengo.base.NengoObject | Sequence
+    ) -> None:
         """Write current parameters into nengo objects (a Network or a list).
 
         Afterwards ``nengo.Simulator`` built from them reproduces this model.
@@ -589,7 +608,7 @@ class Simulator:
         show = self.progress_bar if progress_bar is None else progress_bar
         return self._trainer.train(checked, optimizer, n_epochs, shuffle, list(callbacks), show)
 
-    def stop_training(self):
+    def stop_training(self) -> None:
         """Ask a running `train`/`fit` to stop after the minibatches in progress.
 
         Minibatches run in compiled chunks of at most ~0.4 s; callbacks with
@@ -598,7 +617,13 @@ class Simulator:
         self._trainer.stop_event.set()
 
     @exclusive("compute a loss")
-    def loss(self, data, objective, training=False, progress_bar=None):
+    def loss(
+        self,
+        data: Mapping,
+        objective: Mapping[nengo.Probe, Callable],
+        training: bool = False,
+        progress_bar: bool | None = None,
+    ) -> float:
         """Mean of ``objective`` over ``data`` (spiking model unless ``training``)."""
         self._check_open("compute a loss")
         checked = self._training_data(data, objective)
@@ -608,7 +633,9 @@ class Simulator:
     # -- Keras-style API --------------------------------------------------------------
 
     @exclusive("compile")
-    def compile(self, optimizer, loss=None, metrics=None):
+    def compile(
+        self, optimizer: keras.optimizers.Optimizer, loss=None, metrics=None
+    ) -> None:
         """Set optimizer, losses and metrics for `fit` / `evaluate` (Keras style)."""
         self.keras = keras_api.Compiled(self, check_optimizer(optimizer), loss, metrics)
 
@@ -619,11 +646,13 @@ class Simulator:
         return keras_api.fit(self, x, y, epochs, callbacks, validation_data, shuffle, verbose)
 
     @exclusive("evaluate")
-    def evaluate(self, x=None, y=None, verbose=None):
+    def evaluate(self, x=None, y=None, verbose=None) -> dict:
         """Losses and metrics on ``x``/``y`` in the spiking model (dict)."""
         return keras_api.evaluate(self, x, y, verbose)
 
     @exclusive("predict")
-    def predict(self, x=None, n_steps=None, verbose=None):
+    def predict(
+        self, x=None, n_steps: int | None = None, verbose=None
+    ) -> dict[nengo.Probe, np.ndarray]:
         """Probe outputs for inputs ``x`` (dict ``{probe: array}``)."""
         return keras_api.predict(self, x, n_steps, verbose)

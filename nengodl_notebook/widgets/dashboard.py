@@ -3,8 +3,11 @@
 import shutil
 import tempfile
 import weakref
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import ipywidgets as widgets
+import nengo
 from nengo.exceptions import ValidationError
 
 from nengodl_notebook.config import trainable_objects
@@ -18,7 +21,7 @@ from nengodl_notebook.widgets.training_panel import TrainingPanel
 
 #: The live Dashboard of each network: re-running the cell that makes a Dashboard
 #: closes the previous one (and stops its training thread).
-_LIVE = weakref.WeakValueDictionary()
+_LIVE: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
 class DashboardBox(widgets.VBox):
@@ -81,16 +84,16 @@ class Dashboard:
 
     def __init__(
         self,
-        net,
-        inputs=None,
-        probes=None,
-        targets=None,
-        minibatch_size=4,
-        seed=0,
-        n_steps=1000,
-        dt=0.001,
-        **training,
-    ):
+        net: nengo.Network,
+        inputs: Sequence[nengo.Node] | None = None,
+        probes: Sequence[nengo.Probe] | None = None,
+        targets: Mapping[nengo.Probe, Callable] | None = None,
+        minibatch_size: int = 4,
+        seed: int = 0,
+        n_steps: int = 1000,
+        dt: float = 0.001,
+        **training: Any,
+    ) -> None:
         previous = _LIVE.get(id(net))
         if previous is not None:  # the cell was re-run: stop the old dashboard
             previous.close()
@@ -136,14 +139,14 @@ class Dashboard:
         return sim
 
     @property
-    def sim(self):
+    def sim(self) -> Simulator:
         """The current Simulator; rebuilt first (parameters kept) when the
         trainable configuration changed since it was built."""
         if self.trainable_changed():
             self._rebuild()
         return self._sim
 
-    def trainable_changed(self):
+    def trainable_changed(self) -> bool:
         """Whether ``trainable`` settings differ from those the Simulator was built with."""
         return trainable_objects(self.net) != self._trainable
 
@@ -181,7 +184,7 @@ class Dashboard:
     # -- display ---------------------------------------------------------------------
 
     @property
-    def widget(self):
+    def widget(self) -> widgets.VBox:
         """The dashboard as one widget (made once): a status line and a Tab
         ("Network", "Inputs", "Run", "Training", "Compare")."""
         if self._widget is None:
