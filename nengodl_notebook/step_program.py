@@ -4,10 +4,17 @@ The time loop is a ``tf.while_loop`` inside one ``tf.function`` (compiled with X
 unless a group runs Python code). Each iteration runs every op group once, then
 reads all probed signals with one gather. The function is traced once per number
 of steps, so repeated runs of the same length reuse the compiled program.
+
+TensorFlow keeps every program it compiled with XLA until the process ends (its
+compilation cache has no eviction), keyed by the traced function's name. So that
+Simulators of one network do not each add their own copy, XLA programs are shared
+by content (see `SharedPrograms`).
 """
 
+import hashlib
 import logging
-from collections import namedtuple
+import re
+from collections import OrderedDict, namedtuple
 
 import numpy as np
 import tensorflow as tf
@@ -29,11 +36,87 @@ class _OwnRetracingFilter(logging.Filter):
 
     def filter(self, record):
         message = record.getMessage()
-        return not ("triggered tf.function retracing" in message and "StepProgram" in message
-                    or "Trainer" in message and "retracing" in message)
+        return not (
+            "triggered tf.function retracing" in message and "StepProgram" in message
+            or "Trainer" in message and "retracing" in message
+        )
 
 
 logging.getLogger("tensorflow").addFilter(_OwnRetracingFilter())
+
+
+def program_fingerprint(concrete):
+    """A digest of a traced function's graph, the same for the same graph.
+
+    TensorFlow gives the function, its nested functions (loop bodies) and custom
+    gradients new unique names in every trace; they are numbered here in order
+    of appearance instead.
+    """
+    top = concrete.function_def
+    functions = concrete.graph.as_graph_def().library.function
+    library = {fdef.signature.name: fdef for fdef in functions}
+    library[top.signature.name] = top
+    texts = {name: str(fdef) for name, fdef in library.items()}
+    names = re.compile(
+        "|".join(re.escape(n) for n in sorted(library, key=len, reverse=True))
+    )
+    order, pending = [], [top.signature.name]
+    while pending:  # functions in order of first mention, from the top one
+        name = pending.pop(0)
+        if name not in order:
+            order.append(name)
+            pending.extend(m.group(0) for m in names.finditer(texts[name]))
+    number = {name: f"function{i}" for i, name in enumerate(order)}
+    digest = hashlib.sha256()
+    for name in order:
+        text = names.sub(lambda m: number[m.group(0)], texts[name])
+        digest.update(re.sub(r"CustomGradient-\d+", "CustomGradient", text).encode())
+    inputs = [(x.dtype.name, tuple(x.shape)) for x in concrete.captured_inputs]
+    digest.update(repr(inputs).encode())
+    return digest.hexdigest()
+
+
+class SharedPrograms:
+    """XLA programs shared by Simulators whose traced programs are identical.
+
+    TensorFlow's XLA cache keeps each compiled program (~1-10 MB) until the process
+    ends, keyed by function name. A program traced again for a new Simulator of
+    the same network has a new name: this class hands out the first trace
+    instead, called with the new Simulator's own captured inputs (its
+    variables), so XLA compiles it once per process.
+
+    Parameters
+    ----------
+    size : int
+        Programs kept (least recently used ones are forgotten first; a
+        forgotten program is compiled again when needed, as a new one).
+    """
+
+    def __init__(self, size=16):
+        self.size = size
+        self._programs = OrderedDict()
+
+    def get(self, concrete):
+        """A callable running ``concrete``: a shared trace when one matches."""
+        key = program_fingerprint(concrete)
+        shared = self._programs.pop(key, None)
+        if shared is None:
+            shared = concrete
+        self._programs[key] = shared
+        while len(self._programs) > self.size:
+            self._programs.popitem(last=False)
+        if shared is concrete:
+            return concrete
+        captured = concrete.captured_inputs
+        return lambda *args: shared._call_flat(list(args), captured)
+
+    def clear(self):
+        """Forget all programs (XLA keeps what it compiled)."""
+        self._programs.clear()
+
+
+#: Compiled step programs shared by all Simulators of the process.
+SHARED_PROGRAMS = SharedPrograms()
 
 
 class StepProgram:
@@ -71,6 +154,8 @@ class StepProgram:
         self._programs = {}  # (state shape, inputs shape) -> ConcreteFunction
         self.seeded_by_trace = seeded_by_trace
         self.trace_seed = 0  # the seed (a Python int) traced into such ops
+        self._n_groups = len(groups)
+        self.released = False
 
     def restart_random(self, seed):
         """Trace with ``seed`` from now on; random ops seeded when traced restart.
@@ -88,7 +173,30 @@ class StepProgram:
     @property
     def n_groups(self):
         """Number of op groups run per step."""
-        return len(self.groups)
+        return self._n_groups
+
+    @property
+    def shares_programs(self):
+        """Whether compiled programs are shared with identical ones (`SharedPrograms`).
+
+        Only XLA programs: other programs are freed with their Simulator, and
+        programs whose random ops are seeded when traced keep their own state.
+        """
+        return self.jit_compile and not self.seeded_by_trace
+
+    def release(self):
+        """Forget the traced programs and op groups (the Simulator is closed).
+
+        Their memory is freed once nothing else refers to them; XLA programs
+        stay in `SHARED_PROGRAMS` (and in TensorFlow's cache) for the next
+        Simulator of the same network. `run` and `simulate` raise afterwards.
+        """
+        self.released = True
+        self._programs.clear()
+        self._run = None
+        self.groups = []
+        self.params = None
+        self.ctx.errors.clear()
 
     def run(self, state, inputs, start_step, seed):
         """Run ``inputs.shape[0]`` steps from ``state``.
@@ -110,8 +218,18 @@ class StepProgram:
         # argument matching costs a sizeable part of a short run
         key = (tuple(args[0].shape), tuple(inputs.shape))
         if key not in self._programs:
-            self._programs[key] = self._run.get_concrete_function(*args)
+            self._check_live()
+            concrete = self._run.get_concrete_function(*args)
+            if self.shares_programs:
+                concrete = SHARED_PROGRAMS.get(concrete)
+            self._programs[key] = concrete
         return self._programs[key](*args)
+
+    def _check_live(self):
+        if self.released:
+            raise RuntimeError(
+                "This step program was released (its Simulator is closed)"
+            )
 
     def _run_chunk(self, state, inputs, start_step, seed):
         return self.simulate(state, inputs, start_step, seed, self.params())
@@ -129,6 +247,7 @@ class StepProgram:
         training : bool
             Run spiking neurons as their rate twins.
         """
+        self._check_live()
         with xla_tracing(self.jit_compile), seed_tracing(self.trace_seed):
             return self._emit_loop(state, inputs, start_step, seed, params, training)
 
@@ -136,7 +255,7 @@ class StepProgram:
         n_steps = inputs.shape[0]
         pre = [group.build_pre(params) for group in self.groups]
         if n_steps == 1:  # no loop: a smaller graph, faster to compile and to train
-            step = Step(k=start_step + 1, inputs=inputs[0], seed=seed, training=training)
+            step = Step(start_step + 1, inputs[0], seed, training)
             state = self._step(state, pre, step)
             return state, gather_rows(state, self.probe_idx)[None]
         probes = tf.TensorArray(

@@ -188,6 +188,15 @@ class TensorNodeVariables:
                 if all(var is not other for other in self.seed_states):
                     self.seed_states.append(var)
 
+    def release(self):
+        """Forget the state variables, their initial values and the seed generators.
+
+        Called when the Simulator closes. The weights stay listed (they live in
+        the TensorNodes' own objects, and ``save_params`` still reads them);
+        `reset` and `kept` then do nothing.
+        """
+        self.state, self.state0, self.seed_states = [], [], []
+
     def reseed(self, seed):
         """Seed the Keras layers' random generators from the Simulator's ``seed``.
 

@@ -206,18 +206,26 @@ def gather_rows(tensor, idx):
 
 def _update_slice(state, values, first):
     """``state[first:first + len(values)] = values``, in place under XLA."""
-    start = tf.constant([first, 0], tf.int32)
-    length = values.shape[0]
+    return xla.dynamic_update_slice(state, values, tf.constant([first, 0], tf.int32))
 
-    @tf.custom_gradient
-    def update(state, values):
-        def grad(d_out):
-            d_state = xla.dynamic_update_slice(d_out, tf.zeros_like(values), start)
-            return d_state, d_out[first : first + length]
 
-        return xla.dynamic_update_slice(state, values, start), grad
+def _dynamic_update_slice_grad(op, grad):
+    """Gradients of ``XlaDynamicUpdateSlice`` (TensorFlow defines none).
 
-    return update(state, values)
+    Registered once for the op type: a ``tf.custom_gradient`` per slice write
+    would add a function holding the traced graph to TensorFlow's global
+    gradient registry in every trace, which keeps every traced step program
+    alive until the process ends.
+    """
+    update, indices = op.inputs[1], op.inputs[2]
+    d_input = xla.dynamic_update_slice(grad, tf.zeros_like(update), indices)
+    return d_input, tf.slice(grad, indices, tf.shape(update)), None
+
+
+try:
+    tf.RegisterGradient("XlaDynamicUpdateSlice")(_dynamic_update_slice_grad)
+except KeyError:  # already defined (by a later TensorFlow): use that one
+    pass
 
 
 def scatter_rows(state, idx, values, mode):
