@@ -3,12 +3,16 @@
 Losses and metrics follow Keras' convention ``fn(y_true, y_pred)`` (Keras loss
 names such as ``"mse"`` work); Keras callbacks (History, EarlyStopping, custom
 ones) receive the usual events through a small stand-in for ``keras.Model``.
+`OptimizerCopy` lets one compiled training program serve every Keras optimizer
+of the same kind.
 """
 
 import copy
+import json
 
 import keras
 import numpy as np
+import tensorflow as tf
 from nengo.exceptions import ValidationError
 
 from nengodl_notebook.run_data import check_n_steps
@@ -16,14 +20,38 @@ from nengodl_notebook.training_data import TrainingData, check_epochs
 
 
 class KerasLoss:
-    """Adapts a Keras loss/metric ``fn(y_true, y_pred)`` to ``fn(outputs, targets)``."""
+    """Adapts a Keras loss/metric ``fn(y_true, y_pred)`` to ``fn(outputs, targets)``.
+
+    Two adapters of the same function are equal, so compiling again reuses the
+    compiled programs of the first compile.
+    """
 
     def __init__(self, fn):
         self.fn = keras.losses.get(fn) if isinstance(fn, str) else fn
-        self.name = fn if isinstance(fn, str) else getattr(fn, "__name__", type(fn).__name__)
+        self.name = (
+            fn if isinstance(fn, str) else getattr(fn, "__name__", type(fn).__name__)
+        )
 
     def __call__(self, outputs, targets):
         return self.fn(targets, outputs)
+
+    def __eq__(self, other):
+        return isinstance(other, KerasLoss) and other.fn is self.fn
+
+    def __hash__(self):
+        return hash(("KerasLoss", id(self.fn)))
+
+
+def keras_loss(probe, spec, what):
+    """`KerasLoss` of ``spec``, or a ValidationError naming the probe and spec."""
+    try:
+        return KerasLoss(spec)
+    except (ValueError, TypeError) as e:
+        raise ValidationError(
+            f"{what} for {probe}: {spec!r} is not a Keras {what} ({e}); use a name "
+            "such as 'mse' or 'mae', or a function fn(y_true, y_pred)",
+            attr=what,
+        ) from e
 
 
 def _by_probe(sim, spec, what):
@@ -47,9 +75,13 @@ class Compiled:
 
     def __init__(self, sim, optimizer, loss, metrics):
         self.optimizer = optimizer
-        self.loss = {p: KerasLoss(v[0]) for p, v in _by_probe(sim, loss, "loss").items()}
+        self.loss = {
+            p: keras_loss(p, v[0], "loss")
+            for p, v in _by_probe(sim, loss, "loss").items()
+        }
         self.metrics = {
-            p: [KerasLoss(m) for m in v] for p, v in _by_probe(sim, metrics, "metrics").items()
+            p: [keras_loss(p, m, "metric") for m in v]
+            for p, v in _by_probe(sim, metrics, "metrics").items()
         }
 
 
@@ -86,7 +118,12 @@ class CallbackBridge:
     chunked_batches = True
 
     def __init__(self, sim, callbacks, proxy, validation):
-        self.sim, self.callbacks, self.proxy, self.validation = sim, callbacks, proxy, validation
+        self.sim, self.callbacks, self.proxy, self.validation = (
+            sim,
+            callbacks,
+            proxy,
+            validation,
+        )
 
     def on_train_begin(self, info):
         self.callbacks.on_train_begin()
@@ -137,23 +174,72 @@ def to_data(sim, x, y):
     return data
 
 
-def fit(sim, x, y, epochs, callbacks, validation_data, shuffle, verbose):
-    """Train like ``keras.Model.fit``; returns the ``History`` callback."""
+def check_validation_data(validation_data):
+    """``(x, y)`` from ``fit``'s ``validation_data``, or a clear error."""
+    if isinstance(validation_data, tuple) and len(validation_data) == 2:
+        return validation_data
+    got = type(validation_data).__name__
+    if isinstance(validation_data, tuple):
+        got = f"a tuple of {len(validation_data)}"
+        if len(validation_data) == 3:
+            got += " (sample weights are not supported)"
+    raise ValidationError(
+        "validation_data must be a tuple (x, y) of validation inputs and targets, "
+        "each an array or a dict {Node or Probe: array} as for fit's x and y, like "
+        f"Keras' validation_data=(x_val, y_val) (got {got})",
+        attr="validation_data",
+    )
+
+
+def fit(
+    sim,
+    x,
+    y,
+    epochs,
+    callbacks,
+    validation_data,
+    shuffle,
+    verbose,
+    restore_best_on_divergence=False,
+):
+    """Train like ``keras.Model.fit``; returns the ``History`` callback.
+
+    ``restore_best_on_divergence``: see `training.Trainer.train`.
+    """
     compiled = _require_compiled(sim)
-    data = TrainingData(to_data(sim, x, y), compiled.loss, sim._node_ops,
-                        _probe_sizes(sim), sim.minibatch_size or 1)
+    data = TrainingData(
+        to_data(sim, x, y),
+        compiled.loss,
+        sim._node_ops,
+        _probe_sizes(sim),
+        sim.minibatch_size or 1,
+    )
     validation = None
     if validation_data is not None:
-        validation = _eval_data(sim, to_data(sim, *validation_data))
+        validation = _eval_data(
+            sim, to_data(sim, *check_validation_data(validation_data))
+        )
     proxy = ModelProxy(sim)
     callback_list = keras.callbacks.CallbackList(
-        callbacks, add_history=True, model=proxy,
-        epochs=check_epochs(epochs), steps=data.n_batches, verbose=0,
+        callbacks,
+        add_history=True,
+        model=proxy,
+        epochs=check_epochs(epochs),
+        steps=data.n_batches,
+        verbose=0,
     )
     bridge = CallbackBridge(sim, callback_list, proxy, validation)
     show = sim.progress_bar if verbose is None else bool(verbose)
     sim._check_open("fit")
-    sim._trainer.train(data, compiled.optimizer, epochs, shuffle, [bridge], show)
+    sim._trainer.train(
+        data,
+        compiled.optimizer,
+        epochs,
+        shuffle,
+        [bridge],
+        show,
+        restore_best_on_divergence=restore_best_on_divergence,
+    )
     return proxy.history
 
 
@@ -163,12 +249,13 @@ def _probe_sizes(sim):
 
 def _eval_data(sim, data):
     compiled = _require_compiled(sim)
-    return TrainingData(data, compiled.loss, sim._node_ops, _probe_sizes(sim),
-                        sim.minibatch_size or 1)
+    return TrainingData(
+        data, compiled.loss, sim._node_ops, _probe_sizes(sim), sim.minibatch_size or 1
+    )
 
 
 def evaluate_data(sim, checked, show):
-    """``{"loss": ..., "<probe>_loss": ..., "<probe>_<metric>": ...}`` on ``checked``."""
+    """``{"loss", "<probe>_loss", "<probe>_<metric>"...}`` on ``checked``."""
     compiled = sim.keras
     total, per_probe = sim._trainer.evaluate(checked, False, show)
     logs = {"loss": total}
@@ -178,7 +265,9 @@ def evaluate_data(sim, checked, show):
         for metric in metrics:
             one = copy.copy(checked)  # the same data, scored by one metric
             one.objective = {probe: metric}
-            logs[f"{_name(probe)}_{metric.name}"] = sim._trainer.evaluate(one, False, False)[0]
+            logs[f"{_name(probe)}_{metric.name}"] = sim._trainer.evaluate(
+                one, False, False
+            )[0]
     return logs
 
 
@@ -210,3 +299,111 @@ def predict(sim, x, n_steps, verbose):
 def _name(probe):
     return probe.label or f"probe{id(probe)}"
 
+
+# -- optimizers: checked, and one compiled training program per kind -------------------
+
+
+def check_optimizer(optimizer):
+    """Accept Keras 3 optimizers; explain what to use instead of TF1 ones."""
+    if isinstance(optimizer, keras.optimizers.Optimizer):
+        return optimizer
+    if isinstance(optimizer, tf.compat.v1.train.Optimizer):
+        raise ValidationError(
+            f"{type(optimizer).__name__} is a TensorFlow 1 optimizer "
+            "(tf.compat.v1.train), which TensorFlow 2 / Keras 3 cannot use: pass a "
+            "Keras optimizer instead, e.g. tf.keras.optimizers.RMSprop(0.01) for "
+            "tf.train.RMSPropOptimizer(0.01)",
+            attr="optimizer",
+        )
+    raise ValidationError(
+        f"optimizer must be a Keras optimizer such as tf.keras.optimizers.Adam(0.01) "
+        f"(got {optimizer!r})",
+        attr="optimizer",
+    )
+
+
+def optimizer_kind(optimizer):
+    """What a compiled training step depends on: the optimizer's class and
+    configuration, without its name and a constant learning rate (which is a
+    variable); None if the optimizer cannot be rebuilt from its configuration."""
+    try:
+        config = dict(optimizer.get_config())
+        type(optimizer).from_config(dict(config))
+    except Exception:  # noqa: BLE001 (custom optimizers: anything may go wrong)
+        return None
+    config.pop("name", None)
+    if isinstance(config.get("learning_rate"), (int, float)):
+        config.pop("learning_rate")
+    return type(optimizer), json.dumps(config, sort_keys=True, default=repr)
+
+
+class OptimizerCopy:
+    """A private optimizer that a compiled training program updates.
+
+    Compiling a training program takes seconds, and memory that TensorFlow
+    does not give back, so a program is made for each kind of optimizer (see
+    `optimizer_kind`), not for each optimizer object: ``sim.train`` with a new
+    ``Adam(0.01)`` each time reuses the first one's program. The program updates
+    this copy; `attach` loads the user's optimizer state into it (iterations,
+    learning rate, moments), `before_chunk` / `after_chunk` keep the learning
+    rate (callbacks may change it) and iteration count in step, and `detach`
+    writes the whole state back, so the user's optimizer ends as if it had been
+    used directly.
+
+    Parameters
+    ----------
+    optimizer : keras.optimizers.Optimizer
+        The first optimizer of this kind.
+    variables : list
+        The trainable variables.
+    copy : bool
+        Whether to copy ``optimizer`` (False: update it directly, for
+        optimizers that `optimizer_kind` cannot describe).
+    """
+
+    def __init__(self, optimizer, variables, copy=True):
+        if copy:
+            optimizer = type(optimizer).from_config(optimizer.get_config())
+        self.optimizer = optimizer
+        self.variables = variables
+        self.copied = copy
+        self.user = None
+        optimizer.build(variables)
+
+    def attach(self, user):
+        """Load ``user``'s state (building it for these variables if needed)."""
+        if not user.built:
+            user.build(self.variables)
+        if self.copied:
+            shapes = [
+                [tuple(v.shape) for v in o.variables] for o in (self.optimizer, user)
+            ]
+            if shapes[0] != shapes[1]:
+                raise ValidationError(
+                    f"optimizer {user.name} was already used for other parameters "
+                    "(another Simulator or Keras model): pass a new optimizer",
+                    attr="optimizer",
+                )
+            for mine, theirs in zip(self.optimizer.variables, user.variables):
+                mine.assign(theirs)
+        self.user = user
+        self.variable_rate = isinstance(
+            user.get_config().get("learning_rate"), (int, float)
+        )
+
+    def before_chunk(self):
+        """Follow the user's learning rate (a callback may have changed it)."""
+        if self.copied and self.variable_rate:
+            self.optimizer.learning_rate.assign(self.user.learning_rate)
+
+    def after_chunk(self):
+        """Show the iteration count on the user's optimizer."""
+        if self.copied:
+            self.user.iterations.assign(self.optimizer.iterations)
+
+    def detach(self):
+        """Write the whole state back to the user's optimizer."""
+        if self.copied and self.user is not None:
+            for mine, theirs in zip(self.optimizer.variables, self.user.variables):
+                theirs.assign(mine)
+        self.user = None

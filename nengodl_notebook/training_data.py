@@ -2,7 +2,10 @@
 
 ``data`` maps input Nodes to inputs and Probes to targets, each an array
 ``(batch_size, n_steps, size)``; ``batch_size`` may exceed ``minibatch_size`` and is
-split into minibatches. Every problem raises a ValidationError naming the object.
+split into minibatches. Every problem raises a ValidationError naming the object,
+before anything runs: inputs and targets must be finite (NaN targets are allowed
+for `objectives.mse`, which ignores them), and the error gives the index of the
+first bad value.
 """
 
 import nengo
@@ -48,12 +51,14 @@ class TrainingData:
             else:
                 self._add_input(key, value, node_ops)
         self._check_targets_given()
+        self._check_finite_targets()
         self.batch_size, self.n_steps = self._common_shape()
         if self.batch_size % minibatch_size != 0:
+            example = max(1, self.batch_size // minibatch_size) * minibatch_size
             raise ValidationError(
                 f"Batch size {self.batch_size} of the data is not a multiple of the "
                 f"Simulator's minibatch_size {minibatch_size}: use a batch size "
-                f"that is (e.g. {max(1, self.batch_size // minibatch_size) * minibatch_size})",
+                f"that is (e.g. {example})",
                 attr="data",
             )
         self.minibatch_size = minibatch_size
@@ -99,8 +104,32 @@ class TrainingData:
                     attr="data",
                 )
 
+    def _check_finite_targets(self):
+        """Targets of the objective's probes are finite (NaN: see module notes)."""
+        for probe, fn in self.objective.items():
+            target = self.targets[probe]
+            if target is None:
+                continue
+            nan_ok = any(fn is f for f in objectives.IGNORE_NAN_TARGETS)
+            bad = np.isinf(target) if nan_ok else ~np.isfinite(target)
+            if bad.any():
+                hint = (
+                    ""
+                    if nan_ok
+                    else " (nengodl_notebook.obj.mse ignores NaN targets: with it, NaN "
+                    "can mark values that do not matter)"
+                )
+                raise ValidationError(
+                    f"target data for {probe} {first_bad(target, bad)}; the objective "
+                    f"needs finite targets{hint}",
+                    attr="data",
+                )
+
     def _common_shape(self):
-        arrays = {**self.inputs, **{p: t for p, t in self.targets.items() if t is not None}}
+        arrays = {
+            **self.inputs,
+            **{p: t for p, t in self.targets.items() if t is not None},
+        }
         if not arrays:
             raise ValidationError(
                 "data holds no arrays: give inputs and/or targets", attr="data"
@@ -118,7 +147,9 @@ class TrainingData:
 
     def batches(self, shuffle, rng):
         """Yield arrays of item indices, one per minibatch."""
-        order = rng.permutation(self.batch_size) if shuffle else np.arange(self.batch_size)
+        order = (
+            rng.permutation(self.batch_size) if shuffle else np.arange(self.batch_size)
+        )
         for b in range(self.n_batches):
             yield order[b * self.minibatch_size : (b + 1) * self.minibatch_size]
 
@@ -129,7 +160,8 @@ def checked_array(obj, value, size, what):
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as e:
         raise ValidationError(
-            f"{what} data for {obj} must be a numeric array (got {type(value).__name__})",
+            f"{what} data for {obj} must be a numeric array "
+            f"(got {type(value).__name__})",
             attr="data",
         ) from e
     if array.ndim != 3 or array.shape[2] != size:
@@ -139,8 +171,21 @@ def checked_array(obj, value, size, what):
             attr="data",
         )
     if what == "input" and not np.all(np.isfinite(array)):
-        raise ValidationError(f"input data for {obj} contains non-finite values", attr="data")
+        bad = ~np.isfinite(array)
+        raise ValidationError(
+            f"input data for {obj} {first_bad(array, bad)}", attr="data"
+        )
     return array
+
+
+def first_bad(array, bad):
+    """``"contains non-finite values: the first is nan at index (i, j, k)..."``."""
+    index = tuple(int(i) for i in np.argwhere(bad)[0])
+    return (
+        f"contains non-finite values: the first is {array[index]} at index {index} "
+        f"(item, step, dimension); {int(bad.sum())} of {bad.size} values are "
+        "non-finite"
+    )
 
 
 def check_objective(objective, probe_sizes):
@@ -162,7 +207,9 @@ def check_objective(objective, probe_sizes):
         try:
             resolved[probe] = objectives.resolve(fn)
         except (TypeError, ValueError) as e:
-            raise ValidationError(f"objective for {probe}: {e}", attr="objective") from e
+            raise ValidationError(
+                f"objective for {probe}: {e}", attr="objective"
+            ) from e
     return resolved
 
 
