@@ -17,11 +17,11 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
-import nengo  # noqa: E402
-import numpy as np  # noqa: E402
+import keras
+import nengo
+import numpy as np
 
-import nengodl_notebook as nengo_dl  # noqa: E402
+import nengodl_notebook as nengo_dl
 
 
 def rss_mb():
@@ -97,9 +97,11 @@ def main():
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--verbose", action="store_true", help="RSS after every call")
     args = parser.parse_args()
-    report = (lambda i, rss: print(f"  call {i + 1:3d}: {rss:8.1f} MB")) if (
-        args.verbose
-    ) else None
+    report = (
+        (lambda i, rss: print(f"  call {i + 1:3d}: {rss:8.1f} MB"))
+        if (args.verbose)
+        else None
+    )
     r = measure(args.calls, args.epochs, report=report)
     print(f"RSS before training:        {r['before']:8.1f} MB")
     print(f"RSS after call 1:           {r['first']:8.1f} MB")
