@@ -103,15 +103,21 @@ def main():
         else None
     )
     r = measure(args.calls, args.epochs, report=report)
-    print(f"RSS before training:        {r['before']:8.1f} MB")
-    print(f"RSS after call 1:           {r['first']:8.1f} MB")
-    print(f"RSS after call {args.calls:<3d}:         {r['last']:8.1f} MB")
-    print(
-        f"growth over calls 2..{args.calls}:    {r['last'] - r['first']:8.1f} MB "
-        f"({(r['last'] - r['first']) / max(1, args.calls - 1):.2f} MB/call, "
-        f"{r['seconds']:.2f} s/call)"
-    )
-    print(f"growth over all {args.calls} calls:  {r['last'] - r['before']:8.1f} MB")
+    n = args.calls
+    per_call = (r["last"] - r["first"]) / max(1, n - 1)
+    rows = [
+        ("RSS before training", f"{r['before']:8.1f} MB"),
+        ("RSS after call 1", f"{r['first']:8.1f} MB"),
+        (f"RSS after call {n}", f"{r['last']:8.1f} MB"),
+        (
+            f"growth over calls 2..{n}",
+            f"{r['last'] - r['first']:8.1f} MB ({per_call:.2f} MB/call, "
+            f"{r['seconds']:.2f} s/call)",
+        ),
+        (f"growth over all {n} calls", f"{r['last'] - r['before']:8.1f} MB"),
+    ]
+    for label, value in rows:
+        print(f"{label + ':':28s}{value}")
 
 
 if __name__ == "__main__":

@@ -200,11 +200,12 @@ def fit(
     validation_data,
     shuffle,
     verbose,
-    restore_best_on_divergence=False,
+    restore_best_on_divergence=None,
 ):
     """Train like ``keras.Model.fit``; returns the ``History`` callback.
 
-    ``restore_best_on_divergence``: see `training.Trainer.train`.
+    ``restore_best_on_divergence``: see `training.Trainer.train` (None: the
+    Trainer's default).
     """
     compiled = _require_compiled(sim)
     data = TrainingData(

@@ -236,6 +236,28 @@ def test_reused_program_follows_each_optimizer(Simulator):
     np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
 
 
+def test_learning_rate_callback_reaches_the_shared_program(sim, net):
+    """A Keras callback changing the learning rate mid-fit is followed."""
+    data = make_data(net)
+    seen = {}
+
+    class Params(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen[epoch] = all_params(sim, net)
+
+    schedule = keras.callbacks.LearningRateScheduler(
+        lambda epoch, lr: 0.01 if epoch == 0 else 0.0
+    )
+    start = all_params(sim, net)
+    sim.compile(keras.optimizers.Adam(0.01), loss={net.p: "mse"})
+    sim.fit(data[net.inp], data[net.p], epochs=3, callbacks=[schedule, Params()])
+    assert not np.array_equal(seen[0][0], start[0])
+    assert_same(seen[1], seen[0])
+    assert_same(seen[2], seen[0])
+    assert sim.keras.optimizer.learning_rate.numpy() == 0.0
+    assert sim.keras.optimizer.iterations.numpy() == 3 * BATCH // MB
+
+
 def test_release_drops_compiled_programs(sim, net):
     sim.train(make_data(net), keras.optimizers.Adam(0.01), mse(net))
     sim.loss(make_data(net), mse(net))
