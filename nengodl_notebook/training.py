@@ -642,7 +642,7 @@ class TrainRun:
                 f"minibatch {batch})"
             )
         if self.last is None:
-            return "no step of this call was applied: the parameters are unchanged"
+            return "the parameters are unchanged (no step of this call was applied)"
         epoch, batch = self.last
         return (
             f"the parameters are those after epoch {epoch}, minibatch {batch}, the "
