@@ -20,6 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 from nengodl_notebook.op_builders.base import gather_rows, seed_tracing, xla_tracing
+from nengodl_notebook.op_builders.tensor_node import xla_for_assertions
 
 #: What a group sees of the current step: global step number ``k`` (1-based, as
 #: nengo's step counter after TimeUpdate), this step's input columns, the seed,
@@ -132,7 +133,8 @@ class StepProgram:
     params : callable
         Returns the flat parameter vector (a tensor).
     jit_compile : bool or None
-        XLA compilation; None means "when no group runs Python code".
+        XLA compilation; None means "when no group runs Python code and no
+        TensorNode has assertions" (see `xla_for_assertions`).
     seeded_by_trace : bool
         Some ops take the seed when traced (stateful random ops in TensorNodes):
         programs are then traced per seed and afresh after `restart_random`.
@@ -145,6 +147,8 @@ class StepProgram:
         self.probe_idx = np.asarray(probe_idx, dtype=np.int64)
         self.params = params
         self.uses_python = any(g.needs_python for g in groups)
+        if not self.uses_python:
+            jit_compile = xla_for_assertions(groups, jit_compile)
         if jit_compile is None:
             jit_compile = not self.uses_python
         self.jit_compile = bool(jit_compile) and not self.uses_python
@@ -223,7 +227,14 @@ class StepProgram:
             if self.shares_programs:
                 concrete = SHARED_PROGRAMS.get(concrete)
             self._programs[key] = concrete
-        return self._programs[key](*args)
+        try:
+            return self._programs[key](*args)
+        except tf.errors.InvalidArgumentError as e:
+            for group in self.groups:  # a TensorNode's failed assertion?
+                error = getattr(group, "failed_assertion", lambda e: None)(e)
+                if error is not None:
+                    raise error from e
+            raise
 
     def _check_live(self):
         if self.released:

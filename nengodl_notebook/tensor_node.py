@@ -87,6 +87,11 @@ class TensorNode(nengo.Node):
     generators, which ``sim.reset`` (and construction) seeds from the
     Simulator's seed; each training minibatch then gets new draws.
 
+    Assertions (``tf.debugging.assert_*``) in ``tensor_func`` are checked: a
+    failing one raises a SimulationError naming the node. XLA would drop them,
+    so a model with such TensorNodes runs without XLA (with a warning) unless
+    the Simulator gets ``jit_compile=True``, which keeps XLA and skips them.
+
     A TensorNode is not an input node: ``data=`` cannot override its output.
     ``nengo.Simulator`` cannot run it.
     """

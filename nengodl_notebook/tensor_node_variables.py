@@ -101,16 +101,24 @@ def assigned_tensors(graph, top):
     return assigned
 
 
-def uses_stateful_random(graph, top):
-    """Whether ``graph`` (or a function it calls) has a `STATEFUL_RANDOM_OPS` op."""
+def uses_op_types(graph, top, types):
+    """Whether ``graph`` (or a function it calls) has an op of one of ``types``.
+
+    ``top`` is the outermost graph, which holds the called functions.
+    """
     for op in graph.get_operations():
-        if op.type in STATEFUL_RANDOM_OPS:
+        if op.type in types:
             return True
         for name in CALL_OPS.get(op.type, ((), 0))[0]:
             sub = getattr(top._functions.get(op.get_attr(name).name), "graph", None)
-            if sub is not None and uses_stateful_random(sub, top):
+            if sub is not None and uses_op_types(sub, top, types):
                 return True
     return False
+
+
+def uses_stateful_random(graph, top):
+    """Whether ``graph`` (or a function it calls) has a `STATEFUL_RANDOM_OPS` op."""
+    return uses_op_types(graph, top, STATEFUL_RANDOM_OPS)
 
 
 def split_variables(concrete):

@@ -1,5 +1,6 @@
 """Builder for SimNeurons: all ensembles of one neuron type in one group."""
 
+import re
 import warnings
 
 import numpy as np
@@ -131,6 +132,19 @@ class SimNeuronsBuilder(OpBuilder):
         return state
 
 
+def ensembles_of(op):
+    """The ensembles a SimNeurons op simulates, as named by its output signal.
+
+    ``<Ensemble 'a'>``, or ``<Ensemble 'a'>, ..., <Ensemble 'b'>`` for an op nengo's
+    optimizer merged from several ensembles (its signal names the first and last).
+    """
+    name = str(op.output.name)
+    found = re.findall(r"<Ensemble [^>]*>", name)
+    if not found:
+        return name
+    return (", ..., " if "..." in name else ", ").join(found)
+
+
 class PythonNeuronsBuilder(OpBuilder):
     """Fallback for neuron types without a TF implementation: nengo's own ``step``.
 
@@ -160,6 +174,18 @@ class PythonNeuronsBuilder(OpBuilder):
         )
 
     def _step_numpy(self, J, *states):
+        try:
+            return self._step_items(J, states)
+        except Exception as e:  # re-raised by the Simulator, not lost in TF's error
+            e.add_note(
+                f"(raised by {type(self.op.neurons).__name__}.step, simulating the "
+                f"neurons of {ensembles_of(self.op)})"
+            )
+            self.ctx.record_error(e)
+            raise
+
+    def _step_items(self, J, states):
+        """nengo's step for each minibatch item; returns output and states."""
         out = np.zeros_like(J)
         states = [np.array(s) for s in states]
         for b in range(J.shape[1]):

@@ -1,11 +1,18 @@
 """Builder for SimTensorNode ops: TensorFlow functions inside the time loop.
 
 Unlike Python Nodes (``pyfunc.py``), a TensorNode's function is TensorFlow code:
-it is traced into the compiled step, so it runs with XLA when it compiles.
+it is traced into the compiled step, so it runs with XLA when it compiles. XLA
+drops assertions (``tf.debugging.assert_*``), so a model whose TensorNodes
+assert is compiled without XLA unless XLA is asked for (see
+`xla_for_assertions`).
 """
 
+import re
+import warnings
+import weakref
+
 import tensorflow as tf
-from nengo.exceptions import ValidationError
+from nengo.exceptions import SimulationError, ValidationError
 
 from nengodl_notebook.op_builders.base import (
     Builder,
@@ -14,8 +21,18 @@ from nengodl_notebook.op_builders.base import (
     scatter_rows,
     tracing_seed,
 )
-from nengodl_notebook.tensor_node import SimTensorNode, call, traced_error
-from nengodl_notebook.tensor_node_variables import derived_seed, graph_random_seed
+from nengodl_notebook.tensor_node import SimTensorNode, call, trace, traced_error
+from nengodl_notebook.tensor_node_variables import (
+    derived_seed,
+    graph_random_seed,
+    uses_op_types,
+)
+
+#: Op types of TensorFlow assertions, which XLA compiles to nothing.
+ASSERT_OPS = {"Assert"}
+
+#: TensorNodes already warned about (see `xla_for_assertions`).
+_warned = weakref.WeakSet()
 
 
 @Builder.register(SimTensorNode)
@@ -38,6 +55,34 @@ class SimTensorNodeBuilder(OpBuilder):
         self.x_idx = None if inp is None else ctx.layout.indices(inp)
         self.out_idx = ctx.layout.indices(self.op.output)
         self.seed_offset = ctx.new_seed_offset()
+        label = re.sub(r"[^A-Za-z0-9_.-]", "_", self.node.label or "")
+        #: Name scope of the node's ops: TensorFlow's errors name it.
+        self.scope = f"TensorNode{self.seed_offset}_{label}".rstrip("_")
+        self._asserts = None
+
+    @property
+    def asserts(self):
+        """Whether the node's function has assertions (``tf.debugging.assert_*``).
+
+        Found by tracing the function (once, when asked).
+        """
+        if self._asserts is None:
+            node, ctx = self.node, self.ctx
+            concrete = trace(node, node.tensor_func, ctx.dtype, ctx.minibatch_size)
+            self._asserts = uses_op_types(concrete.graph, concrete.graph, ASSERT_OPS)
+        return self._asserts
+
+    def failed_assertion(self, error):
+        """The SimulationError for ``error`` if an assertion of this node failed."""
+        message = getattr(error, "message", str(error))
+        found = re.search(r"assertion failed:.*", message)
+        scope = rf"(?<![\w.-]){re.escape(self.scope)}(_\d+)?/"
+        if found is None or not re.search(scope, message):
+            return None
+        return SimulationError(
+            f"{self.node}: an assertion in its tensor_func failed while simulating "
+            f"({found.group(0)})"
+        )
 
     def build_step(self, state, pre, step):
         batch = state.shape[1]
@@ -52,7 +97,11 @@ class SimTensorNodeBuilder(OpBuilder):
             # after this step's state: random ops draw in step order, not ahead
             # in parallel loop iterations
             seed = derived_seed(tracing_seed(), self.seed_offset)
-            with graph_random_seed(seed), tf.control_dependencies([state]):
+            with (
+                graph_random_seed(seed),
+                tf.control_dependencies([state]),
+                tf.name_scope(self.scope),
+            ):
                 y = call(self.node, self.node.tensor_func, args, self.ctx.dtype, batch,
                          training=step.training)
         except ValidationError:
@@ -61,3 +110,43 @@ class SimTensorNodeBuilder(OpBuilder):
             raise traced_error(self.node, e) from e
         y = tf.transpose(tf.reshape(y, (batch, self.node.size_out)))
         return scatter_rows(state, self.out_idx, y, "set")
+
+
+def xla_for_assertions(groups, jit_compile):
+    """The XLA setting for a step program, given its TensorNodes' assertions.
+
+    XLA compiles ``Assert`` ops to nothing: an assertion would never fail. With
+    the default (``jit_compile=None``) a program with asserting TensorNodes runs
+    without XLA; with ``jit_compile=True`` it keeps XLA and ignores them. Either
+    way a warning says so, once per TensorNode.
+
+    Parameters
+    ----------
+    groups : list of OpBuilder
+    jit_compile : bool or None
+
+    Returns
+    -------
+    bool or None
+        ``jit_compile``, or False when assertions rule XLA out.
+    """
+    if jit_compile is False:
+        return False
+    nodes = [
+        g.node for g in groups if isinstance(g, SimTensorNodeBuilder) and g.asserts
+    ]
+    new = [node for node in nodes if node not in _warned]
+    _warned.update(new)
+    names = ", ".join(str(node) for node in new)
+    if jit_compile and new:
+        warnings.warn(
+            f"{names}: XLA drops the assertions (tf.debugging.assert_*) of "
+            "tensor_func, so with jit_compile=True they are not checked"
+        )
+    elif new:
+        warnings.warn(
+            f"{names}: XLA drops the assertions (tf.debugging.assert_*) of "
+            "tensor_func, so this model runs without XLA (slower). Pass "
+            "jit_compile=True to the Simulator to run it with XLA, unchecked."
+        )
+    return jit_compile if jit_compile or not nodes else False
