@@ -86,7 +86,7 @@ class OrderedMergePass(OpMergePass):
         self.might_merge = OrderedSet(dg)
 
 
-def optimize(model, dg):
+def merge_operators(model, dg):
     """Merge ``model``'s operators as ``nengo.builder.optimizer.optimize`` does, but
     the same way in every build.
 
