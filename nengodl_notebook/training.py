@@ -295,13 +295,14 @@ class Trainer:
     ):
         """Run ``n_epochs`` of minibatch gradient steps; returns per-epoch losses.
 
-        A minibatch loss over `DIVERGENCE_FACTOR` times the call's first one
-        warns (`TrainingDivergedWarning`, once per call). With
+        A minibatch loss over `DIVERGENCE_FACTOR` times the call's first
+        (positive) loss warns (`TrainingDivergedWarning`, once per call). With
         ``restore_best_on_divergence`` (default: the attribute of that name),
-        training then stops and the parameters (and optimizer state) with the
-        lowest loss seen are restored; so they are after a non-finite step.
-        Parameters are checked at the start of each compiled chunk of
-        minibatches (see `ChunkSize`), by the loss of the chunk's first minibatch.
+        training then stops, and the parameters (and optimizer state) with the
+        lowest loss seen are restored; they are restored too when a step is not
+        finite (the SimulationError says so). The candidates are the parameters
+        at the start of each compiled chunk of minibatches (see `ChunkSize`),
+        scored by the loss of the chunk's first minibatch.
 
         After the first chunk, trainable parameters that got no gradient (None
         or zero) are named in a `NoGradientWarning` if they can affect a probe
@@ -703,7 +704,7 @@ def call_compiled(fn, *args):
 
 def warn_user(warning):
     """Warn at the user's line: the first caller outside this package."""
-    package = os.path.dirname(os.path.abspath(__file__))
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
     frame, level = sys._getframe(1), 2
     while frame is not None and frame.f_code.co_filename.startswith(package):
         frame, level = frame.f_back, level + 1
