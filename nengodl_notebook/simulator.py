@@ -303,12 +303,22 @@ class Simulator:
         self.close()
 
     def close(self) -> None:
-        """Close the simulator; ``data`` stays readable, running raises.
+        """Close the simulator and release its compiled programs.
 
-        Not held like other calls (see `single_user`): closing while another
-        thread runs or trains lets that call finish, and later calls raise.
+        ``data`` stays readable; running, training and resetting raise. Not held
+        like other calls (see `single_user`): closing while another thread runs
+        or trains lets that call finish (the programs are released when it ends),
+        and later calls raise.
         """
         self.closed = True
+        self._user.when_free(self._release)
+
+    def _release(self):
+        """Forget compiled programs, TensorNode state and cached inputs."""
+        self._trainer.release()
+        self._program.release()
+        self._tensor_vars.release()
+        self._input_cache.clear()
 
     def _check_open(self, action):
         if self.closed:
@@ -568,8 +578,17 @@ class Simulator:
         )
 
     @exclusive("train")
-    def train(self, data, optimizer, objective, n_epochs=1, shuffle=True,
-              callbacks=(), progress_bar=None):
+    def train(
+        self,
+        data: Mapping,
+        optimizer: keras.optimizers.Optimizer,
+        objective: Mapping[nengo.Probe, Callable],
+        n_epochs: int = 1,
+        shuffle: bool = True,
+        callbacks: Sequence = (),
+        progress_bar: bool | None = None,
+        restore_best_on_divergence: bool = False,
+    ) -> list[float]:
         """Optimize trainable parameters by minibatch gradient descent.
 
         Parameters
@@ -589,6 +608,11 @@ class Simulator:
             Minibatches run in compiled chunks; a callback with ``on_batch_end``
             gets one minibatch per chunk (exact stops, slower) unless it has
             ``chunked_batches = True``.
+        progress_bar : bool, optional
+        restore_best_on_divergence : bool
+            When the loss grows by orders of magnitude (a
+            ``TrainingDivergedWarning``), stop and restore the parameters with the
+            lowest loss seen (also after a non-finite step).
 
         Returns
         -------
@@ -606,7 +630,10 @@ class Simulator:
                 attr="trainable",
             )
         show = self.progress_bar if progress_bar is None else progress_bar
-        return self._trainer.train(checked, optimizer, n_epochs, shuffle, list(callbacks), show)
+        return self._trainer.train(
+            checked, optimizer, n_epochs, shuffle, list(callbacks), show,
+            restore_best_on_divergence=restore_best_on_divergence,
+        )
 
     def stop_training(self) -> None:
         """Ask a running `train`/`fit` to stop after the minibatches in progress.
@@ -641,9 +668,13 @@ class Simulator:
 
     @exclusive("fit")
     def fit(self, x=None, y=None, epochs=1, callbacks=None, validation_data=None,
-            shuffle=True, verbose=None):
-        """Train on inputs ``x`` and targets ``y`` (see `keras_api.fit`)."""
-        return keras_api.fit(self, x, y, epochs, callbacks, validation_data, shuffle, verbose)
+            shuffle=True, verbose=None, restore_best_on_divergence=False):
+        """Train on inputs ``x`` and targets ``y`` (see `keras_api.fit`;
+        ``restore_best_on_divergence`` as in `train`)."""
+        return keras_api.fit(
+            self, x, y, epochs, callbacks, validation_data, shuffle, verbose,
+            restore_best_on_divergence=restore_best_on_divergence,
+        )
 
     @exclusive("evaluate")
     def evaluate(self, x=None, y=None, verbose=None) -> dict:

@@ -27,6 +27,7 @@ class SingleUser:
         self._lock = threading.Lock()
         self._thread = None  # the thread using the object, and its call
         self._what = None
+        self._when_free = []  # functions to run when the current call ends
 
     @contextlib.contextmanager
     def use(self, what):
@@ -49,6 +50,25 @@ class SingleUser:
         finally:
             self._thread = self._what = None
             self._lock.release()
+            self._run_when_free()
+
+    def when_free(self, fn):
+        """Call ``fn()`` now if nobody uses the object, else when the call ends.
+
+        For what must not happen under a running call (``close()`` releasing the
+        compiled programs a training thread is using).
+        """
+        self._when_free.append(fn)
+        self._run_when_free()
+
+    def _run_when_free(self):
+        """Run the waiting functions if the object is free (else its user will)."""
+        if self._when_free and self._lock.acquire(blocking=False):
+            try:
+                while self._when_free:
+                    self._when_free.pop(0)()
+            finally:
+                self._lock.release()
 
 
 def exclusive(what):

@@ -294,12 +294,12 @@ def test_divergence_restores_best_parameters(Simulator):
     net = make_plain_net()
     with Simulator(net, minibatch_size=MB) as sim:
         start = all_params(sim, net)
-        sim._trainer.restore_best_on_divergence = True  # sim.train(..., =True)
         with pytest.warns(
             TrainingDivergedWarning, match=r"lowest loss \(0\.07.*restored"
         ):
             history = sim.train(
-                make_data(net), keras.optimizers.Adam(1e3), mse(net), n_epochs=5
+                make_data(net), keras.optimizers.Adam(1e3), mse(net), n_epochs=5,
+                restore_best_on_divergence=True,
             )
         assert len(history) == 1  # stopped in the first epoch
         # the best loss was the first minibatch's: the initial parameters
