@@ -230,11 +230,22 @@ class StepProgram:
         try:
             return self._programs[key](*args)
         except tf.errors.InvalidArgumentError as e:
-            for group in self.groups:  # a TensorNode's failed assertion?
-                error = getattr(group, "failed_assertion", lambda e: None)(e)
-                if error is not None:
-                    raise error from e
-            raise
+            error = self.failed_assertion(e)
+            if error is None:
+                raise
+            raise error from e
+
+    def failed_assertion(self, error):
+        """A SimulationError naming the TensorNode whose assertion raised ``error``.
+
+        None when ``error`` (a TensorFlow error from a program that simulated
+        these groups) is not a TensorNode's failed assertion.
+        """
+        for group in self.groups:
+            found = getattr(group, "failed_assertion", lambda e: None)(error)
+            if found is not None:
+                return found
+        return None
 
     def _check_live(self):
         if self.released:
