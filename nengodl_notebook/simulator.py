@@ -14,10 +14,8 @@ import nengo
 import numpy as np
 import tensorflow as tf
 from nengo.builder import Model
-from nengo.builder.optimizer import optimize as opmerge_optimize
 from nengo.cache import get_default_decoder_cache
 from nengo.exceptions import ReadonlyError, SimulationError, SimulatorClosed
-from nengo.utils.graphs import toposort
 from nengo.utils.progress import ProgressBar
 from nengo.utils.simulator import operator_dependency_graph
 from numpy.typing import ArrayLike
@@ -36,7 +34,9 @@ from nengodl_notebook.planner import (
     build_groups,
     group_ops,
     make_layout,
+    merge_operators,
     simulated_ops,
+    step_order,
 )
 from nengodl_notebook.probes import ProbeRecorder, SimulationData
 from nengodl_notebook.run_chunks import ChunkLength, HeldInterrupt
@@ -148,9 +148,10 @@ class Simulator:
         with progress.Phase("Optimizing", "Optimization", enabled=show, close_bar=False):
             dg = operator_dependency_graph(self.model.operators)
             if optimize:
-                opmerge_optimize(self.model, dg)
-        # nengo's own step order: processes draw their random seeds in this order
-        self._nengo_step_order = [op for op in toposort(dg) if hasattr(op, "make_step")]
+                merge_operators(self.model, dg)  # the same merges in every build
+        # nengo's step order: processes draw their random seeds in this order
+        order = step_order(dg)
+        self._nengo_step_order = [op for op in order if hasattr(op, "make_step")]
 
     def _construct(self, network, jit_compile):
         with progress.Phase("Constructing", "Construction", enabled=self.progress_bar):

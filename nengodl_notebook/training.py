@@ -495,7 +495,9 @@ class Trainer:
         ):
             for idx in data.batches(False, None):
                 arrays = self.batch_arrays(data, idx, defaults)
-                total, losses = call_compiled(eval_fn, *arrays)
+                total, losses = self._call_inference(
+                    eval_fn, arrays, "computing a loss"
+                )
                 totals.append(float(total))
                 per_probe.append(losses.numpy())
                 bar.update(1)
@@ -513,12 +515,26 @@ class Trainer:
             ) as bar,
         ):
             for idx in data.batches(False, None):
-                for p, value in zip(
-                    probes, fn(self.batch_arrays(data, idx, defaults)[0])
-                ):
+                inputs = self.batch_arrays(data, idx, defaults)[0]
+                values = self._call_inference(fn, [inputs], "predicting")
+                for p, value in zip(probes, values):
                     outputs[p].append(value.numpy())
                 bar.update(1)
         return {p: np.concatenate(v, axis=0) for p, v in outputs.items()}
+
+    def _call_inference(self, fn, args, what):
+        """``fn(*args)``; an exception of Python code in the loop (a Node, a neuron
+        type) is re-raised as itself, other TensorFlow errors as SimulationError."""
+        self.sim._ctx.errors.clear()
+        try:
+            return call_compiled(fn, *args)
+        except tf.errors.OpError as e:
+            if self.sim._ctx.errors:
+                raise self.sim._ctx.errors[0] from None
+            error = self.sim._program.failed_assertion(e)
+            if error is not None:  # a TensorNode's assertion
+                raise error from e
+            raise SimulationError(f"TensorFlow failed while {what}: {e.message}") from e
 
     def _predict_fn(self, probes):
         key = ("predict", probes)
