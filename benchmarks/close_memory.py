@@ -79,8 +79,7 @@ def measure(network, cycles, keep=False, jit_compile=None, report=print):
         del sim
         rss.append(rss_mb())
         report(
-            f"cycle {i + 1:3d}: {rss[-1]:7.1f} MB "
-            f"({time.perf_counter() - start:.2f} s)"
+            f"cycle {i + 1:3d}: {rss[-1]:7.1f} MB ({time.perf_counter() - start:.2f} s)"
         )
     alive = sum(ref() is not None for ref in refs) - len(kept)
     return rss, alive

@@ -73,8 +73,13 @@ def time_plain(sim, data, probe, epochs, optimizer):
     optimizer means a new compiled training step (about a second here).
     """
     start = time.perf_counter()
-    sim.train(data, optimizer, objective={probe: nengo_dl.obj.mse},
-              n_epochs=epochs, progress_bar=False)
+    sim.train(
+        data,
+        optimizer,
+        objective={probe: nengo_dl.obj.mse},
+        n_epochs=epochs,
+        progress_bar=False,
+    )
     return time.perf_counter() - start
 
 
@@ -84,9 +89,15 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=25)
     args = parser.parse_args(argv)
     net, inpt, probe = tutorial_net()
-    dash = nengo_dl.Dashboard(net, probes=[probe], targets={probe: lambda t, x: np.sin(x**2)},
-                              minibatch_size=32, batch_size=4096, training_n_steps=1,
-                              epochs=args.epochs)
+    dash = nengo_dl.Dashboard(
+        net,
+        probes=[probe],
+        targets={probe: lambda t, x: np.sin(x**2)},
+        minibatch_size=32,
+        batch_size=4096,
+        training_n_steps=1,
+        epochs=args.epochs,
+    )
     sim = dash.sim
     data = dash.training_panel.data_provider(sim, {probe: nengo_dl.obj.mse}, 4096, 1)
     optimizer = tf.keras.optimizers.Adam(0.01)
@@ -103,8 +114,10 @@ def main(argv=None):
     print(f"| sim.train, {args.epochs} epochs | {q:.3f} |")
     print(f"| dashboard Start -> finished | {p:.3f} |")
     print(f"| ratio dashboard / plain | {p / q:.2f} (target <= 1.3) |")
-    print(f"| Stop pressed -> Start enabled again | {np.median(stops):.3f} "
-          f"(max {max(stops):.3f}; target < 2) |")
+    print(
+        f"| Stop pressed -> Start enabled again | {np.median(stops):.3f} "
+        f"(max {max(stops):.3f}; target < 2) |"
+    )
     return 0
 
 

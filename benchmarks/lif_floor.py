@@ -38,7 +38,9 @@ def network_currents(n_neurons):
     tn = build_tutorial_network(n_neurons)
     with nengo.Simulator(tn.net, progress_bar=False) as sim:
         ens = [tn.square, tn.sin]
-        scale = np.concatenate([sim.data[e].gain * sim.data[e].encoders[:, 0] for e in ens])
+        scale = np.concatenate(
+            [sim.data[e].gain * sim.data[e].encoders[:, 0] for e in ens]
+        )
         bias = np.concatenate([sim.data[e].bias for e in ens])
     return scale[:, None].astype(np.float32), bias[:, None].astype(np.float32)
 
@@ -52,9 +54,12 @@ def lif_loop(scale, bias, minibatch):
 
     n = len(bias)
     tau_rc, tau_ref = 0.02, 0.002  # nengo.LIF defaults, as in the network
-    p = {name: tf.constant(np.full((n, 1), value, np.float32))
-         for name, value in dict(tau_rc=tau_rc, tau_ref=tau_ref, amplitude=1.0,
-                                 min_voltage=0.0).items()}
+    p = {
+        name: tf.constant(np.full((n, 1), value, np.float32))
+        for name, value in dict(
+            tau_rc=tau_rc, tau_ref=tau_ref, amplitude=1.0, min_voltage=0.0
+        ).items()
+    }
     x_max = DT / tau_rc
     p["expm1_terms"] = neuron_math.expm1_terms(x_max, np.float32)
     p["log1p_terms"] = neuron_math.log1p_terms(-np.expm1(-x_max), np.float32)
@@ -67,11 +72,13 @@ def lif_loop(scale, bias, minibatch):
             x = tf.sin(tf.cast(k, tf.float32) * (2 * np.pi * DT))
             J = scale * x + bias + zeros
             out, state = neuron_math.lif(
-                DT, J, p, {"voltage": voltage, "refractory_time": refractory}, None)
+                DT, J, p, {"voltage": voltage, "refractory_time": refractory}, None
+            )
             return k + 1, state["voltage"], state["refractory_time"], count + out
 
-        loop = tf.while_loop(lambda k, *_: k < N_STEPS, step,
-                             (tf.constant(0), zeros, zeros, zeros))
+        loop = tf.while_loop(
+            lambda k, *_: k < N_STEPS, step, (tf.constant(0), zeros, zeros, zeros)
+        )
         return tf.reduce_sum(loop[3]) * DT
 
     return run
@@ -103,8 +110,12 @@ def measure_floor(minibatches=(1, 32), repeats=9, n_neurons=1000):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--threads", type=int, default=0,
-                   help="TensorFlow intra-op threads (0: TensorFlow's default)")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="TensorFlow intra-op threads (0: TensorFlow's default)",
+    )
     p.add_argument("--repeats", type=int, default=9)
     args = p.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

@@ -125,8 +125,9 @@ def steady_runs(sim, probes, sim_time, repeats):
 
 def finish(rec, metrics):
     """Add the medians of ``metrics`` (None when there are no samples)."""
-    rec["median"] = {k: statistics.median(rec[k]) if rec.get(k) else None
-                     for k in metrics}
+    rec["median"] = {
+        k: statistics.median(rec[k]) if rec.get(k) else None for k in metrics
+    }
     return rec
 
 
@@ -150,15 +151,21 @@ def measure(name, net_name, minibatch, args):
         Record with the samples of each metric, their medians and ``error``
         (None, or the exception text if the simulator failed).
     """
-    rec = {"simulator": name, "network": net_name, "minibatch_size": minibatch,
-           "error": None, **{k: [] for k in METRICS + ("probe_read_s",)}}
+    rec = {
+        "simulator": name,
+        "network": net_name,
+        "minibatch_size": minibatch,
+        "error": None,
+        **{k: [] for k in METRICS + ("probe_read_s",)},
+    }
     try:
         sim_cls = load_package(name).Simulator
         kwargs = sim_kwargs(name, minibatch)
         factory = NETWORKS[net_name].factory
         for i in range(args.build_repeats):
-            sim, b, f, bench = build_and_first_run(sim_cls, kwargs, factory,
-                                                   args.sim_time)
+            sim, b, f, bench = build_and_first_run(
+                sim_cls, kwargs, factory, args.sim_time
+            )
             rec["build_s"].append(b)
             rec["first_run_s"].append(f)
             rec["first_result_s"].append(b + f)
@@ -166,7 +173,8 @@ def measure(name, net_name, minibatch, args):
                 sim.close()
         with sim:
             rec["run_s"], rec["probe_read_s"] = steady_runs(
-                sim, bench.probes, args.sim_time, args.repeats)
+                sim, bench.probes, args.sim_time, args.repeats
+            )
     except Exception as e:  # report, don't hide: the table shows the error
         traceback.print_exc()
         rec["error"] = f"{type(e).__name__}: {e}"
@@ -206,8 +214,12 @@ def train_call(name, sim, optimizer, inpt, probe, args):
         hist = sim.fit({inpt: x}, {probe: y}, epochs=args.epochs, verbose=0)
         return float(hist.history["loss"][-1])
     pkg = load_package(name)
-    losses = sim.train({inpt: x, probe: y}, optimizer,
-                       objective={probe: pkg.obj.mse}, n_epochs=args.epochs)
+    losses = sim.train(
+        {inpt: x, probe: y},
+        optimizer,
+        objective={probe: pkg.obj.mse},
+        n_epochs=args.epochs,
+    )
     return float(losses[-1])
 
 
@@ -231,8 +243,14 @@ def measure_training(name, args):
         Record (one sample per construction and metric) with the loss after
         each call.
     """
-    rec = {"simulator": name, "network": "training", "minibatch_size": 32,
-           "error": None, "losses": [], **{k: [] for k in TRAIN_METRICS}}
+    rec = {
+        "simulator": name,
+        "network": "training",
+        "minibatch_size": 32,
+        "error": None,
+        "losses": [],
+        **{k: [] for k in TRAIN_METRICS},
+    }
     try:
         import tensorflow as tf
 
@@ -247,7 +265,8 @@ def measure_training(name, args):
                 for key in TRAIN_METRICS[1:]:
                     t0 = time.perf_counter()
                     rec["losses"].append(
-                        train_call(name, sim, optimizer, inpt, probe, args))
+                        train_call(name, sim, optimizer, inpt, probe, args)
+                    )
                     rec[key].append(time.perf_counter() - t0)
     except Exception as e:  # noqa: BLE001
         traceback.print_exc()
@@ -272,8 +291,7 @@ def prime_decoder_cache(net_name):
     import nengo
     from nengo.cache import get_default_decoder_cache
 
-    model = nengo.builder.Model(dt=0.001,
-                                decoder_cache=get_default_decoder_cache())
+    model = nengo.builder.Model(dt=0.001, decoder_cache=get_default_decoder_cache())
     model.build(NETWORKS[net_name].factory().net)
 
 
@@ -291,9 +309,11 @@ def warm_up(name):
     """
     try:
         sim, _, _, _ = build_and_first_run(
-            load_package(name).Simulator, sim_kwargs(name, 1),
-            NETWORKS["tutorial"].factory, 0.01)
+            load_package(name).Simulator,
+            sim_kwargs(name, 1),
+            NETWORKS["tutorial"].factory,
+            0.01,
+        )
         sim.close()
     except Exception as e:  # noqa: BLE001
-        print(f"warm-up of {name} failed: {type(e).__name__}: {e}",
-              file=sys.stderr)
+        print(f"warm-up of {name} failed: {type(e).__name__}: {e}", file=sys.stderr)

@@ -127,8 +127,7 @@ def integrator(dims=32, n_per_dim=100, tau=0.1):
     with nengo.Network(seed=SEED) as net:
         ea = nengo.networks.EnsembleArray(n_per_dim, dims)
         nengo.Connection(ea.output, ea.input, synapse=tau)
-        inp = nengo.Node(nengo.processes.WhiteSignal(1, 5, rms=0.3),
-                         size_out=dims)
+        inp = nengo.Node(nengo.processes.WhiteSignal(1, 5, rms=0.3), size_out=dims)
         nengo.Connection(inp, ea.input, transform=tau, synapse=tau)
         probe = nengo.Probe(ea.output, synapse=0.01)
     return Bench(net, [probe])
@@ -157,12 +156,10 @@ def random_net(n_ensembles=20, n_neurons=50, n_connections=40, dims=2):
     Bench
     """
     rng = np.random.RandomState(SEED)
-    pairs = [(i, j) for i in range(n_ensembles) for j in range(n_ensembles)
-             if i != j]
+    pairs = [(i, j) for i in range(n_ensembles) for j in range(n_ensembles) if i != j]
     chosen = rng.choice(len(pairs), size=n_connections, replace=False)
     with nengo.Network(seed=SEED) as net:
-        inp = nengo.Node(nengo.processes.WhiteSignal(1, 5, rms=0.3),
-                         size_out=dims)
+        inp = nengo.Node(nengo.processes.WhiteSignal(1, 5, rms=0.3), size_out=dims)
         ens = [nengo.Ensemble(n_neurons, dims) for _ in range(n_ensembles)]
         for e in ens[:3]:
             nengo.Connection(inp, e)
@@ -170,8 +167,7 @@ def random_net(n_ensembles=20, n_neurons=50, n_connections=40, dims=2):
             pre, post = pairs[k]
             fn = RANDOM_FUNCTIONS[rng.randint(len(RANDOM_FUNCTIONS))]
             transform = rng.uniform(-0.5, 0.5, size=(dims, dims))
-            nengo.Connection(ens[pre], ens[post], function=fn,
-                             transform=transform)
+            nengo.Connection(ens[pre], ens[post], function=fn, transform=transform)
         probes = [nengo.Probe(inp)]
         probes += [nengo.Probe(e, synapse=0.01) for e in ens[-5:]]
     return Bench(net, probes)
@@ -238,8 +234,7 @@ class Spec(NamedTuple):
 
 NETWORKS = {
     "tutorial": Spec("tutorial, 20 neurons/ens", tutorial, (1, 32)),
-    "tutorial1000": Spec("tutorial, 1000 neurons/ens",
-                         lambda: tutorial(1000), (1, 32)),
+    "tutorial1000": Spec("tutorial, 1000 neurons/ens", lambda: tutorial(1000), (1, 32)),
     "copies50": Spec("50 copies of the tutorial chain", copies, (1,)),
     "cconv": Spec("circular convolution, 32 d x 200", cconv, (1,)),
     "integrator": Spec("integrator, 32 d x 100", integrator, (1,)),
@@ -296,4 +291,4 @@ def training_data(n_samples=4096, n_steps=1):
         Inputs and targets.
     """
     x = np.random.RandomState(SEED).uniform(-1, 1, size=(n_samples, n_steps, 1))
-    return x, np.sin(x ** 2)
+    return x, np.sin(x**2)

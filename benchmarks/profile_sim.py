@@ -59,7 +59,8 @@ def stage_times(sim, steps):
     sim.reset()
     inputs, out["inputs"] = timed(lambda: sim._inputs.values(0, steps, {}))
     (state, probes), out["compiled call"] = timed(
-        lambda: sim._program.run(sim._state, inputs, 0, sim.seed))
+        lambda: sim._program.run(sim._state, inputs, 0, sim.seed)
+    )
     values, out["probes to numpy"] = timed(probes.numpy)
     _, out["record"] = timed(lambda: sim._recorder.record(values, 0))
     return out
@@ -89,8 +90,9 @@ def breakdown(net_name, minibatch, repeats, steps):
     import nengodl_notebook
 
     bench = NETWORKS[net_name].factory()
-    sim = nengodl_notebook.Simulator(bench.net, seed=SEED, progress_bar=False,
-                                     minibatch_size=minibatch)
+    sim = nengodl_notebook.Simulator(
+        bench.net, seed=SEED, progress_bar=False, minibatch_size=minibatch
+    )
     sim.run_steps(steps)
     samples = [stage_times(sim, steps) for _ in range(repeats)]
     return sim, {k: statistics.median(s[k] for s in samples) for k in samples[0]}
@@ -110,8 +112,9 @@ def cprofile_runs(sim, steps, repeats, top):
 def main(argv=None):
     """Print the stage breakdown and cProfile summary of each network."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--only", nargs="+", default=["tutorial", "copies50"],
-                   choices=list(NETWORKS))
+    p.add_argument(
+        "--only", nargs="+", default=["tutorial", "copies50"], choices=list(NETWORKS)
+    )
     p.add_argument("--minibatch", type=int, nargs="+", default=[1])
     p.add_argument("--repeats", type=int, default=7)
     p.add_argument("--steps", type=int, default=1000)

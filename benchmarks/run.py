@@ -51,10 +51,18 @@ def parse_args(argv=None):
         The parsed options, with ``build_repeats`` and ``repeats`` resolved.
     """
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true",
-                   help="1 construction and 5 steady runs per benchmark")
-    p.add_argument("--only", nargs="+", choices=ALL, metavar="NAME",
-                   help=f"run only these benchmarks ({', '.join(ALL)})")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="1 construction and 5 steady runs per benchmark",
+    )
+    p.add_argument(
+        "--only",
+        nargs="+",
+        choices=ALL,
+        metavar="NAME",
+        help=f"run only these benchmarks ({', '.join(ALL)})",
+    )
     p.add_argument("--repeats", type=int, help="timed steady runs (min 5)")
     p.add_argument("--build-repeats", type=int, help="constructions timed")
     p.add_argument("--sim-time", type=float, default=1.0)
@@ -143,16 +151,27 @@ def run_nengodl_subprocess(args):
     versions : dict
         Package versions in the NengoDL environment.
     """
-    cmd = [args.nengodl_python, str(Path(__file__).resolve()), "--worker",
-           "--only", *args.only, "--repeats", str(args.repeats),
-           "--build-repeats", str(args.build_repeats),
-           "--sim-time", str(args.sim_time), "--epochs", str(args.epochs)]
+    cmd = [
+        args.nengodl_python,
+        str(Path(__file__).resolve()),
+        "--worker",
+        "--only",
+        *args.only,
+        "--repeats",
+        str(args.repeats),
+        "--build-repeats",
+        str(args.build_repeats),
+        "--sim-time",
+        str(args.sim_time),
+        "--epochs",
+        str(args.epochs),
+    ]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     log("nengo_dl (subprocess) ...")
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, env=env)
     for line in proc.stdout.splitlines():
         if line.startswith(WORKER_MARKER):
-            out = json.loads(line[len(WORKER_MARKER):])
+            out = json.loads(line[len(WORKER_MARKER) :])
             return out["records"], out["versions"]
     err = f"subprocess exited {proc.returncode} (its stderr is above)"
     log(err)
@@ -178,8 +197,14 @@ def run_lif_floor(args):
     runs = []
     for threads in (1, 0):
         log(f"LIF floor, {threads or 'default'} thread(s) ...")
-        cmd = [sys.executable, str(ROOT / "benchmarks/lif_floor.py"),
-               "--threads", str(threads), "--repeats", str(args.repeats)]
+        cmd = [
+            sys.executable,
+            str(ROOT / "benchmarks/lif_floor.py"),
+            "--threads",
+            str(threads),
+            "--repeats",
+            str(args.repeats),
+        ]
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
         if proc.returncode != 0:
             err = f"lif_floor.py exited {proc.returncode} (its stderr is above)"
@@ -188,10 +213,16 @@ def run_lif_floor(args):
     records = []
     for mb in NETWORKS["tutorial1000"].minibatches:
         best = min(runs, key=lambda r: r[str(mb)])
-        records.append({"simulator": "lif_floor", "network": "tutorial1000",
-                        "minibatch_size": mb, "error": None,
-                        "threads": best["threads"] or "default",
-                        "median": {"run_s": best[str(mb)]}})
+        records.append(
+            {
+                "simulator": "lif_floor",
+                "network": "tutorial1000",
+                "minibatch_size": mb,
+                "error": None,
+                "threads": best["threads"] or "default",
+                "median": {"run_s": best[str(mb)]},
+            }
+        )
     return records
 
 
@@ -225,12 +256,14 @@ def machine_info():
     """
     import nengo
 
-    return {"platform": platform.platform(),
-            "nengo_decoder_cache": nengo.rc.getboolean("decoder_cache", "enabled"),
-            "processor": platform.processor() or platform.machine(),
-            "cpus_usable": len(os.sched_getaffinity(0)),
-            "loadavg_at_start": os.getloadavg(),
-            "date": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    return {
+        "platform": platform.platform(),
+        "nengo_decoder_cache": nengo.rc.getboolean("decoder_cache", "enabled"),
+        "processor": platform.processor() or platform.machine(),
+        "cpus_usable": len(os.sched_getaffinity(0)),
+        "loadavg_at_start": os.getloadavg(),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
 
 
 def main(argv=None):
@@ -251,8 +284,11 @@ def main(argv=None):
     if args.worker:
         run_worker(args)
         return 0
-    info = {"machine": machine_info(), "versions": versions(),
-            "settings": {k: v for k, v in vars(args).items() if k != "worker"}}
+    info = {
+        "machine": machine_info(),
+        "versions": versions(),
+        "settings": {k: v for k, v in vars(args).items() if k != "worker"},
+    }
     t0 = time.perf_counter()
     records = run_simulators(args.only, args, ["nengo", "nengodl_notebook"])
     if "tutorial1000" in args.only:
@@ -267,8 +303,11 @@ def main(argv=None):
     print(report)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({**info, "records": records, "targets": targets,
-                               "report": report}, indent=1))
+    out.write_text(
+        json.dumps(
+            {**info, "records": records, "targets": targets, "report": report}, indent=1
+        )
+    )
     log(f"\nwrote {out} ({info['wall_s']:.0f} s)")
     return 1 if any(r.get("error") for r in records) else 0
 

@@ -43,15 +43,16 @@ def _with_kernel(transform, kernel):
         init=kernel,
     )
     if isinstance(transform, nengo.ConvolutionTranspose):
-        return nengo.ConvolutionTranspose(output_shape=transform.output_shape.shape, **args)
+        return nengo.ConvolutionTranspose(
+            output_shape=transform.output_shape.shape, **args
+        )
     return nengo.Convolution(groups=transform.groups, **args)
 
 
 def freeze_connection(conn, weights):
     """Make ``conn`` build with the given (trained) weights."""
-    decoded = (
-        isinstance(conn.pre_obj, nengo.Ensemble)
-        and not isinstance(conn.pre_obj.neuron_type, nengo.Direct)
+    decoded = isinstance(conn.pre_obj, nengo.Ensemble) and not isinstance(
+        conn.pre_obj.neuron_type, nengo.Direct
     )
     if decoded and conn.solver.weights:
         conn.solver = NoSolver(weights.T, weights=True)

@@ -130,7 +130,9 @@ class InputPlan:
                 self.step_fns[op] = []
                 for rng in rngs[op]:
                     state = process_state(op, np.float64)
-                    step = op.process.make_step((0,), op.output.shape, self.dt, rng, state)
+                    step = op.process.make_step(
+                        (0,), op.output.shape, self.dt, rng, state
+                    )
                     self.step_fns[op].append(step)
                     if periodic_table(step) is None:  # tables are indexed by time
                         self.streams.append((rng, state))

@@ -75,7 +75,10 @@ class ParamStore:
         self.signals = [(o, n, s) for o, n, s in signals if s in layout]
         self.params0 = layout.initial_values(PARAMS, dtype)
         self.state0 = layout.initial_values(STATE, dtype)
-        masks = {PARAMS: np.zeros(self.params0.size, bool), STATE: np.zeros(self.state0.size, bool)}
+        masks = {
+            PARAMS: np.zeros(self.params0.size, bool),
+            STATE: np.zeros(self.state0.size, bool),
+        }
         self.trainable_objects = []
         for obj, _, sig in self.signals:
             if trainable.get(obj, False):
@@ -88,7 +91,9 @@ class ParamStore:
             np.concatenate([self.params0[self.train_p], self.state0[self.train_s]]),
             name="trainable_params",
         )
-        self.fixed = tf.Variable(self.params0[self.fixed_p], trainable=False, name="fixed_params")
+        self.fixed = tf.Variable(
+            self.params0[self.fixed_p], trainable=False, name="fixed_params"
+        )
         # position of each parameter in concat([trainable params, fixed params])
         order = np.empty(self.params0.size, dtype=np.int64)
         order[self.train_p] = np.arange(len(self.train_p))
@@ -139,7 +144,9 @@ class ParamStore:
 
     def assign(self, params, state):
         """Set all values from ``(params, state0)`` vectors (see `values`)."""
-        self.trainable.assign(np.concatenate([params[self.train_p], state[self.train_s]]))
+        self.trainable.assign(
+            np.concatenate([params[self.train_p], state[self.train_s]])
+        )
         self.fixed.assign(params[self.fixed_p])
         self.state0 = np.array(state, dtype=self.state0.dtype)
         self.version += 1
@@ -272,19 +279,31 @@ def file_entries(store, tensor_vars=None):
     for i, (obj, name, sig) in enumerate(store.signals):
         key = f"{i}.{name}"
         arrays[key] = store.signal_value(sig, values)
-        entries.append(FileEntry(
-            key, type(obj).__name__, describe(obj, positions), name, arrays[key].shape,
-            legacy=_ADDRESS.sub("", str(obj)),
-        ))
+        entries.append(
+            FileEntry(
+                key,
+                type(obj).__name__,
+                describe(obj, positions),
+                name,
+                arrays[key].shape,
+                legacy=_ADDRESS.sub("", str(obj)),
+            )
+        )
         labels.append(entries[-1].obj)
     for key, _, var in tensor_vars.weights if tensor_vars is not None else []:
         i, j = (int(n) for n in key[len("tensor_node") :].split("."))
         node = nodes[i]
         arrays[key] = var.numpy()
-        entries.append(FileEntry(
-            key, type(node).__name__, describe(node, positions), f"weight {j}",
-            arrays[key].shape, legacy=_ADDRESS.sub("", str(node)),
-        ))
+        entries.append(
+            FileEntry(
+                key,
+                type(node).__name__,
+                describe(node, positions),
+                f"weight {j}",
+                arrays[key].shape,
+                legacy=_ADDRESS.sub("", str(node)),
+            )
+        )
         labels.append(f"{entries[-1].obj} {var.name}")
     return arrays, entries, labels
 
@@ -471,9 +490,13 @@ def _compare(path, saved, own, legacy):
     else:
         pairs = (_texts(a, b) for a, b in zip(saved, own))
     first = next(((i, a, b) for i, (a, b) in enumerate(pairs) if a != b), None)
-    difference = "" if first is None else (
-        f"parameter {first[0]} is {first[1]} in the file, but {first[2]} in this "
-        "network"
+    difference = (
+        ""
+        if first is None
+        else (
+            f"parameter {first[0]} is {first[1]} in the file, but {first[2]} in this "
+            "network"
+        )
     )
     if len(saved) != len(own):
         raise ValidationError(

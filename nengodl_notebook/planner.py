@@ -65,7 +65,10 @@ class BuildContext:
         """Give ``ops`` one contiguous run of input columns; returns its bounds."""
         start = self.n_input_columns
         for op in ops:
-            self.input_columns[op] = (self.n_input_columns, self.n_input_columns + width(op))
+            self.input_columns[op] = (
+                self.n_input_columns,
+                self.n_input_columns + width(op),
+            )
             self.n_input_columns += width(op)
         return start, self.n_input_columns
 

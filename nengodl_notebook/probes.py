@@ -22,7 +22,9 @@ class ProbeRecorder:
         idx = [layout.indices(sig) for sig in self.signals]
         self.rows = np.concatenate(idx) if idx else np.zeros(0, dtype=np.int64)
         bounds = np.cumsum([0] + [len(i) for i in idx])
-        self.slices = {p: slice(a, b) for p, a, b in zip(self.probes, bounds, bounds[1:])}
+        self.slices = {
+            p: slice(a, b) for p, a, b in zip(self.probes, bounds, bounds[1:])
+        }
         self.chunks = {p: [] for p in self.probes}
 
     def clear(self):

@@ -56,9 +56,13 @@ class Phase:
             self.nengo_bar.update(self.progress)
         elif self.enabled:
             self.bar = tqdm(
-                total=self.total, desc=self.name, leave=False, file=sys.stdout,
+                total=self.total,
+                desc=self.name,
+                leave=False,
+                file=sys.stdout,
                 bar_format="{desc}: {percentage:3.0f}%|{bar}| ETA: {remaining}{postfix}"
-                if self.total else "{desc}...",
+                if self.total
+                else "{desc}...",
             )
         return self
 

@@ -86,7 +86,9 @@ def input_overrides(data, node_ops, minibatch_size, n_steps):
             attr="data",
         )
     return {
-        node_ops[_check_key(key, node_ops)]: _check_array(key, value, minibatch_size, n_steps)
+        node_ops[_check_key(key, node_ops)]: _check_array(
+            key, value, minibatch_size, n_steps
+        )
         for key, value in data.items()
     }
 

@@ -111,7 +111,9 @@ class SignalLayout:
                     split.append(base)
                 self._in_state[base] = mask
                 self._index[base] = np.zeros(n, dtype=np.int64)
-                self._place(base, kind, np.flatnonzero(mask if kind == STATE else ~mask))
+                self._place(
+                    base, kind, np.flatnonzero(mask if kind == STATE else ~mask)
+                )
         for base in split:
             self._place(base, PARAMS, np.flatnonzero(~self._in_state[base]))
 

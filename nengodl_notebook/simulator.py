@@ -40,7 +40,12 @@ from nengodl_notebook.planner import (
 )
 from nengodl_notebook.probes import ProbeRecorder, SimulationData
 from nengodl_notebook.run_chunks import ChunkLength, HeldInterrupt
-from nengodl_notebook.params import ParamStore, load_params, parameter_signals, save_params
+from nengodl_notebook.params import (
+    ParamStore,
+    load_params,
+    parameter_signals,
+    save_params,
+)
 from nengodl_notebook.signals import SignalValues
 from nengodl_notebook.single_user import SingleUser, exclusive
 from nengodl_notebook.step_program import StepProgram
@@ -145,7 +150,9 @@ class Simulator:
         with progress.Phase("Building", "Build", enabled=show, close_bar=False):
             if network is not None:
                 self.model.build(network)
-        with progress.Phase("Optimizing", "Optimization", enabled=show, close_bar=False):
+        with progress.Phase(
+            "Optimizing", "Optimization", enabled=show, close_bar=False
+        ):
             dg = operator_dependency_graph(self.model.operators)
             if optimize:
                 merge_operators(self.model, dg)  # the same merges in every build
@@ -186,7 +193,11 @@ class Simulator:
             if seeded_by_trace:
                 jit_compile = random_tensor_nodes_jit(self._tensor_vars, jit_compile)
             self._program = StepProgram(
-                groups, self._ctx, self._recorder.rows, self._store.full, jit_compile,
+                groups,
+                self._ctx,
+                self._recorder.rows,
+                self._store.full,
+                jit_compile,
                 seeded_by_trace=seeded_by_trace,
             )
             self.data = SimulationData(
@@ -397,14 +408,18 @@ class Simulator:
         if steps == 0:
             return
         estimate = validation.run_memory_estimate(
-            self._recorder, self._inputs, self._n_steps, steps,
+            self._recorder,
+            self._inputs,
+            self._n_steps,
+            steps,
             chunk_steps=self._chunks.next(steps),
         )
         validation.check_run_memory(estimate, steps)  # refuses before any change
         show = self.progress_bar if progress_bar is None else progress_bar
-        with progress.Phase(
-            "Simulating", "Simulation", steps, enabled=show
-        ) as phase, HeldInterrupt() as interrupt:
+        with (
+            progress.Phase("Simulating", "Simulation", steps, enabled=show) as phase,
+            HeldInterrupt() as interrupt,
+        ):
             done = 0
             while done < steps:
                 n = self._chunks.next(steps - done)
@@ -519,8 +534,10 @@ class Simulator:
         owners = (obj, getattr(obj, "neurons", None))  # Neurons compare by ensemble
         store = self._store
         changed = [
-            (owner, name, sig) for owner, name, sig in store.signals
-            if any(owner == o for o in owners) and any(owner == c for c in store.changed)
+            (owner, name, sig)
+            for owner, name, sig in store.signals
+            if any(owner == o for o in owners)
+            and any(owner == c for c in store.changed)
         ]
         values = store.values() if changed else None  # untouched: nengo's exact values
         for owner, name, sig in changed:
@@ -573,7 +590,9 @@ class Simulator:
     # -- training (the tutorial's API) ----------------------------------------------
 
     def _training_data(self, data, objective):
-        sizes = {p: sig.size for p, sig in zip(self._recorder.probes, self._recorder.signals)}
+        sizes = {
+            p: sig.size for p, sig in zip(self._recorder.probes, self._recorder.signals)
+        }
         return TrainingData(
             data, objective, self._node_ops, sizes, self.minibatch_size or 1
         )
@@ -632,7 +651,12 @@ class Simulator:
             )
         show = self.progress_bar if progress_bar is None else progress_bar
         return self._trainer.train(
-            checked, optimizer, n_epochs, shuffle, list(callbacks), show,
+            checked,
+            optimizer,
+            n_epochs,
+            shuffle,
+            list(callbacks),
+            show,
             restore_best_on_divergence=restore_best_on_divergence,
         )
 
@@ -668,12 +692,28 @@ class Simulator:
         self.keras = keras_api.Compiled(self, check_optimizer(optimizer), loss, metrics)
 
     @exclusive("fit")
-    def fit(self, x=None, y=None, epochs=1, callbacks=None, validation_data=None,
-            shuffle=True, verbose=None, restore_best_on_divergence=False):
+    def fit(
+        self,
+        x=None,
+        y=None,
+        epochs=1,
+        callbacks=None,
+        validation_data=None,
+        shuffle=True,
+        verbose=None,
+        restore_best_on_divergence=False,
+    ):
         """Train on inputs ``x`` and targets ``y`` (see `keras_api.fit`;
         ``restore_best_on_divergence`` as in `train`)."""
         return keras_api.fit(
-            self, x, y, epochs, callbacks, validation_data, shuffle, verbose,
+            self,
+            x,
+            y,
+            epochs,
+            callbacks,
+            validation_data,
+            shuffle,
+            verbose,
             restore_best_on_divergence=restore_best_on_divergence,
         )
 

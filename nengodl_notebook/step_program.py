@@ -38,8 +38,10 @@ class _OwnRetracingFilter(logging.Filter):
     def filter(self, record):
         message = record.getMessage()
         return not (
-            "triggered tf.function retracing" in message and "StepProgram" in message
-            or "Trainer" in message and "retracing" in message
+            "triggered tf.function retracing" in message
+            and "StepProgram" in message
+            or "Trainer" in message
+            and "retracing" in message
         )
 
 
@@ -140,8 +142,9 @@ class StepProgram:
         programs are then traced per seed and afresh after `restart_random`.
     """
 
-    def __init__(self, groups, ctx, probe_idx, params, jit_compile=None,
-                 seeded_by_trace=False):
+    def __init__(
+        self, groups, ctx, probe_idx, params, jit_compile=None, seeded_by_trace=False
+    ):
         self.groups = groups
         self.ctx = ctx
         self.probe_idx = np.asarray(probe_idx, dtype=np.int64)

@@ -199,9 +199,13 @@ def _float_tensor(node, result):
         try:
             result = tf.convert_to_tensor(result)
         except (TypeError, ValueError) as e:
-            raise _invalid(node, f"returned {type(result).__name__}, not a tensor") from e
+            raise _invalid(
+                node, f"returned {type(result).__name__}, not a tensor"
+            ) from e
     if not result.dtype.is_floating:
-        raise _invalid(node, f"returned dtype {result.dtype.name}; expected a float tensor")
+        raise _invalid(
+            node, f"returned dtype {result.dtype.name}; expected a float tensor"
+        )
     return result
 
 
@@ -216,7 +220,8 @@ def check_output(node, result, dtype, batch):
     if result.shape.rank is None or None in tuple(result.shape)[1:]:
         if node.shape_out is None:
             raise _invalid(
-                node, f"returned a tensor of unknown shape {result.shape}: give shape_out"
+                node,
+                f"returned a tensor of unknown shape {result.shape}: give shape_out",
             )
         result = tf.ensure_shape(result, (None,) + tuple(node.shape_out))
     shape = tuple(result.shape)
@@ -314,7 +319,9 @@ class SimTensorNode(Operator):
         self.input_passed = input is not None
         self.sets = [output]
         self.incs = []
-        self.reads = ([] if time is None else [time]) + ([] if input is None else [input])
+        self.reads = ([] if time is None else [time]) + (
+            [] if input is None else [input]
+        )
         self.updates = []
 
     @property
@@ -385,8 +392,16 @@ class Layer:
             )
         self.layer_func = layer_func
 
-    def __call__(self, x, shape_in=None, synapse=None, transform=1, label=None,
-                 return_conn=False, **conn_kwargs):
+    def __call__(
+        self,
+        x,
+        shape_in=None,
+        synapse=None,
+        transform=1,
+        label=None,
+        return_conn=False,
+        **conn_kwargs,
+    ):
         """Make the TensorNode and its Connection from ``x``.
 
         Parameters
@@ -414,8 +429,12 @@ class Layer:
             shape_in = (_connection_size(x, transform),)
         if label is None:
             label = getattr(self.layer_func, "name", None)
-        node = TensorNode(self.layer_func, shape_in=shape_in, pass_time=False, label=label)
-        conn = nengo.Connection(x, node, synapse=synapse, transform=transform, **conn_kwargs)
+        node = TensorNode(
+            self.layer_func, shape_in=shape_in, pass_time=False, label=label
+        )
+        conn = nengo.Connection(
+            x, node, synapse=synapse, transform=transform, **conn_kwargs
+        )
         return (node, conn) if return_conn else node
 
 

@@ -34,7 +34,9 @@ STATEFUL_RANDOM_OPS = {
 
 def derived_seed(seed, offset):
     """A graph seed for one TensorNode from the Simulator's seed and an offset."""
-    return int(np.random.SeedSequence([int(seed) % 2**32, int(offset)]).generate_state(1)[0])
+    return int(
+        np.random.SeedSequence([int(seed) % 2**32, int(offset)]).generate_state(1)[0]
+    )
 
 
 @contextlib.contextmanager
@@ -213,7 +215,9 @@ class TensorNodeVariables:
         """
         for i, var in enumerate(self.seed_states):
             value = [derived_seed(seed, 2**20 + i), 0]
-            var.assign(np.array(value, dtype=np.dtype(getattr(var.dtype, "name", var.dtype))))
+            var.assign(
+                np.array(value, dtype=np.dtype(getattr(var.dtype, "name", var.dtype)))
+            )
 
     def reset(self):
         """Restore the state variables (eagerly, or as ops inside a tf.function)."""

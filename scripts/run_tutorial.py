@@ -95,8 +95,10 @@ def probe_data(sim, tn):
     dict
         ``{"inpt_p": array, "outpt_p": array}``.
     """
-    return {"inpt_p": np.array(sim.data[tn.inpt_p]),
-            "outpt_p": np.array(sim.data[tn.outpt_p])}
+    return {
+        "inpt_p": np.array(sim.data[tn.inpt_p]),
+        "outpt_p": np.array(sim.data[tn.outpt_p]),
+    }
 
 
 def cells_3_4(tn, out):
@@ -175,8 +177,10 @@ def reset_loop(sim_cls, tn, out, name):
         for i in range(REPS):
             sim.run(1.0)
             plot(sim, tn, ax=axes[i])
-            print(f"  run {i}: outpt_p shape {sim.data[tn.outpt_p].shape}, "
-                  f"t = {sim.trange()[0]:.3f}..{sim.trange()[-1]:.3f}")
+            print(
+                f"  run {i}: outpt_p shape {sim.data[tn.outpt_p].shape}, "
+                f"t = {sim.trange()[0]:.3f}..{sim.trange()[-1]:.3f}"
+            )
             sim.reset(seed=i + 10)
     save(out, name)
 
@@ -215,8 +219,10 @@ def print_shapes(sim, tn):
     dict
         Probe name to shape.
     """
-    shapes = {"inpt_p": np.shape(sim.data[tn.inpt_p]),
-              "outpt_p": np.shape(sim.data[tn.outpt_p])}
+    shapes = {
+        "inpt_p": np.shape(sim.data[tn.inpt_p]),
+        "outpt_p": np.shape(sim.data[tn.outpt_p]),
+    }
     print(f"  shapes: {shapes}")
     return shapes
 
@@ -237,8 +243,10 @@ def cell_7(tn, out):
     save(out, "cell07_minibatch")
     print_shapes(sim, tn)
     x = np.asarray(sim.data[tn.inpt_p])
-    print(f"  max |item 0 - item 1| of the input: {np.max(np.abs(x[0] - x[1])):.3g}"
-          " (items are different simulations, so expect > 0)")
+    print(
+        f"  max |item 0 - item 1| of the input: {np.max(np.abs(x[0] - x[1])):.3g}"
+        " (items are different simulations, so expect > 0)"
+    )
 
 
 def check_input(sim, tn, expected):
@@ -290,8 +298,10 @@ def cell_9(tn, out):
     out : pathlib.Path
         Output folder.
     """
-    ramps = (np.linspace(0.5, 1, REPS)[:, None, None]
-             * np.linspace(-1, 1, N_STEPS)[None, :, None])
+    ramps = (
+        np.linspace(0.5, 1, REPS)[:, None, None]
+        * np.linspace(-1, 1, N_STEPS)[None, :, None]
+    )
     with nengo_dl.Simulator(tn.net, minibatch_size=REPS) as sim:
         sim.run(1.0, data={tn.inpt: ramps})
     plot_items(sim, tn, ylim=(-1, 1))
@@ -338,8 +348,12 @@ class Training(NamedTuple):
 
         Returns the mean loss of each epoch.
         """
-        return sim.train(self.data, tf.keras.optimizers.RMSprop(0.01),
-                         objective={self.probe: nengo_dl.obj.mse}, n_epochs=25)
+        return sim.train(
+            self.data,
+            tf.keras.optimizers.RMSprop(0.01),
+            objective={self.probe: nengo_dl.obj.mse},
+            n_epochs=25,
+        )
 
 
 def cells_12_13(tn, outpt_p_nofilt):
@@ -441,7 +455,9 @@ def cell_19(tn, out):
     plt.figure()
     plt.plot(sim.trange(), np.exp(np.sin(sim.data[tn.inpt_p] ** 2)), label="e^sin(x^2)")
     plt.plot(sim.trange(), sim.data[np_probe], label="Node output")
-    plt.plot(sim.trange(), sim.data[tf_probe], label="TensorNode output", linestyle="--")
+    plt.plot(
+        sim.trange(), sim.data[tf_probe], label="TensorNode output", linestyle="--"
+    )
     plt.ylim([0.8, 1.4])
     plt.legend()
     save(out, "cell19_tensor_node")
@@ -501,28 +517,51 @@ def main(argv=None):
     tn = timed(timings, "cell 2: network", build_tutorial_network, 20, SEED)
     ref = timed(timings, "cells 3-4: nengo.Simulator", cells_3_4, tn, out)
     diff = timed(timings, "cell 5: nengo_dl.Simulator", cell_5, tn, out, ref)
-    timed(timings, "cell 6: nengo.Simulator + reset", reset_loop,
-          nengo.Simulator, tn, out, "cell06_nengo_reset")
-    timed(timings, "cell 6 (ours): nengo_dl.Simulator + reset", reset_loop,
-          nengo_dl.Simulator, tn, out, "cell06_nengo_dl_reset")
+    timed(
+        timings,
+        "cell 6: nengo.Simulator + reset",
+        reset_loop,
+        nengo.Simulator,
+        tn,
+        out,
+        "cell06_nengo_reset",
+    )
+    timed(
+        timings,
+        "cell 6 (ours): nengo_dl.Simulator + reset",
+        reset_loop,
+        nengo_dl.Simulator,
+        tn,
+        out,
+        "cell06_nengo_dl_reset",
+    )
     timed(timings, "cell 7: minibatch_size=3", cell_7, tn, out)
     timed(timings, "cell 8: data= ramp", cell_8, tn, out)
     timed(timings, "cell 9: minibatch ramps", cell_9, tn, out)
     nofilt = timed(timings, "cells 10-11: no synapses", cells_10_11, tn, out)
     training = timed(timings, "cells 12-13: trainable, data", cells_12_13, tn, nofilt)
     timed(timings, "cell 14: sim.train", cell_14, tn, out, training)
-    before, after = timed(timings, "cells 15-18: sim.loss before/after training",
-                          cells_15_18, tn, training)
+    before, after = timed(
+        timings,
+        "cells 15-18: sim.loss before/after training",
+        cells_15_18,
+        tn,
+        training,
+    )
     node_diff = timed(timings, "cell 19: TensorNode", cell_19, tn, out)
     print("\n=== summary ===")
     for label, seconds in timings:
         print(f"  {seconds:7.2f} s  {label}")
     ok = diff <= args.tolerance
-    print(f"cell 5 vs cell 3: max |ours - nengo| = {diff:.3g} "
-          f"({'OK' if ok else 'FAIL'}, tolerance {args.tolerance:g})")
+    print(
+        f"cell 5 vs cell 3: max |ours - nengo| = {diff:.3g} "
+        f"({'OK' if ok else 'FAIL'}, tolerance {args.tolerance:g})"
+    )
     trained = after < before
-    print(f"cell 18: test error {before:.4g} -> {after:.4g} after training "
-          f"({'OK' if trained else 'FAIL'}: training must lower it)")
+    print(
+        f"cell 18: test error {before:.4g} -> {after:.4g} after training "
+        f"({'OK' if trained else 'FAIL'}: training must lower it)"
+    )
     print(f"cell 19: max |Node - TensorNode| = {node_diff:.3g}")
     return 0 if ok and trained else 1
 

@@ -455,7 +455,8 @@ def _double_integrator(coupling, threshold, tau=0.1):
                     sub.ensemble = nengo.Ensemble(200, dimensions=2)
                     with rec:
                         nengo.Connection(
-                            sub.ensemble, sub.ensemble[:1],
+                            sub.ensemble,
+                            sub.ensemble[:1],
                             function=lambda x: x[:-1] * (1.0 - x[-1]),
                         )
                 setattr(net.mpfc, key, sub)

@@ -17,7 +17,10 @@ def single_neuron():
     """basic/single-neuron: one LIF neuron driven by a cosine."""
     with nengo.Network(label="A Single Neuron", seed=20) as net:
         neuron = nengo.Ensemble(
-            1, 1, intercepts=Uniform(-0.5, -0.5), max_rates=Uniform(100, 100),
+            1,
+            1,
+            intercepts=Uniform(-0.5, -0.5),
+            max_rates=Uniform(100, 100),
             encoders=[[1]],
         )
         cos = nengo.Node(lambda t: np.cos(8 * t))
@@ -36,7 +39,10 @@ def two_neurons():
     """basic/two-neurons: an on and an off neuron."""
     with nengo.Network(label="Two Neurons", seed=21) as net:
         neurons = nengo.Ensemble(
-            2, 1, intercepts=Uniform(-0.5, -0.5), max_rates=Uniform(100, 100),
+            2,
+            1,
+            intercepts=Uniform(-0.5, -0.5),
+            max_rates=Uniform(100, 100),
             encoders=[[1], [-1]],
         )
         sin = nengo.Node(lambda t: np.sin(8 * t))

@@ -51,7 +51,10 @@ def learn_communication_channel_weights():
         pre, post, error = (nengo.Ensemble(30, 2) for _ in range(3))
         nengo.Connection(inp, pre)
         conn = nengo.Connection(
-            pre, post, function=_weird, solver=nengo.solvers.LstsqL2(weights=True),
+            pre,
+            post,
+            function=_weird,
+            solver=nengo.solvers.LstsqL2(weights=True),
             learning_rule_type=nengo.PES(),
         )
         nengo.Connection(post, error)
@@ -169,7 +172,9 @@ def learn_associations():
         )
         nengo.Connection(learning, conn_in.learning_rule, synapse=None)
         conn_out = nengo.Connection(
-            memory, recall, learning_rule_type=nengo.PES(1e-3),
+            memory,
+            recall,
+            learning_rule_type=nengo.PES(1e-3),
             function=lambda x: np.zeros(d_value),
         )
         error = nengo.Ensemble(n_neurons, d_value)
@@ -199,8 +204,17 @@ def _bandpass(freq, Q):
 # learning/force-learning's parameters (pulse interval 1 s -> 0.5 s, 1 training
 # pulse and 1 test pulse)
 FORCE_PARAMS = dict(
-    pulse_interval=0.5, amplitude=0.1, freq=3.0, decay=2.0, dt=0.002, tau=0.1,
-    tau_learn=0.1, tau_probe=0.05, learning_rate=0.1, g=1.5 / 400, g_out=1.0,
+    pulse_interval=0.5,
+    amplitude=0.1,
+    freq=3.0,
+    decay=2.0,
+    dt=0.002,
+    tau=0.1,
+    tau_learn=0.1,
+    tau_probe=0.05,
+    learning_rate=0.1,
+    g=1.5 / 400,
+    g_out=1.0,
     T_train=0.5,
 )
 
@@ -223,7 +237,10 @@ def _rls_learn(pre, post, actual, ideal, size):
     """An RLS connection pre -> post trained on actual - ideal until T_train."""
     p = FORCE_PARAMS
     conn = nengo.Connection(
-        pre, post, synapse=None, transform=np.zeros((size, pre.size_out)),
+        pre,
+        post,
+        synapse=None,
+        transform=np.zeros((size, pre.size_out)),
         learning_rule_type=nengo.RLS(p["learning_rate"], pre_synapse=p["tau_learn"]),
     )
     gate = nengo.Node(

@@ -173,7 +173,10 @@ def associative_memory():
     with nengo.Network(seed=15) as net:
         stim = nengo.Node(_am_stim(vecs))
         am = nengo.networks.AssociativeMemory(
-            vecs, -vecs, n_neurons=20, threshold=[0.3, 0.2, 0.3],
+            vecs,
+            -vecs,
+            n_neurons=20,
+            threshold=[0.3, 0.2, 0.3],
             input_scales=[1, 1.2, 1],
         )
         am.add_input_mapping("alt_input", vecs[::-1])

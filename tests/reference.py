@@ -49,8 +49,6 @@ class Recorder:
         self.xs.clear()
 
 
-
-
 def probe_steps(sample_every, dt, n_steps):
     """Step numbers (1-based) at which a probe records, as nengo computes them."""
     steps = np.arange(1, n_steps + 1)

@@ -45,12 +45,28 @@ def good(n=10):
     [
         (lambda net: {net.out: good()}, "out.*not an input Node.*size_in=1"),
         (lambda net: {net.ens: good()}, "Ensemble.*can only override.*input Nodes"),
-        (lambda net: {nengo.Node([0], add_to_container=False, label="alien"): good()},
-         "alien.*not an input Node of this simulator's network"),
-        (lambda net: {net.inpt: np.zeros((2, 10))}, "stim.*3 dimensions.*got shape \\(2, 10\\)"),
-        (lambda net: {net.inpt: np.zeros((3, 10, 1))}, "stim.*minibatch size 3.*expected 2"),
-        (lambda net: {net.inpt: np.zeros((2, 9, 1))}, "stim.*number of steps 9.*expected 10"),
-        (lambda net: {net.inpt: np.zeros((2, 10, 2))}, "stim.*size_out\\) 2.*expected 1"),
+        (
+            lambda net: {
+                nengo.Node([0], add_to_container=False, label="alien"): good()
+            },
+            "alien.*not an input Node of this simulator's network",
+        ),
+        (
+            lambda net: {net.inpt: np.zeros((2, 10))},
+            "stim.*3 dimensions.*got shape \\(2, 10\\)",
+        ),
+        (
+            lambda net: {net.inpt: np.zeros((3, 10, 1))},
+            "stim.*minibatch size 3.*expected 2",
+        ),
+        (
+            lambda net: {net.inpt: np.zeros((2, 9, 1))},
+            "stim.*number of steps 9.*expected 10",
+        ),
+        (
+            lambda net: {net.inpt: np.zeros((2, 10, 2))},
+            "stim.*size_out\\) 2.*expected 1",
+        ),
         (lambda net: {net.inpt: np.full((2, 10, 1), np.nan)}, "stim.*non-finite"),
         (lambda net: {net.inpt: "abc"}, "stim.*numeric array"),
         (lambda net: [1, 2], "data must be a dict"),
@@ -64,8 +80,12 @@ def test_bad_data(sim, net, make_data, match):
 
 @pytest.mark.parametrize(
     "time, match",
-    [(-0.1, "non-negative.*got -0.1"), ("1s", "number of seconds.*'1s'"),
-     (None, "number of seconds"), (float("nan"), "finite")],
+    [
+        (-0.1, "non-negative.*got -0.1"),
+        ("1s", "number of seconds.*'1s'"),
+        (None, "number of seconds"),
+        (float("nan"), "finite"),
+    ],
 )
 def test_bad_run_time(sim, net, time, match):
     with pytest.raises(ValidationError, match=match):
@@ -123,7 +143,9 @@ def build_unknown_node(model, node):
 def test_unsupported_parts_are_named(net, Simulator):
     with net:
         UnknownNode(np.zeros(2), label="mystery")
-    with pytest.raises(nengodl_notebook.NotSupportedError, match="SimUnknown.*not supported"):
+    with pytest.raises(
+        nengodl_notebook.NotSupportedError, match="SimUnknown.*not supported"
+    ):
         Simulator(net)
 
 

@@ -105,7 +105,9 @@ def test_convolution_node_to_node(dims, channels_last, stride, padding, Simulato
     "dims, channels, n_filters, groups, channels_last",
     [(2, 6, 4, 2, True), (2, 6, 9, 3, False), (1, 4, 4, 4, True), (1, 4, 8, 2, False)],
 )
-def test_convolution_groups(dims, channels, n_filters, groups, channels_last, dtype, Simulator):
+def test_convolution_groups(
+    dims, channels, n_filters, groups, channels_last, dtype, Simulator
+):
     transform = conv(
         dims,
         channels_last,
@@ -120,7 +122,9 @@ def test_convolution_groups(dims, channels, n_filters, groups, channels_last, dt
     assert_match(ref, ours, dtype)
 
 
-def conv_transpose(dims, channels_last=True, stride=1, padding="valid", larger=False, **kw):
+def conv_transpose(
+    dims, channels_last=True, stride=1, padding="valid", larger=False, **kw
+):
     """A ConvolutionTranspose of a 1-D (5 x 3) or 2-D (4 x 3 x 3) input, 2 filters.
 
     With ``larger``, the output shape is one more than the smallest valid one in
@@ -194,7 +198,11 @@ def test_convolution_init(init, Simulator):
     "dtype, neuron_type",
     # not float32 LIFRate: its steep onset turns the convolution's float32 round-off
     # (1e-6 relative) into 1e-4 relative differences of the rates near threshold
-    [("float64", nengo.LIF()), ("float64", nengo.LIFRate()), ("float32", nengo.RectifiedLinear())],
+    [
+        ("float64", nengo.LIF()),
+        ("float64", nengo.LIFRate()),
+        ("float32", nengo.RectifiedLinear()),
+    ],
 )
 @pytest.mark.parametrize("transpose", (False, True))
 def test_convolution_between_neurons(dtype, neuron_type, transpose, Simulator):
@@ -225,7 +233,9 @@ def test_merged_convolutions(channels_last, Simulator):
     ((ref, ours),) = run_both(net, [net.p], Simulator, "float64")
     assert_match(ref, ours, "float64")
     with Simulator(net, dtype="float64") as sim:
-        sizes = sorted(len(g.ops) for g in sim._program.groups if isinstance(g, ConvIncBuilder))
+        sizes = sorted(
+            len(g.ops) for g in sim._program.groups if isinstance(g, ConvIncBuilder)
+        )
     assert sizes == [1, 3]
 
 
@@ -234,7 +244,9 @@ def minibatch_net(transform):
     with nengo.Network(seed=SEED) as net:
         net.inp = nengo.Node(np.zeros(transform.size_in))
         net.out = nengo.Node(size_in=transform.size_out)
-        net.conn = nengo.Connection(net.inp, net.out, transform=transform, synapse=0.005)
+        net.conn = nengo.Connection(
+            net.inp, net.out, transform=transform, synapse=0.005
+        )
         net.p = nengo.Probe(net.out)
     return net
 
@@ -249,7 +261,9 @@ def test_minibatch_data(transpose, probe_kernel, Simulator):
     if transpose:
         transform = conv_transpose(1, channels_last=False, stride=2, padding="same")
     else:
-        transform = conv(2, True, stride=2, padding="same", channels=6, n_filters=6, groups=3)
+        transform = conv(
+            2, True, stride=2, padding="same", channels=6, n_filters=6, groups=3
+        )
     net = minibatch_net(transform)
     if probe_kernel:
         with net:
@@ -313,7 +327,9 @@ def test_training_changes_only_trainable_kernels(api, Simulator):
         k1, k2 = (np.array(sim.data[c].weights) for c in (net.c1, net.c2))
         before = sim.loss({**x, **y}, objective)
         if api == "train":
-            sim.train({**x, **y}, tf.keras.optimizers.Adam(0.02), objective, n_epochs=15)
+            sim.train(
+                {**x, **y}, tf.keras.optimizers.Adam(0.02), objective, n_epochs=15
+            )
         else:
             sim.compile(tf.keras.optimizers.Adam(0.02), loss={net.p: "mse"})
             sim.fit(x=x, y=y, epochs=15)
@@ -349,7 +365,9 @@ def test_trained_kernel_is_used(Simulator):
 
 def test_three_dimensional_convolution_not_supported(Simulator):
     """nengo.Simulator runs 1-D and 2-D convolutions only; so do we, with a clear error."""
-    transform = nengo.Convolution(2, (4, 4, 4, 1), kernel_size=(2, 2, 2), strides=(1, 1, 1))
+    transform = nengo.Convolution(
+        2, (4, 4, 4, 1), kernel_size=(2, 2, 2), strides=(1, 1, 1)
+    )
     with nengo.Network() as net:
         a = nengo.Node(np.ones(transform.size_in))
         b = nengo.Node(size_in=transform.size_out)

@@ -189,13 +189,25 @@ def test_rerunning_the_cell_or_closing_the_widget_stops_training():
         nengo.Connection(inp, ens, synapse=None)
         nengo.Connection(ens, out, synapse=None)
         p = nengo.Probe(out)
-    first = nengo_dl.Dashboard(net, targets={p: lambda t, x: x}, minibatch_size=2,
-                               n_steps=10, batch_size=8, epochs=100000)
+    first = nengo_dl.Dashboard(
+        net,
+        targets={p: lambda t, x: x},
+        minibatch_size=2,
+        n_steps=10,
+        batch_size=8,
+        epochs=100000,
+    )
     first.training_panel.start_button.click()
     time.sleep(1.0)
     assert first.training_panel.running
-    second = nengo_dl.Dashboard(net, targets={p: lambda t, x: x}, minibatch_size=2,
-                                n_steps=10, batch_size=8, epochs=100000)
+    second = nengo_dl.Dashboard(
+        net,
+        targets={p: lambda t, x: x},
+        minibatch_size=2,
+        n_steps=10,
+        batch_size=8,
+        epochs=100000,
+    )
     assert first.closed and not first.training_panel.running
     assert not first.training_panel._thread.is_alive()
     second.training_panel.start_button.click()

@@ -213,9 +213,7 @@ def adaptive():
     """AdaptiveLIF and AdaptiveLIFRate, adaptation probes."""
     with nengo.Network(seed=5) as net:
         stim = nengo.Node(0.8)
-        a = nengo.Ensemble(
-            20, 1, neuron_type=nengo.AdaptiveLIF(tau_n=0.05, inc_n=0.1)
-        )
+        a = nengo.Ensemble(20, 1, neuron_type=nengo.AdaptiveLIF(tau_n=0.05, inc_n=0.1))
         b = nengo.Ensemble(20, 1, neuron_type=nengo.AdaptiveLIFRate(inc_n=0.05))
         nengo.Connection(stim, a)
         nengo.Connection(stim, b, function=lambda x: -x)
@@ -601,9 +599,7 @@ def _ensemble_noise(seeded):
     P = nengo.processes
     with nengo.Network(seed=20 if seeded else 21) as net:
         stim = nengo.Node(0.3)
-        a = nengo.Ensemble(
-            20, 1, noise=P.WhiteNoise(Gaussian(0, 0.5), seed=s(0))
-        )
+        a = nengo.Ensemble(20, 1, noise=P.WhiteNoise(Gaussian(0, 0.5), seed=s(0)))
         b = nengo.Ensemble(
             20,
             1,
@@ -930,7 +926,12 @@ def test_minibatch(dtype):
         failures += [
             f"item {i} vs our minibatch-1 run: {f}"
             for f in compare_all(
-                f"minibatch item {i} vs ours", single, item, probes, dtype, DT,
+                f"minibatch item {i} vs ours",
+                single,
+                item,
+                probes,
+                dtype,
+                DT,
                 spike_probes,
             )
         ]
@@ -946,7 +947,12 @@ def test_minibatch(dtype):
         failures += [
             f"item {i} vs nengo: {f}"
             for f in compare_all(
-                f"minibatch item {i} vs nengo", ref, item, probes, dtype, DT,
+                f"minibatch item {i} vs nengo",
+                ref,
+                item,
+                probes,
+                dtype,
+                DT,
                 spike_probes,
             )
         ]

@@ -89,7 +89,9 @@ def gradient_network(neuron_type, max_rates=None, seed=3):
         c = nengo.Ensemble(3, 1, label="c")
         out = nengo.Node(size_in=2, label="out")
         nengo.Connection(
-            inp, a, transform=nengo.Dense((2, 2), init=[[0.8, 0.3], [-0.2, 0.9]]),
+            inp,
+            a,
+            transform=nengo.Dense((2, 2), init=[[0.8, 0.3], [-0.2, 0.9]]),
             synapse=None,
         )
         nengo.Connection(
@@ -320,7 +322,9 @@ def freeze_network(seed=5):
         )
         # function plus a Dense transform changing the dimension (1 -> 2)
         nengo.Connection(
-            a, b, function=lambda x: [x[0] * x[1]],
+            a,
+            b,
+            function=lambda x: [x[0] * x[1]],
             transform=nengo.Dense((2, 1), init=[[1.0], [-0.5]]),
         )
         nengo.Connection(a, c, function=lambda x: x[0] ** 2, synapse=0.01)

@@ -28,8 +28,9 @@ def noisy_network(fail_at=None):
         net.failing = [fail_at is not None]
         noise = nengo.Node(nengo.processes.WhiteNoise(scale=False), size_out=2)
         signal = nengo.Node(nengo.processes.WhiteSignal(10, high=5), size_out=1)
-        ens = nengo.Ensemble(60, 3, noise=nengo.processes.WhiteNoise(
-            nengo.dists.Gaussian(0, 0.05)))
+        ens = nengo.Ensemble(
+            60, 3, noise=nengo.processes.WhiteNoise(nengo.dists.Gaussian(0, 0.05))
+        )
         nengo.Connection(noise, ens[:2], synapse=None)
         nengo.Connection(signal, ens[2], synapse=None)
         out = nengo.Node(size_in=3)
@@ -68,7 +69,9 @@ def assert_consistent(sim, net):
 def assert_same_data(sim, ref, net):
     assert sim.n_steps == ref.n_steps
     for probe in net.probes:
-        np.testing.assert_array_equal(sim.data[probe], ref.data[probe], err_msg=str(probe))
+        np.testing.assert_array_equal(
+            sim.data[probe], ref.data[probe], err_msg=str(probe)
+        )
 
 
 @pytest.fixture(scope="module")

@@ -17,15 +17,18 @@ def merged_model():
     model = Model(dt=0.001)
     base = Signal(np.array([1.0, 2.0, 3.0, 0.0, 0.0]), name="merged")
     const, written = base[0:3], base[3:5]
-    out = {name: Signal(np.zeros(n), name=name)
-           for name, n in (("const", 3), ("whole", 5), ("straddle", 2), ("dot", 2))}
+    out = {
+        name: Signal(np.zeros(n), name=name)
+        for name, n in (("const", 3), ("whole", 5), ("straddle", 2), ("dot", 2))
+    }
     model.add_op(Reset(written, 5.0))
     model.add_op(Copy(const, out["const"]))
     model.add_op(Copy(base, out["whole"]))
     model.add_op(Copy(base[2:4], out["straddle"]))
     model.add_op(Reset(out["dot"]))
-    weights = Signal(np.array([[1.0, 0.0, 1.0, 1.0, 0.0], [0.0, 1.0, 0.0, 0.0, 1.0]]),
-                     name="weights")
+    weights = Signal(
+        np.array([[1.0, 0.0, 1.0, 1.0, 0.0], [0.0, 1.0, 0.0, 0.0, 1.0]]), name="weights"
+    )
     model.add_op(DotInc(weights, base, out["dot"]))
     return model, base, out
 
@@ -42,7 +45,9 @@ def test_read_only_part_of_a_written_base_lives_in_params(Simulator):
         values = {name: sim.signals[sig] for name, sig in out.items()}
         merged = sim.signals[base]
     ref_model, ref_base, ref_out = merged_model()
-    with nengo.Simulator(None, model=ref_model, optimize=False, progress_bar=False) as ref:
+    with nengo.Simulator(
+        None, model=ref_model, optimize=False, progress_bar=False
+    ) as ref:
         ref.step()
         for name, sig in ref_out.items():
             assert np.allclose(values[name], ref.signals[sig]), name

@@ -13,7 +13,14 @@ import numpy as np
 import pytest
 
 import nengodl_notebook
-from reference import DT, SIM_SEED, add_spike_probes, compare_all, run_ours, run_reference
+from reference import (
+    DT,
+    SIM_SEED,
+    add_spike_probes,
+    compare_all,
+    run_ours,
+    run_reference,
+)
 
 RUN_TIME = 1.0
 LEARNING = {}
@@ -39,7 +46,9 @@ def pes_decoders(stim_output=sine):
         error = nengo.Ensemble(40, 2)
         nengo.Connection(stim, pre)
         conn = nengo.Connection(
-            pre, post, function=lambda x: [0, 0],
+            pre,
+            post,
+            function=lambda x: [0, 0],
             learning_rule_type=nengo.PES(learning_rate=3e-4),
         )
         nengo.Connection(post, error)
@@ -63,8 +72,12 @@ def pes_neurons_pre_synapse(stim_output=sine):
         post = nengo.Ensemble(25, 1)
         nengo.Connection(stim, pre)
         conn = nengo.Connection(
-            pre.neurons, post.neurons, transform=np.zeros((25, 30)),
-            learning_rule_type=nengo.PES(learning_rate=1e-4, pre_synapse=nengo.Alpha(0.005)),
+            pre.neurons,
+            post.neurons,
+            transform=np.zeros((25, 30)),
+            learning_rule_type=nengo.PES(
+                learning_rate=1e-4, pre_synapse=nengo.Alpha(0.005)
+            ),
         )
         err = nengo.Node(lambda t, x: x - np.sin(4 * t), size_in=1)
         nengo.Connection(post, err, synapse=0.01)
@@ -86,11 +99,15 @@ def pes_weight_solver(stim_output=sine):
         post = nengo.Ensemble(30, 2)
         nengo.Connection(stim, pre)
         conn = nengo.Connection(
-            pre, post, solver=nengo.solvers.LstsqL2(weights=True),
+            pre,
+            post,
+            solver=nengo.solvers.LstsqL2(weights=True),
             learning_rule_type=nengo.PES(learning_rate=5e-4),
         )
         nengo.Connection(post, conn.learning_rule)
-        nengo.Connection(stim, conn.learning_rule, transform=np.array([[0.5, 0], [0, -1]]))
+        nengo.Connection(
+            stim, conn.learning_rule, transform=np.array([[0.5, 0], [0, -1]])
+        )
         probes = {
             "post": nengo.Probe(post, synapse=0.01),
             "weights": nengo.Probe(conn, "weights", sample_every=0.02),
@@ -109,16 +126,25 @@ def bcm_and_oja(stim_output=sine):
         rng = np.random.RandomState(0)
         w = rng.uniform(-1e-3, 1e-3, (15, 20))
         bcm = nengo.Connection(
-            pre.neurons, post.neurons, transform=w,
+            pre.neurons,
+            post.neurons,
+            transform=w,
             learning_rule_type=nengo.BCM(learning_rate=1e-8),
         )
         oja = nengo.Connection(
-            pre.neurons, post.neurons, transform=w,
+            pre.neurons,
+            post.neurons,
+            transform=w,
             learning_rule_type=nengo.Oja(learning_rate=1e-7, beta=0.5),
         )
         both = nengo.Connection(
-            pre.neurons, post.neurons, transform=w,
-            learning_rule_type=[nengo.BCM(learning_rate=5e-9), nengo.Oja(learning_rate=5e-8)],
+            pre.neurons,
+            post.neurons,
+            transform=w,
+            learning_rule_type=[
+                nengo.BCM(learning_rate=5e-9),
+                nengo.Oja(learning_rate=5e-8),
+            ],
         )
         probes = {
             "post": nengo.Probe(post.neurons, synapse=0.01),
@@ -152,7 +178,9 @@ def voja_and_pes(stim_output=sine):
         probes = {
             "out": nengo.Probe(out, synapse=0.01),
             "encoders": nengo.Probe(pre.neurons, "input", synapse=0.01),
-            "scaled": nengo.Probe(enc.learning_rule, "scaled_encoders", sample_every=0.02),
+            "scaled": nengo.Probe(
+                enc.learning_rule, "scaled_encoders", sample_every=0.02
+            ),
             "decoders": nengo.Probe(pes, "weights", sample_every=0.02),
         }
     return net, stim, probes
@@ -167,8 +195,12 @@ def rls_decoders(stim_output=sine):
         post = nengo.Node(size_in=1)
         nengo.Connection(stim, pre)
         conn = nengo.Connection(
-            pre, post, function=lambda x: 0,
-            learning_rule_type=nengo.RLS(learning_rate=1e-3, pre_synapse=nengo.Lowpass(0.005)),
+            pre,
+            post,
+            function=lambda x: 0,
+            learning_rule_type=nengo.RLS(
+                learning_rate=1e-3, pre_synapse=nengo.Lowpass(0.005)
+            ),
         )
         nengo.Connection(post, conn.learning_rule)
         nengo.Connection(stim[0], conn.learning_rule, function=np.square, transform=-1)
@@ -194,9 +226,15 @@ def run_and_compare(name, net, probes, dtype, **kwargs):
 def test_learning_matches_nengo(name, dtype):
     net, _, probes = LEARNING[name]()
     failures, ref = run_and_compare(name, net, probes, dtype)
-    assert not failures, f"{name}[{dtype}] differs from nengo:\n  " + "\n  ".join(failures)
+    assert not failures, f"{name}[{dtype}] differs from nengo:\n  " + "\n  ".join(
+        failures
+    )
     # the comparison means something only if learning changed the weights
-    learned = [k for k in probes if k in ("weights", "bcm", "oja", "both", "decoders", "scaled")]
+    learned = [
+        k
+        for k in probes
+        if k in ("weights", "bcm", "oja", "both", "decoders", "scaled")
+    ]
     for key in learned:
         assert np.abs(ref[key][-1] - ref[key][0]).max() > 1e-6, f"{key} did not learn"
 
@@ -204,17 +242,25 @@ def test_learning_matches_nengo(name, dtype):
 def item_signals(n_items, n_steps):
     """Different 2-d input signals, ``(n_items, n_steps, 2)``."""
     t = np.arange(1, n_steps + 1) * DT
-    return np.stack([
-        np.stack([np.sin(2 * np.pi * (i + 1) * t), 0.6 * np.cos(2 * np.pi * t + i)], -1)
-        for i in range(n_items)
-    ])
+    return np.stack(
+        [
+            np.stack(
+                [np.sin(2 * np.pi * (i + 1) * t), 0.6 * np.cos(2 * np.pi * t + i)], -1
+            )
+            for i in range(n_items)
+        ]
+    )
 
 
 @pytest.mark.parametrize(
     "name, dtype",
-    [("pes_decoders", "float64"), ("bcm_and_oja", "float64"),
-     ("voja_and_pes", "float64"), ("rls_decoders", "float64"),
-     ("pes_weight_solver", "float32")],
+    [
+        ("pes_decoders", "float64"),
+        ("bcm_and_oja", "float64"),
+        ("voja_and_pes", "float64"),
+        ("rls_decoders", "float64"),
+        ("pes_weight_solver", "float32"),
+    ],
 )
 def test_minibatch_items_learn_independently(name, dtype):
     mb, n_steps = 4, int(round(RUN_TIME / DT))
@@ -227,11 +273,15 @@ def test_minibatch_items_learn_independently(name, dtype):
         net, seed=SIM_SEED, progress_bar=False, dtype=dtype, minibatch_size=mb
     ) as sim:
         sim.run_steps(n_steps, data={stim: data})
-        batched = {k: np.asarray(sim.data[p], dtype=np.float64) for k, p in all_probes.items()}
+        batched = {
+            k: np.asarray(sim.data[p], dtype=np.float64) for k, p in all_probes.items()
+        }
         trange = sim.trange().reshape(-1, 1)
     failures = []
     for i in range(mb):
-        ref_net, _, ref_probes = LEARNING[name](lambda t, i=i: data[i][int(round(t / DT)) - 1])
+        ref_net, _, ref_probes = LEARNING[name](
+            lambda t, i=i: data[i][int(round(t / DT)) - 1]
+        )
         ref_spikes = add_spike_probes(ref_net)
         ref_all = dict(ref_probes)
         ref_all.update({k: p for k, (p, _) in ref_spikes.items()})
@@ -240,7 +290,9 @@ def test_minibatch_items_learn_independently(name, dtype):
         item["__trange"] = trange
         failures += [
             f"item {i}: {f}"
-            for f in compare_all(f"{name} item {i}", ref, item, ref_all, dtype, DT, ref_spikes)
+            for f in compare_all(
+                f"{name} item {i}", ref, item, ref_all, dtype, DT, ref_spikes
+            )
         ]
     assert not failures, f"{name}[minibatch {mb}, {dtype}]:\n  " + "\n  ".join(failures)
     weights = [k for k in probes if k in ("weights", "bcm", "decoders")]
@@ -253,7 +305,9 @@ def test_reset_restores_initial_weights(Simulator):
     with Simulator(net, seed=SIM_SEED, dtype="float64") as sim:
         sim.run(0.5)
         first = np.array(sim.data[probes["weights"]])
-        weights_sig = sim.model.sig[next(c for c in net.all_connections if c.learning_rule)]["weights"]
+        weights_sig = sim.model.sig[
+            next(c for c in net.all_connections if c.learning_rule)
+        ]["weights"]
         learned = sim.signals[weights_sig]
         sim.reset()
         assert np.array_equal(sim.signals[weights_sig], weights_sig.initial_value)
@@ -271,7 +325,9 @@ def test_built_weights_are_nengos(Simulator):
     with Simulator(net, dtype="float64") as sim:
         sim.run(0.1)
         assert np.array_equal(sim.data[conn].weights, ref.data[conn].weights)
-        assert np.allclose(sim.data[probes["weights"]][-1], ref.data[probes["weights"]][-1])
+        assert np.allclose(
+            sim.data[probes["weights"]][-1], ref.data[probes["weights"]][-1]
+        )
 
 
 def pes_training_network():
@@ -305,8 +361,12 @@ def test_gradient_training_with_a_learning_rule(Simulator):
     with Simulator(net, minibatch_size=8, seed=0) as sim:
         initial = np.array(sim.data[conn].weights)
         before = sim.loss(data, objective={probe: nengodl_notebook.obj.mse})
-        sim.train(data, keras.optimizers.Adam(1e-4), objective={probe: nengodl_notebook.obj.mse},
-                  n_epochs=10)
+        sim.train(
+            data,
+            keras.optimizers.Adam(1e-4),
+            objective={probe: nengodl_notebook.obj.mse},
+            n_epochs=10,
+        )
         after = sim.loss(data, objective={probe: nengodl_notebook.obj.mse})
         trained = np.array(sim.data[conn].weights)
         assert after < 0.5 * before

@@ -95,7 +95,8 @@ NOTEBOOKS = {
     "dynamics/controlled-oscillator": ["controlled_oscillator"],
     "dynamics/lorenz-attractor": ["lorenz_attractor", "lorenz_attractor_full"],
     "learning/learn-communication-channel": [
-        "learn_communication_channel", "learn_communication_channel_weights"
+        "learn_communication_channel",
+        "learn_communication_channel_weights",
     ],
     "learning/learn-square": ["learn_square"],
     "learning/learn-product": ["learn_product"],
@@ -120,7 +121,8 @@ NOTEBOOKS = {
     "usage/delay-node": ["delay_node"],
     "usage/network-design": ["network_design", "network_design_double_integrator"],
     "usage/network-design-advanced": [
-        "network_design_advanced", "network_design_advanced_double_integrator"
+        "network_design_advanced",
+        "network_design_advanced_double_integrator",
     ],
     "usage/tuning-curves": [],  # test_tuning_curves
     "usage/exceptions": [],  # test_exceptions
@@ -181,8 +183,13 @@ def test_registry_counts():
     """No network or example silently disappears."""
     public = sorted(n for n in dir(nengo.networks) if n[0].isupper())
     assert public == [
-        "AssociativeMemory", "BasalGanglia", "CircularConvolution", "EnsembleArray",
-        "InputGatedMemory", "Product", "Thalamus",
+        "AssociativeMemory",
+        "BasalGanglia",
+        "CircularConvolution",
+        "EnsembleArray",
+        "InputGatedMemory",
+        "Product",
+        "Thalamus",
     ]
     assert len(NETWORKS) == 8
     assert len(EXAMPLES) == 44
@@ -203,8 +210,11 @@ def _tuning_nets():
             nengo.Ensemble(15, 2, encoders=Choice([[1, 1]])),
             nengo.Ensemble(15, 2),
             nengo.Ensemble(
-                8, 1, intercepts=np.linspace(-0.8, 0.8, 8) * encoders[:, 0],
-                neuron_type=RectifiedLinear(), max_rates=Uniform(80, 100),
+                8,
+                1,
+                intercepts=np.linspace(-0.8, 0.8, 8) * encoders[:, 0],
+                neuron_type=RectifiedLinear(),
+                max_rates=Uniform(80, 100),
                 encoders=encoders,
             ),
             nengo.Ensemble(30, 1, neuron_type=nengo.Izhikevich()),

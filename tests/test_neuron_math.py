@@ -48,8 +48,12 @@ def test_series_give_up_for_large_arguments():
     # terms in float64: the builder then keeps the exact function
     assert log1p_terms(-np.expm1(-0.2), np.float64) is None
     assert expm1_terms(2.0, np.float64) is None
-    assert expm1_small(tf.constant([-2.0]), None).numpy() == pytest.approx(np.expm1(-2.0))
-    assert log1p_small(tf.constant([-0.5]), None).numpy() == pytest.approx(np.log1p(-0.5))
+    assert expm1_small(tf.constant([-2.0]), None).numpy() == pytest.approx(
+        np.expm1(-2.0)
+    )
+    assert log1p_small(tf.constant([-0.5]), None).numpy() == pytest.approx(
+        np.log1p(-0.5)
+    )
 
 
 def test_too_few_terms_would_be_caught():

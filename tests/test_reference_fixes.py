@@ -19,7 +19,9 @@ def run_both(Simulator, net, probes, t=0.05):
 
 @pytest.mark.parametrize("raw_probe", [False, True])
 @pytest.mark.parametrize("pre_post", ["nodes", "ensembles", "neurons"])
-@pytest.mark.parametrize("transform", [np.ones((2, 2)), np.arange(1.0, 7.0).reshape(3, 2)])
+@pytest.mark.parametrize(
+    "transform", [np.ones((2, 2)), np.arange(1.0, 7.0).reshape(3, 2)]
+)
 def test_filtered_weights_probe(Simulator, pre_post, transform, raw_probe):
     """Filtered probe of a weights signal (read-only unless also probed unfiltered)."""
     n_out, n_in = transform.shape
@@ -104,7 +106,9 @@ def random_node_net():
     with nengo.Network(seed=0) as net:
         stim = nengo.Node([0.5, -0.5])
         node = nengo_dl.TensorNode(
-            lambda x: x + tf.random.uniform(tf.shape(x)) + tf.random.normal(tf.shape(x)),
+            lambda x: (
+                x + tf.random.uniform(tf.shape(x)) + tf.random.normal(tf.shape(x))
+            ),
             shape_in=(2,),
             pass_time=False,
         )
@@ -120,9 +124,11 @@ def random_run(sim, p, steps=4):
 
 def test_tensor_node_randomness_follows_simulator_seed(Simulator):
     net, p = random_node_net()
-    with Simulator(net, seed=0, minibatch_size=2) as sim0, Simulator(
-        net, seed=0, minibatch_size=2
-    ) as again, Simulator(net, seed=1, minibatch_size=2) as sim1:
+    with (
+        Simulator(net, seed=0, minibatch_size=2) as sim0,
+        Simulator(net, seed=0, minibatch_size=2) as again,
+        Simulator(net, seed=1, minibatch_size=2) as sim1,
+    ):
         first = random_run(sim0, p)
         assert np.array_equal(random_run(again, p), first)  # same seed
         assert not np.allclose(random_run(sim1, p), first)  # another seed

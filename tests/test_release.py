@@ -24,14 +24,18 @@ def documented_names():
 
 def test_installed_version_is_package_version():
     # pyproject.toml reads the version from nengodl_notebook.__version__
-    assert importlib.metadata.version("nengodl_notebook") == nengodl_notebook.__version__
+    assert (
+        importlib.metadata.version("nengodl_notebook") == nengodl_notebook.__version__
+    )
 
 
 def test_license_is_mit():
     text = (ROOT / "LICENSE").read_text(encoding="utf-8")
     assert text.startswith("MIT License")
     assert "The nengodl_notebook developers" in text
-    assert importlib.metadata.metadata("nengodl_notebook")["License-Expression"] == "MIT"
+    assert (
+        importlib.metadata.metadata("nengodl_notebook")["License-Expression"] == "MIT"
+    )
 
 
 def test_changelog_names_this_version():

@@ -43,7 +43,9 @@ def test_second_thread_gets_a_clear_error_and_data_stays_right(Simulator):
             while sim._user._thread is None:  # the worker holds the simulator
                 worker.join(0.01)
             for call in (lambda: sim.run_steps(5), sim.reset, lambda: sim.run(0.01)):
-                with pytest.raises(SimulatorBusy, match=r"busy \(run\) in thread worker"):
+                with pytest.raises(
+                    SimulatorBusy, match=r"busy \(run\) in thread worker"
+                ):
                     call()
         finally:
             gate.set()
@@ -74,8 +76,13 @@ def test_nested_calls_on_one_thread_are_allowed(Simulator):
             losses.append(sim.loss(data, objective={p: nengodl_notebook.obj.mse}))
 
     with Simulator(net, minibatch_size=2) as sim:
-        sim.train(data, keras.optimizers.Adam(1e-3), objective={p: nengodl_notebook.obj.mse},
-                  n_epochs=2, callbacks=[LossEachEpoch()])
+        sim.train(
+            data,
+            keras.optimizers.Adam(1e-3),
+            objective={p: nengodl_notebook.obj.mse},
+            n_epochs=2,
+            callbacks=[LossEachEpoch()],
+        )
     assert len(losses) == 2
 
 

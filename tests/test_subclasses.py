@@ -71,7 +71,8 @@ def assert_matches_nengo(Simulator, net, probes, t=0.2):
 
 def test_subclasses_with_parent_maths_run_in_tensorflow(Simulator):
     net, probes = subclass_net(
-        [MyLIF(), MyRectifiedLinear(), MyAdaptiveLIF(tau_n=0.05, inc_n=0.1)], MyLowpass(0.01)
+        [MyLIF(), MyRectifiedLinear(), MyAdaptiveLIF(tau_n=0.05, inc_n=0.1)],
+        MyLowpass(0.01),
     )
     sim, messages = assert_matches_nengo(Simulator, net, probes)
     assert not [m for m in messages if "no TensorFlow implementation" in m], messages
@@ -80,7 +81,9 @@ def test_subclasses_with_parent_maths_run_in_tensorflow(Simulator):
     assert sim._inputs.time_only  # MyWhiteSignal: the precomputed fast path
 
 
-@pytest.mark.parametrize("neuron_type", [DoubledLIF(), MyLIF()], ids=["DoubledLIF", "MyLIF"])
+@pytest.mark.parametrize(
+    "neuron_type", [DoubledLIF(), MyLIF()], ids=["DoubledLIF", "MyLIF"]
+)
 def test_subclasses_with_own_maths_run_nengos_step(Simulator, neuron_type):
     net, probes = subclass_net([neuron_type], HalvedLowpass(0.01))
     sim, messages = assert_matches_nengo(Simulator, net, probes)
@@ -105,7 +108,9 @@ class ReversedWhiteSignal(nengo.processes.WhiteSignal):
 
     def make_step(self, shape_in, shape_out, dt, rng, state):
         forward = super().make_step(shape_in, shape_out, dt, rng, state)
-        signal = np.array([forward(k * dt) for k in range(int(round(self.period / dt)))])
+        signal = np.array(
+            [forward(k * dt) for k in range(int(round(self.period / dt)))]
+        )
 
         def step_whitesignal(t):
             return signal[-int(round(t / dt)) % len(signal)]

@@ -53,7 +53,9 @@ def test_tutorial_cell_19(Simulator):
     with sim:
         sim.run(1.0)
     assert sim.data[net.tf_probe].dtype == np.float32
-    np.testing.assert_allclose(sim.data[net.tf_probe], sim.data[net.np_probe], atol=1e-5)
+    np.testing.assert_allclose(
+        sim.data[net.tf_probe], sim.data[net.np_probe], atol=1e-5
+    )
     settled = sim.data[net.tf_probe][100:]  # after the probe's synapse filled up
     assert 0.8 < settled.min() and settled.max() < 1.4
 
@@ -97,7 +99,9 @@ def test_shapes_time_and_minibatch(Simulator):
 def test_functions_without_input_or_time(Simulator):
     with nengo.Network() as net:
         of_t = nengo_dl.TensorNode(lambda t: tf.ones((1, 2)) * t)  # broadcast
-        const = nengo_dl.TensorNode(lambda: tf.constant([[1.0, 2.0, 3.0]]), pass_time=False)
+        const = nengo_dl.TensorNode(
+            lambda: tf.constant([[1.0, 2.0, 3.0]]), pass_time=False
+        )
         of_x = nengo_dl.TensorNode(lambda x: 2 * x, shape_in=(2,), pass_time=False)
         nengo.Connection(of_t, of_x, synapse=None)
         probes = [nengo.Probe(n) for n in (of_t, const, of_x)]
@@ -107,7 +111,9 @@ def test_functions_without_input_or_time(Simulator):
     for item in range(2):
         np.testing.assert_allclose(sim.data[probes[0]][item], np.tile(t, 2), rtol=1e-6)
         np.testing.assert_allclose(sim.data[probes[1]][item], [[1, 2, 3]] * 3)
-        np.testing.assert_allclose(sim.data[probes[2]][item], 2 * np.tile(t, 2), rtol=1e-6)
+        np.testing.assert_allclose(
+            sim.data[probes[2]][item], 2 * np.tile(t, 2), rtol=1e-6
+        )
 
 
 def test_inside_subnetwork_and_sliced(Simulator):
@@ -164,8 +170,12 @@ def test_nengo_simulator_needs_ours():
 
 def test_shape_out_mismatch():
     with nengo.Network():
-        with pytest.raises(ValidationError, match=r"'bad'.*does not match shape_out \(3,\)"):
-            nengo_dl.TensorNode(lambda t, x: x, shape_in=(2,), shape_out=(3,), label="bad")
+        with pytest.raises(
+            ValidationError, match=r"'bad'.*does not match shape_out \(3,\)"
+        ):
+            nengo_dl.TensorNode(
+                lambda t, x: x, shape_in=(2,), shape_out=(3,), label="bad"
+            )
 
 
 @pytest.mark.parametrize(
@@ -201,7 +211,9 @@ def test_failure_when_traced_is_chained():
         return x if x[0, 0] > 0 else -x  # Python bool of a symbolic tensor
 
     with nengo.Network():
-        with pytest.raises(ValidationError, match="'tracefail'.*failed when traced") as info:
+        with pytest.raises(
+            ValidationError, match="'tracefail'.*failed when traced"
+        ) as info:
             nengo_dl.TensorNode(needs_eager, size_in=1, label="tracefail")
     assert isinstance(info.value.__cause__, TypeError)
 
@@ -288,8 +300,12 @@ def test_train_dense_layer(Simulator):
     with Simulator(net, minibatch_size=16) as sim:
         assert sim._store.n_trainable == 0
         before = sim.loss(data, objective={net.p: nengo_dl.obj.mse})
-        sim.train(data, keras.optimizers.Adam(0.05), objective={net.p: nengo_dl.obj.mse},
-                  n_epochs=30)
+        sim.train(
+            data,
+            keras.optimizers.Adam(0.05),
+            objective={net.p: nengo_dl.obj.mse},
+            n_epochs=30,
+        )
         after = sim.loss(data, objective={net.p: nengo_dl.obj.mse})
         sim.run_steps(1, data={net.inp: data[net.inp][:16]})
     assert after < before / 10, (before, after)
@@ -328,15 +344,21 @@ def test_trainable_config(Simulator):
     kernel0 = net.dense.kernel.numpy().copy()
     with Simulator(net, minibatch_size=16) as sim:
         assert sim._tensor_vars.trainable == []
-        with pytest.raises(ValidationError, match="Nothing in this network is trainable"):
+        with pytest.raises(
+            ValidationError, match="Nothing in this network is trainable"
+        ):
             sim.train(data, keras.optimizers.Adam(0.05), objective={net.p: "mse"})
     with net:
         ens = nengo.Ensemble(10, 1)
         nengo.Connection(net.inp[0], ens)
         p_ens = nengo.Probe(ens)
     with Simulator(net, minibatch_size=16) as sim:
-        sim.train({**data, p_ens: np.zeros((64, 1, 1))}, keras.optimizers.Adam(0.05),
-                  objective={net.p: "mse", p_ens: "mse"}, n_epochs=2)
+        sim.train(
+            {**data, p_ens: np.zeros((64, 1, 1))},
+            keras.optimizers.Adam(0.05),
+            objective={net.p: "mse", p_ens: "mse"},
+            n_epochs=2,
+        )
     np.testing.assert_array_equal(net.dense.kernel.numpy(), kernel0)  # bit for bit
 
     # class default and per-object settings; configure_settings(trainable=False)
@@ -356,7 +378,9 @@ def test_save_load_layer_weights(Simulator, tmp_path):
     data = dense_data(net)
     path = tmp_path / "params"
     with Simulator(net, minibatch_size=16) as sim:
-        sim.train(data, keras.optimizers.Adam(0.05), objective={net.p: "mse"}, n_epochs=5)
+        sim.train(
+            data, keras.optimizers.Adam(0.05), objective={net.p: "mse"}, n_epochs=5
+        )
         trained = sim.predict({net.inp: data[net.inp]})[net.p]
         sim.save_params(path)
     with np.load(f"{path}.npz") as saved:
@@ -413,7 +437,9 @@ def test_counter_variable_reset(Simulator):
         np.testing.assert_array_equal(sim.data[net.p][0, :, 0], [1, 2, 3])
         # predictions start from the initial state every time, and leave run()'s alone
         for _ in range(2):
-            np.testing.assert_array_equal(sim.predict(n_steps=4)[net.p][0, :, 0], [1, 2, 3, 4])
+            np.testing.assert_array_equal(
+                sim.predict(n_steps=4)[net.p][0, :, 0], [1, 2, 3, 4]
+            )
         sim.run_steps(1)
         assert sim.data[net.p][0, -1, 0] == 4
 
@@ -448,7 +474,9 @@ def test_stateful_keras_layer(Simulator):
         p = nengo.Probe(node)
     with Simulator(net, minibatch_size=2) as sim:
         assert len(sim._tensor_vars.state) == 1
-        assert [v.name for _, _, v in sim._tensor_vars.weights] == ["running_sum/scale:0"]
+        assert [v.name for _, _, v in sim._tensor_vars.weights] == [
+            "running_sum/scale:0"
+        ]
         sim.run_steps(3, data={inp: np.array([[[1.0]] * 3, [[2.0]] * 3])})
         np.testing.assert_allclose(sim.data[p][:, :, 0], [[1, 2, 3], [2, 4, 6]])
         sim.reset()
@@ -476,7 +504,9 @@ def test_not_xla_compilable(Simulator):
         return tf.reshape(value, (1, 1))
 
     with nengo.Network() as net:
-        node = nengo_dl.TensorNode(python_inside, shape_out=(1,))  # unknown static shape
+        node = nengo_dl.TensorNode(
+            python_inside, shape_out=(1,)
+        )  # unknown static shape
         p = nengo.Probe(node)
     with Simulator(net) as sim:
         with pytest.raises(SimulationError, match="jit_compile=False"):

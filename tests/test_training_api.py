@@ -31,9 +31,7 @@ def make_net(configure=True, n_neurons=30, seed=0):
             nengo_dl.configure_settings(trainable=False)
             net.config[nengo.Ensemble].trainable = True
         net.inp = nengo.Node([0.0], label="inp")
-        net.ens = nengo.Ensemble(
-            n_neurons, 1, neuron_type=nengo.LIFRate(), label="ens"
-        )
+        net.ens = nengo.Ensemble(n_neurons, 1, neuron_type=nengo.LIFRate(), label="ens")
         net.out = nengo.Node(size_in=1, label="out")
         net.c_in = nengo.Connection(net.inp, net.ens, synapse=None)
         net.c_out = nengo.Connection(net.ens, net.out, synapse=None)
@@ -146,7 +144,9 @@ def test_innermost_network_wins_in_training(Simulator):
     with Simulator(net, minibatch_size=MB) as sim:
         outer0 = sim.data[outer].scaled_encoders.copy()
         inner0 = sim.data[net.ens].scaled_encoders.copy()
-        sim.train(make_data(net), tf.keras.optimizers.Adam(0.05), mse_obj(net), n_epochs=1)
+        sim.train(
+            make_data(net), tf.keras.optimizers.Adam(0.05), mse_obj(net), n_epochs=1
+        )
         # (up to float32 rounding: bit-for-bit is test_untrainable_objects_...)
         assert np.allclose(sim.data[outer].scaled_encoders, outer0, rtol=1e-6, atol=0)
         assert not np.allclose(sim.data[net.ens].scaled_encoders, inner0, atol=1e-4)
@@ -160,7 +160,9 @@ def test_neurons_false_freezes_biases_only(Simulator):
     with Simulator(net, minibatch_size=MB) as sim:
         enc0 = np.array(sim.data[net.ens].scaled_encoders)
         bias0 = np.array(sim.data[net.ens].bias)
-        sim.train(make_data(net), tf.keras.optimizers.Adam(0.05), mse_obj(net), n_epochs=2)
+        sim.train(
+            make_data(net), tf.keras.optimizers.Adam(0.05), mse_obj(net), n_epochs=2
+        )
         assert not np.allclose(sim.data[net.ens].scaled_encoders, enc0, atol=1e-4)
         assert np.array_equal(sim.data[net.ens].bias, bias0)
 
@@ -173,7 +175,9 @@ def test_configure_settings_outside_network():
 
 def test_configure_settings_unknown_setting():
     with nengo.Network():
-        with pytest.raises(ValidationError, match="Unknown setting 'banana'.*trainable"):
+        with pytest.raises(
+            ValidationError, match="Unknown setting 'banana'.*trainable"
+        ):
             nengo_dl.configure_settings(banana=3)
 
 
@@ -205,7 +209,9 @@ def test_untrainable_parameters_unchanged_in_store(Simulator):
         store = sim._store
         before = store_values(sim)
         fixed0 = store.fixed.numpy().copy()
-        sim.train(make_data(net), tf.keras.optimizers.Adam(0.05), mse_obj(net), n_epochs=2)
+        sim.train(
+            make_data(net), tf.keras.optimizers.Adam(0.05), mse_obj(net), n_epochs=2
+        )
         after = store_values(sim)
         assert np.array_equal(store.fixed.numpy(), fixed0)
         assert np.array_equal(after[0][store.fixed_p], before[0][store.fixed_p])
@@ -223,9 +229,16 @@ def test_untrainable_objects_bit_for_bit_unchanged_in_sim_data(Simulator):
     with Simulator(net, minibatch_size=MB) as sim:
         conn_w = [np.array(sim.data[c].weights) for c in net.conns]
         b = sim.data[net.b]
-        b0 = {k: np.array(getattr(b, k)) for k in ("encoders", "scaled_encoders", "bias")}
-        a0 = {k: np.array(getattr(sim.data[net.a], k)) for k in ("scaled_encoders", "bias")}
-        sim.train(make_data(net), tf.keras.optimizers.Adam(0.05), mse_obj(net), n_epochs=2)
+        b0 = {
+            k: np.array(getattr(b, k)) for k in ("encoders", "scaled_encoders", "bias")
+        }
+        a0 = {
+            k: np.array(getattr(sim.data[net.a], k))
+            for k in ("scaled_encoders", "bias")
+        }
+        sim.train(
+            make_data(net), tf.keras.optimizers.Adam(0.05), mse_obj(net), n_epochs=2
+        )
         # untrainable ones did not change, bit for bit
         for c, w in zip(net.conns, conn_w):
             assert np.array_equal(sim.data[c].weights, w), c
@@ -248,7 +261,9 @@ def test_training_reduces_loss_and_run_uses_trained_params(Simulator):
         assert isinstance(before, float)
         sim.run_steps(1, data={net.inp: x16})
         out_before = np.array(sim.data[net.p])
-        history = sim.train(data, tf.keras.optimizers.Adam(0.05), mse_obj(net), n_epochs=3)
+        history = sim.train(
+            data, tf.keras.optimizers.Adam(0.05), mse_obj(net), n_epochs=3
+        )
         assert len(history) == 3 and history[-1] < history[0]
         after = sim.loss(data, mse_obj(net))
         assert after < 0.9 * before
@@ -264,7 +279,9 @@ def test_training_reduces_loss_and_run_uses_trained_params(Simulator):
 
         built = sim.model.params[net.ens]  # nengo's built values
         trained = sim.data[net.ens]
-        assert not np.allclose(trained.scaled_encoders, built.scaled_encoders, atol=1e-4)
+        assert not np.allclose(
+            trained.scaled_encoders, built.scaled_encoders, atol=1e-4
+        )
         assert not np.allclose(trained.bias, built.bias, atol=1e-4)
         # sim.data's trained parameters are those the simulation used
         current = x16[:, 0] @ np.asarray(trained.scaled_encoders).T + trained.bias
@@ -301,23 +318,50 @@ def nan_obj(outputs, targets):
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (lambda net: {"data": {net.inp: np.zeros((BATCH, 1, 1)), net.p: np.zeros((BATCH, 1, 2))}},
-         r"target data for <Probe \"p_out\".*shape \(batch_size, n_steps, 1\).*\(64, 1, 2\)"),
-        (lambda net: {"data": {net.inp: np.zeros((BATCH, 1, 1)), net.p: np.zeros((BATCH, 2, 1))}},
-         r"(p_out|inp).*\(batch_size, n_steps\).*all arrays must agree"),
-        (lambda net: {"data": {net.inp: np.zeros((50, 1, 1)), net.p: np.zeros((50, 1, 1))}},
-         "Batch size 50.*not a multiple of.*minibatch_size 16"),
+        (
+            lambda net: {
+                "data": {
+                    net.inp: np.zeros((BATCH, 1, 1)),
+                    net.p: np.zeros((BATCH, 1, 2)),
+                }
+            },
+            r"target data for <Probe \"p_out\".*shape \(batch_size, n_steps, 1\).*\(64, 1, 2\)",
+        ),
+        (
+            lambda net: {
+                "data": {
+                    net.inp: np.zeros((BATCH, 1, 1)),
+                    net.p: np.zeros((BATCH, 2, 1)),
+                }
+            },
+            r"(p_out|inp).*\(batch_size, n_steps\).*all arrays must agree",
+        ),
+        (
+            lambda net: {
+                "data": {net.inp: np.zeros((50, 1, 1)), net.p: np.zeros((50, 1, 1))}
+            },
+            "Batch size 50.*not a multiple of.*minibatch_size 16",
+        ),
         (lambda net: {"n_epochs": 0}, "n_epochs must be a positive integer.*got 0"),
         (lambda net: {"n_epochs": "3"}, "n_epochs must be a positive integer.*got '3'"),
         (lambda net: {"n_epochs": 2.5}, "n_epochs must be a positive integer"),
-        (lambda net: {"objective": {alien_probe(): nengo_dl.obj.mse}},
-         "alien_probe.*not a Probe of this simulator's network"),
-        (lambda net: {"data": {net.inp: np.zeros((BATCH, 1, 1))}},
-         "objective for <Probe \"p_out\".*needs targets"),
-        (lambda net: {"objective": {net.p: "nonsense"}}, "p_out.*Unknown objective 'nonsense'"),
+        (
+            lambda net: {"objective": {alien_probe(): nengo_dl.obj.mse}},
+            "alien_probe.*not a Probe of this simulator's network",
+        ),
+        (
+            lambda net: {"data": {net.inp: np.zeros((BATCH, 1, 1))}},
+            'objective for <Probe "p_out".*needs targets',
+        ),
+        (
+            lambda net: {"objective": {net.p: "nonsense"}},
+            "p_out.*Unknown objective 'nonsense'",
+        ),
         (lambda net: {"objective": {}}, "objective must be a non-empty dict"),
-        (lambda net: {"optimizer": tf.compat.v1.train.RMSPropOptimizer(0.01)},
-         "RMSPropOptimizer.*TensorFlow 1.*Keras optimizer.*tf.keras.optimizers.RMSprop"),
+        (
+            lambda net: {"optimizer": tf.compat.v1.train.RMSPropOptimizer(0.01)},
+            "RMSPropOptimizer.*TensorFlow 1.*Keras optimizer.*tf.keras.optimizers.RMSprop",
+        ),
         (lambda net: {"optimizer": "adam"}, "Keras optimizer"),
     ],
 )
@@ -351,7 +395,9 @@ def test_nothing_trainable(Simulator):
     with net:
         nengo_dl.configure_settings(trainable=False)
     with Simulator(net, minibatch_size=MB) as sim:
-        with pytest.raises(ValidationError, match="Nothing in this network is trainable"):
+        with pytest.raises(
+            ValidationError, match="Nothing in this network is trainable"
+        ):
             sim.train(make_data(net), tf.keras.optimizers.Adam(0.01), mse_obj(net))
         sim.run_steps(5)
         assert sim.data[net.p].shape == (MB, 5, 1)
@@ -360,11 +406,15 @@ def test_nothing_trainable(Simulator):
 def test_nan_loss_on_first_step(sim, net):
     before = store_values(sim)
     with pytest.raises(SimulationError, match="p_out.*epoch 0, minibatch 0"):
-        sim.train(make_data(net), tf.keras.optimizers.Adam(0.01), {net.p: nan_obj}, n_epochs=2)
+        sim.train(
+            make_data(net), tf.keras.optimizers.Adam(0.01), {net.p: nan_obj}, n_epochs=2
+        )
     assert_store_equal(store_values(sim), before)
     assert np.allclose(
-        sim.data[net.ens].scaled_encoders, sim.model.params[net.ens].scaled_encoders,
-        rtol=1e-6, atol=0,
+        sim.data[net.ens].scaled_encoders,
+        sim.model.params[net.ens].scaled_encoders,
+        rtol=1e-6,
+        atol=0,
     )
     still_usable(sim, net)
 
@@ -386,8 +436,13 @@ def test_nan_loss_mid_training_keeps_last_finite_step(sim, net):
 
     initial = store_values(sim)
     with pytest.raises(SimulationError, match="p_out.*epoch 0, minibatch 3"):
-        sim.train(make_data(net), tf.keras.optimizers.Adam(0.05),
-                  {net.p: explode_after_3_steps}, n_epochs=2, callbacks=[Recorder()])
+        sim.train(
+            make_data(net),
+            tf.keras.optimizers.Adam(0.05),
+            {net.p: explode_after_3_steps},
+            n_epochs=2,
+            callbacks=[Recorder()],
+        )
     assert sorted(recorded) == [0, 1, 2]
     assert not np.array_equal(recorded[2][0], initial[0])
     assert_store_equal(store_values(sim), recorded[2])
@@ -411,9 +466,18 @@ def test_chunked_training_equals_one_by_one(net):
     results = {}
     for listener in (PerBatch(), Chunked()):
         with nengo_dl.Simulator(net, minibatch_size=MB, progress_bar=False) as sim:
-            history = sim.train(make_data(net), tf.keras.optimizers.Adam(0.01),
-                                mse_obj(net), n_epochs=8, callbacks=[listener])
-            results[type(listener)] = (history, store_values(sim), sim._trainer.chunk.size)
+            history = sim.train(
+                make_data(net),
+                tf.keras.optimizers.Adam(0.01),
+                mse_obj(net),
+                n_epochs=8,
+                callbacks=[listener],
+            )
+            results[type(listener)] = (
+                history,
+                store_values(sim),
+                sim._trainer.chunk.size,
+            )
         # every minibatch reported once, in order, either way
         assert listener.batches == [(e, b) for e in range(8) for b in range(N_BATCHES)]
     (h1, v1, _), (h2, v2, chunk) = results[PerBatch], results[Chunked]
@@ -434,8 +498,12 @@ def test_nan_inside_a_chunk_stops_at_that_minibatch(sim, net):
 
     sim._trainer.chunk.size = 64  # all minibatches of an epoch in one call
     with pytest.raises(SimulationError, match="p_out.*epoch 1, minibatch 2"):
-        sim.train(make_data(net), tf.keras.optimizers.SGD(0.05),
-                  {net.p: explode_after_6_steps}, n_epochs=3)
+        sim.train(
+            make_data(net),
+            tf.keras.optimizers.SGD(0.05),
+            {net.p: explode_after_6_steps},
+            n_epochs=3,
+        )
     chunked = store_values(sim)
 
     # reference: the same training one minibatch per call, values after step 6
@@ -448,8 +516,13 @@ def test_nan_inside_a_chunk_stops_at_that_minibatch(sim, net):
     counter.assign(0)
     with nengo_dl.Simulator(net, minibatch_size=MB, progress_bar=False) as ref:
         with pytest.raises(SimulationError, match="epoch 1, minibatch 2"):
-            ref.train(make_data(net), tf.keras.optimizers.SGD(0.05),
-                      {net.p: explode_after_6_steps}, n_epochs=3, callbacks=[Recorder()])
+            ref.train(
+                make_data(net),
+                tf.keras.optimizers.SGD(0.05),
+                {net.p: explode_after_6_steps},
+                n_epochs=3,
+                callbacks=[Recorder()],
+            )
     assert max(recorded) == (1, 1)
     assert np.allclose(chunked[0], recorded[(1, 1)][0], rtol=1e-5, atol=1e-7)
     assert np.allclose(chunked[1], recorded[(1, 1)][1], rtol=1e-5, atol=1e-7)
@@ -479,8 +552,12 @@ def test_mean_rate_regulariser(Simulator):
     data = {net.inp: make_data(net)[net.inp], p_rates: None}
     with Simulator(net, minibatch_size=MB) as sim:
         before = sim.loss(data, {p_rates: nengo_dl.obj.mean_rate})
-        sim.train(data, tf.keras.optimizers.Adam(0.5), {p_rates: nengo_dl.obj.mean_rate},
-                  n_epochs=3)
+        sim.train(
+            data,
+            tf.keras.optimizers.Adam(0.5),
+            {p_rates: nengo_dl.obj.mean_rate},
+            n_epochs=3,
+        )
         after = sim.loss(data, {p_rates: nengo_dl.obj.mean_rate})
         named = sim.loss(data, {p_rates: "mean_rate"})
     assert after < 0.9 * before
@@ -494,22 +571,29 @@ def test_training_summary_line(capsys):
     net = make_net()
     with nengodl_notebook.Simulator(net, minibatch_size=MB) as sim:
         capsys.readouterr()
-        history = sim.train(make_data(net), tf.keras.optimizers.Adam(0.01), mse_obj(net),
-                            n_epochs=2)
+        history = sim.train(
+            make_data(net), tf.keras.optimizers.Adam(0.01), mse_obj(net), n_epochs=2
+        )
         out = capsys.readouterr().out
         match = re.search(r"Training finished in 0:00:\d\d \(loss: ([0-9.]+)\)", out)
         assert match, out
         assert float(match.group(1)) == pytest.approx(history[-1], abs=1e-4)
         # progress_bar=False on the call silences it
-        sim.train(make_data(net), tf.keras.optimizers.Adam(0.01), mse_obj(net),
-                  progress_bar=False)
+        sim.train(
+            make_data(net),
+            tf.keras.optimizers.Adam(0.01),
+            mse_obj(net),
+            progress_bar=False,
+        )
         assert capsys.readouterr().out == ""
 
 
 def test_no_output_without_progress_bar(Simulator, capsys):
     net = make_net()
     with Simulator(net, minibatch_size=MB) as sim:
-        sim.train(make_data(net), tf.keras.optimizers.Adam(0.01), mse_obj(net), n_epochs=2)
+        sim.train(
+            make_data(net), tf.keras.optimizers.Adam(0.01), mse_obj(net), n_epochs=2
+        )
         sim.loss(make_data(net), mse_obj(net))
     captured = capsys.readouterr()
     assert captured.out == ""
@@ -518,27 +602,45 @@ def test_no_output_without_progress_bar(Simulator, capsys):
 
 class CountingCallback:
     def __init__(self):
-        self.calls = {k: [] for k in (
-            "on_train_begin", "on_epoch_begin", "on_batch_end", "on_epoch_end",
-            "on_train_end")}
+        self.calls = {
+            k: []
+            for k in (
+                "on_train_begin",
+                "on_epoch_begin",
+                "on_batch_end",
+                "on_epoch_end",
+                "on_train_end",
+            )
+        }
 
     def __getattr__(self, name):
-        if name in ("on_train_begin", "on_epoch_begin", "on_batch_end",
-                    "on_epoch_end", "on_train_end"):
+        if name in (
+            "on_train_begin",
+            "on_epoch_begin",
+            "on_batch_end",
+            "on_epoch_end",
+            "on_train_end",
+        ):
             return self.calls[name].append
         raise AttributeError(name)
 
 
 def test_callback_events(sim, net):
     cb = CountingCallback()
-    history = sim.train(make_data(net), tf.keras.optimizers.Adam(0.01), mse_obj(net),
-                        n_epochs=2, callbacks=[cb])
+    history = sim.train(
+        make_data(net),
+        tf.keras.optimizers.Adam(0.01),
+        mse_obj(net),
+        n_epochs=2,
+        callbacks=[cb],
+    )
     calls = cb.calls
     assert len(calls["on_train_begin"]) == 1
     assert [c["epoch"] for c in calls["on_epoch_begin"]] == [0, 1]
     assert len(calls["on_batch_end"]) == 2 * N_BATCHES
     assert [(c["epoch"], c["batch"]) for c in calls["on_batch_end"]] == [
-        (e, b) for e in range(2) for b in range(N_BATCHES)]
+        (e, b) for e in range(2) for b in range(N_BATCHES)
+    ]
     assert all(np.isfinite(c["loss"]) for c in calls["on_batch_end"])
     assert [c["epoch"] for c in calls["on_epoch_end"]] == [0, 1]
     for e in range(2):
@@ -557,8 +659,13 @@ def test_stop_training_from_callback(sim, net):
                 sim.stop_training()
 
     cb = Stopper()
-    history = sim.train(make_data(net), tf.keras.optimizers.Adam(0.01), mse_obj(net),
-                        n_epochs=3, callbacks=[cb])
+    history = sim.train(
+        make_data(net),
+        tf.keras.optimizers.Adam(0.01),
+        mse_obj(net),
+        n_epochs=3,
+        callbacks=[cb],
+    )
     assert len(cb.calls["on_batch_end"]) == 3
     assert len(history) == 1
     assert len(cb.calls["on_epoch_end"]) == 1
@@ -567,8 +674,13 @@ def test_stop_training_from_callback(sim, net):
     sim.run_steps(5)
     assert sim.data[net.p].shape == (MB, 5, 1)
     cb2 = CountingCallback()
-    history = sim.train(make_data(net), tf.keras.optimizers.Adam(0.01), mse_obj(net),
-                        n_epochs=2, callbacks=[cb2])
+    history = sim.train(
+        make_data(net),
+        tf.keras.optimizers.Adam(0.01),
+        mse_obj(net),
+        n_epochs=2,
+        callbacks=[cb2],
+    )
     assert len(history) == 2
     assert len(cb2.calls["on_batch_end"]) == 2 * N_BATCHES
     assert cb2.calls["on_train_end"][0]["stopped"] is False
@@ -585,8 +697,13 @@ def test_keyboard_interrupt_in_callback(sim, net):
 
     initial = store_values(sim)
     with pytest.raises(KeyboardInterrupt):
-        sim.train(make_data(net), tf.keras.optimizers.Adam(0.05), mse_obj(net),
-                  n_epochs=2, callbacks=[Interrupter()])
+        sim.train(
+            make_data(net),
+            tf.keras.optimizers.Adam(0.05),
+            mse_obj(net),
+            n_epochs=2,
+            callbacks=[Interrupter()],
+        )
     assert sorted(recorded) == [0, 1, 2]
     assert not np.array_equal(recorded[2][0], initial[0])
     assert_store_equal(store_values(sim), recorded[2])
@@ -622,7 +739,9 @@ def test_fit_evaluate_predict(sim, net, xy):
     assert set(out) == {net.p}
     assert out[net.p].shape == (BATCH, 1, 1)
     assert np.all(np.isfinite(out[net.p]))
-    assert np.mean((out[net.p] - y[net.p]) ** 2) == pytest.approx(after["loss"], rel=1e-3)
+    assert np.mean((out[net.p] - y[net.p]) ** 2) == pytest.approx(
+        after["loss"], rel=1e-3
+    )
 
 
 def test_fit_early_stopping(sim, net, xy):
@@ -652,8 +771,13 @@ def test_fit_custom_callback_and_validation(sim, net, xy):
     x_val = rng.uniform(-1, 1, size=(32, 1, 1))
     sim.compile(tf.keras.optimizers.Adam(0.01), loss={net.p: "mse"})
     recorder = LogRecorder()
-    history = sim.fit(x=x, y=y, epochs=2, callbacks=[recorder],
-                      validation_data=({net.inp: x_val}, {net.p: 0.5 * x_val}))
+    history = sim.fit(
+        x=x,
+        y=y,
+        epochs=2,
+        callbacks=[recorder],
+        validation_data=({net.inp: x_val}, {net.p: 0.5 * x_val}),
+    )
     assert [e for e, _ in recorder.logs] == [0, 1]
     assert all("loss" in logs and "val_loss" in logs for _, logs in recorder.logs)
     assert recorder.batches == 2 * N_BATCHES
@@ -683,7 +807,9 @@ def test_train_through_time(Simulator):
         net.inp = nengo.Node([0.0], label="inp")
         ens = nengo.Ensemble(30, 1, neuron_type=nengo.LIFRate(), label="ens")
         net.out = nengo.Node(size_in=1, label="out")
-        c_in = nengo.Connection(net.inp, ens, transform=[[1.0]], synapse=nengo.Lowpass(0.01))
+        c_in = nengo.Connection(
+            net.inp, ens, transform=[[1.0]], synapse=nengo.Lowpass(0.01)
+        )
         nengo.Connection(ens, ens, transform=0.3, synapse=nengo.Lowpass(0.01))
         nengo.Connection(ens, net.out, synapse=nengo.Lowpass(0.01))
         net.p = nengo.Probe(net.out, synapse=None, label="p_out")
@@ -701,7 +827,9 @@ def test_train_through_time(Simulator):
     with Simulator(net, minibatch_size=MB) as sim:
         w0 = np.array(sim.data[c_in].weights)
         before = sim.loss(data, {net.p: last_steps_mse})
-        sim.train(data, tf.keras.optimizers.Adam(0.1), {net.p: last_steps_mse}, n_epochs=3)
+        sim.train(
+            data, tf.keras.optimizers.Adam(0.1), {net.p: last_steps_mse}, n_epochs=3
+        )
         after = sim.loss(data, {net.p: last_steps_mse})
         w1 = np.array(sim.data[c_in].weights)
     assert w1.item() < w0.item() - 0.1  # pushed towards the negative target
@@ -717,9 +845,16 @@ def test_fit_validation_loss_stays_the_loss_with_metrics(Simulator):
     x = {net.inp: data[net.inp]}
     y = {net.p: data[net.p]}
     with Simulator(net, minibatch_size=MB) as sim:
-        sim.compile(_keras.optimizers.SGD(0.0), loss={net.p: "mse"},
-                    metrics={net.p: "mae"})
+        sim.compile(
+            _keras.optimizers.SGD(0.0), loss={net.p: "mse"}, metrics={net.p: "mae"}
+        )
         history = sim.fit(x, y, epochs=2, validation_data=(x, y))
-    losses, maes = history.history["val_loss"], history.history[
-        [k for k in history.history if k.startswith("val_") and k.endswith("_mae")][0]]
+    losses, maes = (
+        history.history["val_loss"],
+        history.history[
+            [k for k in history.history if k.startswith("val_") and k.endswith("_mae")][
+                0
+            ]
+        ],
+    )
     assert np.allclose(losses[0], losses[1]) and not np.allclose(losses[1], maes[1])

@@ -298,7 +298,10 @@ def test_divergence_restores_best_parameters(Simulator):
             TrainingDivergedWarning, match=r"lowest loss \(0\.07.*restored"
         ):
             history = sim.train(
-                make_data(net), keras.optimizers.Adam(1e3), mse(net), n_epochs=5,
+                make_data(net),
+                keras.optimizers.Adam(1e3),
+                mse(net),
+                n_epochs=5,
                 restore_best_on_divergence=True,
             )
         assert len(history) == 1  # stopped in the first epoch

@@ -151,11 +151,17 @@ import tensorflow as tf  # noqa: E402
 
 def test_tutorial_cell_18_with_adam(capsys):
     """Cell 18 with Adam(0.01): NengoDL 3.6 gave 0.00399 before, 0.00290 after."""
-    net, data, test_data, test_mse, outpt_p, outpt_p_nofilt, mb = tutorial_training_setup()
+    net, data, test_data, test_mse, outpt_p, outpt_p_nofilt, mb = (
+        tutorial_training_setup()
+    )
     with nengo_dl.Simulator(net, minibatch_size=mb, seed=0) as sim:
         before = sim.loss(test_data, objective={outpt_p: test_mse})
-        sim.train(data, tf.keras.optimizers.Adam(0.01),
-                  objective={outpt_p_nofilt: nengo_dl.obj.mse}, n_epochs=25)
+        sim.train(
+            data,
+            tf.keras.optimizers.Adam(0.01),
+            objective={outpt_p_nofilt: nengo_dl.obj.mse},
+            n_epochs=25,
+        )
         after = sim.loss(test_data, objective={outpt_p: test_mse})
     out = capsys.readouterr().out
     assert "Training finished in 0:00:" in out and "(loss: 0.000" in out
@@ -166,15 +172,21 @@ def test_tutorial_cell_18_with_adam(capsys):
 
 def test_tutorial_cells_11_and_14_as_written():
     """Cells 11 and 14 with RMSprop (the tutorial's optimizer, in Keras 3)."""
-    net, data, test_data, test_mse, outpt_p, outpt_p_nofilt, mb = tutorial_training_setup()
+    net, data, test_data, test_mse, outpt_p, outpt_p_nofilt, mb = (
+        tutorial_training_setup()
+    )
     # [11]
     with nengo_dl.Simulator(net, seed=0, progress_bar=False) as sim:
         sim.run(1.0)
     untrained = sim.data[outpt_p]
     # [14]
     with nengo_dl.Simulator(net, minibatch_size=mb, seed=0, progress_bar=False) as sim:
-        sim.train(data, tf.keras.optimizers.RMSprop(0.01),
-                  objective={outpt_p_nofilt: nengo_dl.obj.mse}, n_epochs=25)
+        sim.train(
+            data,
+            tf.keras.optimizers.RMSprop(0.01),
+            objective={outpt_p_nofilt: nengo_dl.obj.mse},
+            n_epochs=25,
+        )
         sim.run(1.0)
         after = sim.loss(test_data, objective={outpt_p: test_mse})
     assert sim.data[outpt_p].shape == (mb, 1000, 1)

@@ -37,8 +37,12 @@ def works(sim, net, n=5):
 
 
 def test_dtype_accepts_numpy_and_tensorflow_types(net, Simulator):
-    for dtype, name in [(tf.float32, "float32"), (tf.float64, "float64"),
-                        (np.float32, "float32"), (np.dtype("float64"), "float64")]:
+    for dtype, name in [
+        (tf.float32, "float32"),
+        (tf.float64, "float64"),
+        (np.float32, "float32"),
+        (np.dtype("float64"), "float64"),
+    ]:
         with Simulator(net, dtype=dtype) as sim:
             assert sim.dtype == name
             works(sim, net)
@@ -53,14 +57,16 @@ def test_bad_dtype(net, Simulator, dtype):
 
 @pytest.mark.parametrize(
     "dt, match",
-    [("0.001", "dt must be a number of seconds.*'0.001' of type str"),
-     (None, "dt must be a number of seconds.*None"),
-     (True, "dt must be a number of seconds.*True of type bool"),
-     (0, "dt must be a positive, finite number of seconds \\(got 0.0\\)"),
-     (-0.001, "dt must be a positive, finite.*-0.001"),
-     (float("nan"), "dt must be a positive, finite.*nan"),
-     (float("inf"), "dt must be a positive, finite.*inf"),
-     (1e-30, "dt=1e-30 s is smaller than the smallest supported time step, 1e-09 s")],
+    [
+        ("0.001", "dt must be a number of seconds.*'0.001' of type str"),
+        (None, "dt must be a number of seconds.*None"),
+        (True, "dt must be a number of seconds.*True of type bool"),
+        (0, "dt must be a positive, finite number of seconds \\(got 0.0\\)"),
+        (-0.001, "dt must be a positive, finite.*-0.001"),
+        (float("nan"), "dt must be a positive, finite.*nan"),
+        (float("inf"), "dt must be a positive, finite.*inf"),
+        (1e-30, "dt=1e-30 s is smaller than the smallest supported time step, 1e-09 s"),
+    ],
 )
 def test_bad_dt(net, Simulator, dt, match):
     with pytest.raises(ValidationError, match=match) as info:
@@ -72,8 +78,9 @@ def test_bad_dt(net, Simulator, dt, match):
 
 
 def test_network_must_be_a_network(net, Simulator):
-    with pytest.raises(ValidationError, match="network must be a nengo.Network.*"
-                       "of type Ensemble"):
+    with pytest.raises(
+        ValidationError, match="network must be a nengo.Network.*of type Ensemble"
+    ):
         Simulator(net.ens)
     with pytest.raises(ValidationError, match="network is None and no model"):
         Simulator(None)
@@ -87,8 +94,9 @@ def test_network_must_be_a_network(net, Simulator):
 
 @pytest.mark.parametrize("size", [True, False, 2.5, 2.0, "2", 0, -1])
 def test_bad_minibatch_size(net, Simulator, size):
-    with pytest.raises(ValidationError, match="minibatch_size must be a positive "
-                       "integer or None"):
+    with pytest.raises(
+        ValidationError, match="minibatch_size must be a positive integer or None"
+    ):
         Simulator(net, minibatch_size=size)
     with Simulator(net, minibatch_size=np.int64(2)) as sim:
         works(sim, net)
@@ -111,8 +119,11 @@ class RecordingBar(ProgressBar):
 
 @pytest.mark.parametrize("bar", ["abc", 1, 0.5, object()])
 def test_bad_progress_bar(net, Simulator, bar):
-    with pytest.raises(ValidationError, match="progress_bar must be True, False, "
-                       "None or a nengo.utils.progress.ProgressBar"):
+    with pytest.raises(
+        ValidationError,
+        match="progress_bar must be True, False, "
+        "None or a nengo.utils.progress.ProgressBar",
+    ):
         Simulator(net, progress_bar=bar)
 
 
@@ -128,12 +139,19 @@ def test_progress_bar_none_and_nengo_bars(net, Simulator, capsys):
 
 @pytest.mark.parametrize(
     "seed, match",
-    [(-1, "got -1\\)"), (2**32, "got 4294967296\\)"), (True, "True of type bool"),
-     (1.5, "1.5 of type float"), ("1", "'1' of type str")],
+    [
+        (-1, "got -1\\)"),
+        (2**32, "got 4294967296\\)"),
+        (True, "True of type bool"),
+        (1.5, "1.5 of type float"),
+        ("1", "'1' of type str"),
+    ],
 )
 def test_bad_seed(net, Simulator, seed, match):
-    with pytest.raises(ValidationError, match="seed must be an integer in 0 ... "
-                       f"2\\*\\*32 - 1.*{match}"):
+    with pytest.raises(
+        ValidationError,
+        match=f"seed must be an integer in 0 ... 2\\*\\*32 - 1.*{match}",
+    ):
         Simulator(net, seed=seed)
     with Simulator(net, seed=np.uint32(2**32 - 1)) as sim:
         assert sim.seed == 2**32 - 1
@@ -158,9 +176,14 @@ def test_failed_reset_keeps_the_old_seed(net, Simulator):
 
 @pytest.mark.parametrize(
     "n_steps, match",
-    [(2.5, "integer \\(got 2.5\\)"), (np.float64(3.0), "integer"), ("3", "integer"),
-     (True, "integer \\(got True\\)"), (0, "positive \\(got 0\\)"),
-     (-2, "positive \\(got -2\\)")],
+    [
+        (2.5, "integer \\(got 2.5\\)"),
+        (np.float64(3.0), "integer"),
+        ("3", "integer"),
+        (True, "integer \\(got True\\)"),
+        (0, "positive \\(got 0\\)"),
+        (-2, "positive \\(got -2\\)"),
+    ],
 )
 def test_predict_refuses_non_integer_steps(net, Simulator, n_steps, match):
     with Simulator(net, minibatch_size=2) as sim:

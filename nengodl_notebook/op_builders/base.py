@@ -15,7 +15,6 @@ import tensorflow as tf
 from tensorflow.compiler.tf2xla.python import xla
 
 
-
 class Builder:
     """Registry of op builders, keyed by nengo operator class."""
 
@@ -68,7 +67,9 @@ def inherited_impl(obj, table, methods):
     cls = type(obj)
     for klass in cls.__mro__:
         if klass in table:
-            same = all(getattr(cls, m, None) is getattr(klass, m, None) for m in methods)
+            same = all(
+                getattr(cls, m, None) is getattr(klass, m, None) for m in methods
+            )
             return klass if same else None
     return None
 
@@ -286,12 +287,16 @@ class RowReader:
 
     def __init__(self, ctx, parts):
         layout = ctx.layout
-        kinds = np.concatenate(
-            [layout.in_state(sig)[pos] for sig, pos in parts]
-        ) if parts else np.zeros(0, bool)
-        flat = np.concatenate(
-            [layout.indices(sig)[pos] for sig, pos in parts]
-        ) if parts else np.zeros(0, np.int64)
+        kinds = (
+            np.concatenate([layout.in_state(sig)[pos] for sig, pos in parts])
+            if parts
+            else np.zeros(0, bool)
+        )
+        flat = (
+            np.concatenate([layout.indices(sig)[pos] for sig, pos in parts])
+            if parts
+            else np.zeros(0, np.int64)
+        )
         self.state_idx = flat[kinds]
         self.param_idx = flat[~kinds]
         self.size = len(flat)
@@ -299,9 +304,13 @@ class RowReader:
         breaks = np.flatnonzero(np.diff(kinds)) + 1
         bounds = np.concatenate([[0], breaks, [len(kinds)]])
         self.pieces = [
-            (bool(kinds[a]), int(b - a)) for a, b in zip(bounds[:-1], bounds[1:]) if b > a
+            (bool(kinds[a]), int(b - a))
+            for a, b in zip(bounds[:-1], bounds[1:])
+            if b > a
         ]
-        self.order = None  # for many pieces: positions in concat([state rows, param rows])
+        self.order = (
+            None  # for many pieces: positions in concat([state rows, param rows])
+        )
         if len(self.pieces) > MAX_RUNS:
             self.order = np.empty(len(flat), dtype=np.int32)
             self.order[kinds] = np.arange(len(self.state_idx))
@@ -329,15 +338,20 @@ class RowReader:
             values, n_state, n_param = [], 0, 0
             for is_state, length in self.pieces:
                 if is_state:
-                    values.append(gather_rows(state, self.state_idx[n_state:n_state + length]))
+                    values.append(
+                        gather_rows(state, self.state_idx[n_state : n_state + length])
+                    )
                     n_state += length
                 else:
-                    rows = pre[n_param:n_param + length]
+                    rows = pre[n_param : n_param + length]
                     values.append(tf.broadcast_to(rows, (length, width)))
                     n_param += length
             return tf.concat(values, axis=0)
         values = tf.concat(
-            [gather_rows(state, self.state_idx), tf.broadcast_to(pre, (len(self.param_idx), width))],
+            [
+                gather_rows(state, self.state_idx),
+                tf.broadcast_to(pre, (len(self.param_idx), width)),
+            ],
             axis=0,
         )
         return tf.gather(values, tf.constant(self.order))

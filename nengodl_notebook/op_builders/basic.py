@@ -62,7 +62,10 @@ class CopyBuilder(OpBuilder):
             ctx, [(op.src, sliced_positions(op.src, op.src_slice)) for op in ops]
         )
         self.dst_idx = np.concatenate(
-            [ctx.layout.indices(op.dst)[sliced_positions(op.dst, op.dst_slice)] for op in ops]
+            [
+                ctx.layout.indices(op.dst)[sliced_positions(op.dst, op.dst_slice)]
+                for op in ops
+            ]
         )
         self.mode = "inc" if ops[0].inc else "set"
 

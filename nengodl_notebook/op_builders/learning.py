@@ -47,7 +47,9 @@ class LearningRuleBuilder(OpBuilder):
         super().__init__(ops, ctx)
         self.readers = [
             {
-                name: RowReader(ctx, [(getattr(op, name), positions(getattr(op, name)))])
+                name: RowReader(
+                    ctx, [(getattr(op, name), positions(getattr(op, name)))]
+                )
                 for name in self.reads
             }
             for op in ops
@@ -127,7 +129,9 @@ class SimOjaBuilder(LearningRuleBuilder):
         n_post, n_pre = op.weights.shape
         post_squared = alpha * post * post
         weights = tf.reshape(v["weights"], (n_post, n_pre, -1))
-        forget = tf.reshape(-op.beta * weights * post_squared[:, None, :], (n_post * n_pre, -1))
+        forget = tf.reshape(
+            -op.beta * weights * post_squared[:, None, :], (n_post * n_pre, -1)
+        )
         return [forget + outer(alpha * post, pre)]
 
 

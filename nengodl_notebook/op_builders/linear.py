@@ -112,7 +112,11 @@ def dense_blocks(op):
         return a, x, y
     if type(op) is DotInc and op.A.ndim == 2 and op.X.ndim == 1:
         (m, n), pos = op.A.shape, positions
-        return pos(op.A).reshape(1, m, n), pos(op.X).reshape(1, n), pos(op.Y).reshape(1, m)
+        return (
+            pos(op.A).reshape(1, m, n),
+            pos(op.X).reshape(1, n),
+            pos(op.Y).reshape(1, m),
+        )
     return None
 
 

@@ -113,7 +113,9 @@ def lif(dt, J, p, s, rand):
     delta_t = tf.clip_by_value(dt - refractory_time, 0, dt)
     voltage = s["voltage"]
     # delta_t / tau_rc <= dt / min(tau_rc): the builder's "expm1_terms" fits that
-    voltage = voltage - (J - voltage) * expm1_small(-delta_t / tau_rc, p.get("expm1_terms"))
+    voltage = voltage - (J - voltage) * expm1_small(
+        -delta_t / tau_rc, p.get("expm1_terms")
+    )
     spiked = voltage > 1
     output = tf.cast(spiked, J.dtype) * (p["amplitude"] / dt)
     safe_den = tf.where(spiked, J - 1, tf.ones_like(J))
@@ -170,7 +172,9 @@ def regular_spiking(dt, J, p, s, rand):
 def _signed(J, p):
     """``(|J|, sign)`` for types whose base can be negative, else ``(J, 1)``."""
     negative = p["negative"] > 0
-    return tf.where(negative, tf.abs(J), J), tf.where(negative, tf.sign(J), tf.ones_like(J))
+    return tf.where(negative, tf.abs(J), J), tf.where(
+        negative, tf.sign(J), tf.ones_like(J)
+    )
 
 
 def stochastic_spiking(dt, J, p, s, rand):

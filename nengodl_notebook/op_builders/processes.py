@@ -111,15 +111,20 @@ class LinearFilterBuilder(OpBuilder):
         self.out_idx = np.concatenate([layout.indices(op.output) for op in ops])
         sizes = [op.output.size for op in ops]
         k = self.order
-        self.X_idx = np.concatenate(
-            [layout.indices(op.state["X"]).reshape(k, -1) for op in ops], axis=1
-        ) if k > 0 else np.zeros((0, sum(sizes)), dtype=np.int64)
+        self.X_idx = (
+            np.concatenate(
+                [layout.indices(op.state["X"]).reshape(k, -1) for op in ops], axis=1
+            )
+            if k > 0
+            else np.zeros((0, sum(sizes)), dtype=np.int64)
+        )
 
         def per_elem(values):  # one scalar per op -> one value per element
             return np.repeat(np.asarray(values, dtype=np.float64), sizes)[:, None]
 
-        self.A = [[per_elem([s.A[i, j] for s in steps]) for j in range(k)]
-                  for i in range(k)]
+        self.A = [
+            [per_elem([s.A[i, j] for s in steps]) for j in range(k)] for i in range(k)
+        ]
         self.B = [per_elem([s.B.ravel()[i] for s in steps]) for i in range(k)]
         self.C = [per_elem([s.C.ravel()[j] for s in steps]) for j in range(k)]
         self.D = per_elem([s.D.ravel()[0] for s in steps])
@@ -155,7 +160,11 @@ class LinearFilterBuilder(OpBuilder):
             if self.kind == "NoD":  # output from the new state
                 y = tf.add_n([C[j] * new_X[j] for j in range(k)])
         return write_output(
-            state, self.out_idx, y, self.mode, self.X_idx.ravel(),
+            state,
+            self.out_idx,
+            y,
+            self.mode,
+            self.X_idx.ravel(),
             tf.concat(new_X, axis=0),
         )
 
@@ -251,8 +260,10 @@ class PythonProcessBuilder(OpBuilder):
     def _step_numpy(self, k, u):
         try:
             t = float(k) * self.ctx.dt
-            out = [np.asarray(f(t, u[:, b].copy()), dtype=u.dtype).ravel()
-                   for b, f in enumerate(self.step_fns)]
+            out = [
+                np.asarray(f(t, u[:, b].copy()), dtype=u.dtype).ravel()
+                for b, f in enumerate(self.step_fns)
+            ]
             check_process_size(self.op.process, out[0].size, len(self.out_idx))
             return np.stack(out, axis=1)
         except Exception as e:  # re-raised by the Simulator, not lost in TF's error

@@ -102,8 +102,14 @@ class SimTensorNodeBuilder(OpBuilder):
                 tf.control_dependencies([state]),
                 tf.name_scope(self.scope),
             ):
-                y = call(self.node, self.node.tensor_func, args, self.ctx.dtype, batch,
-                         training=step.training)
+                y = call(
+                    self.node,
+                    self.node.tensor_func,
+                    args,
+                    self.ctx.dtype,
+                    batch,
+                    training=step.training,
+                )
         except ValidationError:
             raise
         except Exception as e:  # e.g. a Keras layer failing only with training=True

@@ -217,7 +217,10 @@ class ConvIncBuilder(ConvBuilder):
 
     def convolve(self, x, filters):
         return tf.nn.conv2d(
-            x, filters, strides=conv_strides(self.conv), padding=self.conv.padding.upper()
+            x,
+            filters,
+            strides=conv_strides(self.conv),
+            padding=self.conv.padding.upper(),
         )
 
 

@@ -20,12 +20,19 @@ import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 LAB_SETTINGS = {
     "@jupyterlab/apputils-extension:notification": {
-        "fetchNews": "false", "checkForUpdates": False,
+        "fetchNews": "false",
+        "checkForUpdates": False,
     },
     "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"},
 }
@@ -53,7 +60,9 @@ def write_notebook(path, sources):
 
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {
-        "name": "python3", "display_name": "Python 3", "language": "python",
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
     }
     nb.cells = [nbformat.v4.new_code_cell(src) for src in sources]
     nbformat.write(nb, path)
@@ -67,7 +76,8 @@ class LabServer:
 
     def api(self, path, method="GET"):
         request = urllib.request.Request(
-            f"{self.url}{path}", method=method,
+            f"{self.url}{path}",
+            method=method,
             headers={"Authorization": f"token {self.token}"},
         )
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -106,19 +116,41 @@ def lab(tmp_path_factory):
     (settings / "overrides.json").write_text(json.dumps(LAB_SETTINGS))
     kernel = base / "data" / "kernels" / "python3"
     kernel.mkdir(parents=True)
-    (kernel / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3", "language": "python",
-    }))
+    (kernel / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [
+                    sys.executable,
+                    "-m",
+                    "ipykernel_launcher",
+                    "-f",
+                    "{connection_file}",
+                ],
+                "display_name": "Python 3",
+                "language": "python",
+            }
+        )
+    )
     token, port = uuid.uuid4().hex, free_port()
     log = open(base / "lab.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
-         f"--IdentityProvider.token={token}", "--ServerApp.password=",
-         f"--port={port}", "--ip=127.0.0.1", f"--ServerApp.root_dir={root}",
-         "--LabApp.expose_app_in_browser=True",
-         f"--LabServerApp.app_settings_dir={settings}"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--allow-root",
+            f"--IdentityProvider.token={token}",
+            "--ServerApp.password=",
+            f"--port={port}",
+            "--ip=127.0.0.1",
+            f"--ServerApp.root_dir={root}",
+            "--LabApp.expose_app_in_browser=True",
+            f"--LabServerApp.app_settings_dir={settings}",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     server = LabServer(f"http://127.0.0.1:{port}", token, root)
     try:

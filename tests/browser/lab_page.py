@@ -40,7 +40,9 @@ class NotebookPage:
         self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
         self.page.on(
             "console",
-            lambda m: self.errors.append(f"console: {m.text}") if m.type == "error" else None,
+            lambda m: (
+                self.errors.append(f"console: {m.text}") if m.type == "error" else None
+            ),
         )
         # a fresh workspace per page: no tabs restored from an earlier test
         workspace = f"test-{uuid.uuid4().hex[:8]}"

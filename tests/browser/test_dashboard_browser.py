@@ -132,7 +132,9 @@ def test_5_compare_before_and_after(tour, artefacts):
         ".filter(p => (p.getAttribute('d') || '').length > 100).length >= 2); }",
         timeout=60000,
     )
-    labels = tour.kernel_json("[dash.compare_panel.snapshot_a.label, dash.compare_panel.snapshot_b.label]")
+    labels = tour.kernel_json(
+        "[dash.compare_panel.snapshot_a.label, dash.compare_panel.snapshot_b.label]"
+    )
     assert labels[0] != labels[1]
     errors = tour.kernel_json("dash.compare_panel.errors.value")
     assert "MSE" in errors

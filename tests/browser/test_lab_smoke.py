@@ -26,9 +26,12 @@ def test_widgets_render_and_kernel_answers(lab, browser, artefacts):
         button.click()
         page.page.wait_for_function(
             "(d) => document.querySelector('.bqplot path.line').getAttribute('d') !== d",
-            arg=before, timeout=10000,
+            arg=before,
+            timeout=10000,
         )
-        assert page.kernel("print(list(map(float, line.y)))").strip() == "[1.0, 0.0, 1.0]"
+        assert (
+            page.kernel("print(list(map(float, line.y)))").strip() == "[1.0, 0.0, 1.0]"
+        )
         page.page.screenshot(path=str(artefacts / "smoke.png"))
         assert page.our_errors() == []
     finally:
