@@ -4,12 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-slow nengo-suite bench lab docs clean
+.PHONY: demo test test-slow lint nengo-suite bench lab docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[test,demo,widgets,docs]"
+	$(PY) -m pip install -q -e ".[test,demo,widgets,docs,lint]"
 	touch $(STAMP)
 
 ## demo: run the whole tutorial (cells 1-19, training included), save plots and numbers in build/demo
@@ -25,6 +25,12 @@ test: $(STAMP)
 test-slow: $(STAMP)
 	bash scripts/install-test-tools.sh
 	$(PY) -m pytest tests -q -ra --slow
+
+## lint: ruff (rules in pyproject.toml), ruff's formatting, mypy on the core package
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 ## nengo-suite: nengo's own test suite (slow tests included) run against our simulator
 nengo-suite: $(STAMP)

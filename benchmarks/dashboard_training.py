@@ -17,11 +17,11 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import nengo  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import nengo
+import numpy as np
+import tensorflow as tf
 
-import nengodl_notebook as nengo_dl  # noqa: E402
+import nengodl_notebook as nengo_dl
 
 
 def tutorial_net():

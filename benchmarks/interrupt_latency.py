@@ -59,7 +59,7 @@ def main():
             fired = []
             delay = duration * rng.uniform(0.1, 0.8)
 
-            def interrupt():
+            def interrupt(fired=fired):
                 fired.append(time.perf_counter())
                 _thread.interrupt_main()
 

@@ -30,7 +30,6 @@ from typing import NamedTuple
 
 import nengo
 import numpy as np
-
 from tutorial_network import build_tutorial_network
 
 SEED = 0

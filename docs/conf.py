@@ -12,7 +12,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before autodoc imports Ten
 
 project = "nengodl_notebook"
 author = "The nengodl_notebook developers"
-copyright = f"2026, {author}"  # noqa: A001 (Sphinx's name)
+copyright = f"2026, {author}"  # the name Sphinx reads
 # the installed package's metadata, which pyproject.toml reads from __version__
 release = importlib.metadata.version("nengodl_notebook")
 version = release

@@ -3,8 +3,8 @@
 ``configure_settings(trainable=False)`` inside ``with net:`` adds a ``trainable``
 parameter to Ensembles, Neurons, Connections and TensorNodes in ``net.config``
 and sets its class default; ``net.config[obj].trainable = ...`` then overrides it
-per class or per object. An object's setting is resolved from the top network down to the
-network that holds it; the innermost network that says something wins, and
+per class or per object. An object's setting is resolved from the top network down
+to the network that holds it; the innermost network that says something wins, and
 within one network an object's own setting beats its class default.
 """
 

@@ -123,7 +123,7 @@ class ParamStore:
         return tf.gather(values, self._order)
 
     def initial_state(self, minibatch_size):
-        """The initial ``state`` array ``(n_state, minibatch)``, trainable parts live."""
+        """The initial ``state`` ``(n_state, minibatch)``, trainable parts live."""
         state = tf.tile(tf.constant(self.state0[:, None]), (1, minibatch_size))
         if len(self.train_s) == 0:
             return state
@@ -411,7 +411,8 @@ def _read(path):
         if e.filename is not None:  # names the path already
             raise
         error = e
-    except Exception as e:  # BadZipFile, ValueError (pickled data), zlib.error...
+    # any error of a damaged file (BadZipFile, ValueError, zlib.error, ...)
+    except Exception as e:  # noqa: BLE001 - reported below with the path
         error = e
     raise ValidationError(
         f"{path}: cannot read this parameter file ({type(error).__name__}: {error})",

@@ -29,6 +29,12 @@ from nengodl_notebook.inputs import (
     process_rngs,
 )
 from nengodl_notebook.model_checks import input_node_ops
+from nengodl_notebook.params import (
+    ParamStore,
+    load_params,
+    parameter_signals,
+    save_params,
+)
 from nengodl_notebook.planner import (
     BuildContext,
     build_groups,
@@ -40,12 +46,6 @@ from nengodl_notebook.planner import (
 )
 from nengodl_notebook.probes import ProbeRecorder, SimulationData
 from nengodl_notebook.run_chunks import ChunkLength, HeldInterrupt
-from nengodl_notebook.params import (
-    ParamStore,
-    load_params,
-    parameter_signals,
-    save_params,
-)
 from nengodl_notebook.signals import SignalValues
 from nengodl_notebook.single_user import SingleUser, exclusive
 from nengodl_notebook.step_program import StepProgram
@@ -53,7 +53,7 @@ from nengodl_notebook.tensor_node import SimTensorNode
 from nengodl_notebook.tensor_node_variables import TensorNodeVariables
 from nengodl_notebook.training import Trainer, check_optimizer
 from nengodl_notebook.training_data import TrainingData, check_epochs
-
+from nengodl_notebook.user_warnings import warn_user
 
 #: Input tensors of this many (seed, start step, steps) runs are kept (see
 #: `Simulator._input_tensor`): repeated runs after ``reset()`` reuse them.
@@ -68,7 +68,7 @@ def random_tensor_nodes_jit(tensor_vars, jit_compile):
     """
     names = ", ".join(str(node) for node in tensor_vars.stateful_random)
     if jit_compile:
-        warnings.warn(
+        warn_user(
             f"{names} use random ops such as tf.random.uniform, whose seeds XLA "
             "ignores: with jit_compile=True their numbers do not follow the seed"
         )
@@ -214,7 +214,7 @@ class Simulator:
             self._chunks = ChunkLength()
             self.keras = None  # set by compile()
         if self._program.uses_python:
-            warnings.warn(
+            warn_user(
                 "This model has Python functions of model values (Nodes with input, "
                 "Direct mode, or neuron types/processes without a TensorFlow "
                 "implementation); they run through tf.numpy_function each step, "
@@ -304,6 +304,7 @@ class Simulator:
                 "Please close simulators manually to ensure resources are properly "
                 "freed.",
                 ResourceWarning,
+                stacklevel=2,
             )
 
     def __enter__(self):
@@ -378,7 +379,7 @@ class Simulator:
         """
         steps = run_data.steps_for_time(time_in_seconds, self.dt)
         if steps == 0:
-            warnings.warn(
+            warn_user(
                 f"{time_in_seconds} results in running for 0 timesteps. Simulator "
                 f"still at time {self.time}."
             )
@@ -518,7 +519,7 @@ class Simulator:
                     attr="dt",
                     obj=self,
                 )
-            warnings.warn(
+            warn_user(
                 "`dt` is deprecated. Use `sample_every` instead.", DeprecationWarning
             )
             sample_every = dt
@@ -540,7 +541,7 @@ class Simulator:
             and any(owner == c for c in store.changed)
         ]
         values = store.values() if changed else None  # untouched: nengo's exact values
-        for owner, name, sig in changed:
+        for _owner, name, sig in changed:
             current = store.signal_value(sig, values)
             if name == "weights":
                 built = built._replace(weights=current)

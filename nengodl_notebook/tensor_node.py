@@ -12,6 +12,9 @@ TensorFlow variables a function uses are found by tracing it (see
 others are *weights* (trained when trainable, saved by ``sim.save_params``).
 """
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import keras
 import nengo
 import numpy as np
@@ -96,23 +99,24 @@ class TensorNode(nengo.Node):
     ``nengo.Simulator`` cannot run it.
     """
 
-    tensor_func = TensorFuncParam("tensor_func")
+    # nengo parameters are untyped descriptors: typed here as what they hold
+    tensor_func: Any = TensorFuncParam("tensor_func")
     shape_in = ShapeParam("shape_in", default=None, low=1, optional=True)
     shape_out = ShapeParam("shape_out", default=None, low=1, optional=True)
     pass_time = BoolParam("pass_time", default=True)
 
     _param_init_order = ("shape_in", "shape_out", "pass_time", "tensor_func")
 
-    def __init__(  # pylint: disable=super-init-not-called
+    def __init__(
         self,
-        tensor_func,
-        shape_in=None,
-        shape_out=None,
-        pass_time=True,
-        label=None,
-        size_in=None,
-        size_out=None,
-    ):
+        tensor_func: Callable[..., Any],
+        shape_in: int | Sequence[int] | None = None,
+        shape_out: int | Sequence[int] | None = None,
+        pass_time: bool = True,
+        label: str | None = None,
+        size_in: int | None = None,
+        size_out: int | None = None,
+    ) -> None:
         # nengo.Node.__init__ would validate ``output`` with NumPy inputs: skip it
         NengoObject.__init__(self, label=label, seed=None)
         self.shape_in = _flat_alias(self, shape_in, size_in, "shape_in", "size_in")
@@ -367,7 +371,7 @@ def build_tensor_node(model, node):
     model.params[node] = None
 
 
-# -- Keras layers -----------------------------------------------------------------------
+# -- Keras layers ----------------------------------------------------------------------
 
 
 class Layer:
@@ -383,7 +387,7 @@ class Layer:
         A Keras layer or model, or a function ``f(x)`` of minibatched tensors.
     """
 
-    def __init__(self, layer_func):
+    def __init__(self, layer_func: Callable[..., Any]) -> None:
         if not callable(layer_func):
             raise ValidationError(
                 f"Layer needs a Keras layer or a callable (got "
@@ -394,14 +398,14 @@ class Layer:
 
     def __call__(
         self,
-        x,
-        shape_in=None,
-        synapse=None,
-        transform=1,
-        label=None,
-        return_conn=False,
-        **conn_kwargs,
-    ):
+        x: Any,
+        shape_in: Sequence[int] | None = None,
+        synapse: Any = None,
+        transform: Any = 1,
+        label: str | None = None,
+        return_conn: bool = False,
+        **conn_kwargs: Any,
+    ) -> "TensorNode | tuple[TensorNode, nengo.Connection]":
         """Make the TensorNode and its Connection from ``x``.
 
         Parameters

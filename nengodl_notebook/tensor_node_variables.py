@@ -16,7 +16,6 @@ import tensorflow as tf
 
 from nengodl_notebook.tensor_node import trace
 
-
 #: TensorFlow ops keeping a random state in their kernel, seeded by graph/op seeds.
 STATEFUL_RANDOM_OPS = {
     "RandomUniform",
@@ -226,7 +225,7 @@ class TensorNodeVariables:
 
     @contextlib.contextmanager
     def kept(self):
-        """Keep the state variables' current values (training/evaluation resets them)."""
+        """Keep the state variables' values (training and evaluation reset them)."""
         values = [var.numpy().copy() for var in self.state]
         try:
             yield

@@ -14,11 +14,8 @@ the chunk; a loss that grows by orders of magnitude warns
 gradient does not reach are named (`NoGradientWarning`).
 """
 
-import os
-import sys
 import threading
 import time
-import warnings
 from collections import OrderedDict
 
 import numpy as np
@@ -32,6 +29,7 @@ from nengodl_notebook.keras_api import (  # noqa: F401 (check_optimizer: API)
     check_optimizer,
     optimizer_kind,
 )
+from nengodl_notebook.user_warnings import warn_user
 
 #: A minibatch loss this many times the first (positive) loss of a train call
 #: means the training diverged.
@@ -716,15 +714,6 @@ def call_compiled(fn, *args):
         if e.__cause__ is None and e.__context__ is not None:
             e.__cause__ = e.__context__
         raise
-
-
-def warn_user(warning):
-    """Warn at the user's line: the first caller outside this package."""
-    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
-    frame, level = sys._getframe(1), 2
-    while frame is not None and frame.f_code.co_filename.startswith(package):
-        frame, level = frame.f_back, level + 1
-    warnings.warn(warning, stacklevel=level)
 
 
 def notify(listeners, event, info):

@@ -25,16 +25,17 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import nengo  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import matplotlib.pyplot as plt
+import nengo
+import numpy as np
+import tensorflow as tf
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import nengodl_notebook as nengo_dl  # noqa: E402
 from tutorial_network import build_tutorial_network  # noqa: E402
+
+import nengodl_notebook as nengo_dl  # noqa: E402
 
 SEED = 0
 REPS = 3
@@ -399,7 +400,7 @@ def cell_14(tn, out, training):
 
 
 def cells_15_18(tn, training):
-    """Cells 15-18: test error (filtered probe, last 10 steps) before and after training.
+    """Cells 15-18: test error (filtered probe, last 10 steps) before/after training.
 
     Parameters
     ----------

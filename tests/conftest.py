@@ -4,12 +4,11 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import functools  # noqa: E402
+import functools
 
-import pytest  # noqa: E402
+import pytest
 
-import nengodl_notebook  # noqa: E402
-
+import nengodl_notebook
 
 # nengo's pytest plugin (installed with nengo) provides --slow and the "slow" marker.
 

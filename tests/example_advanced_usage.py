@@ -2,11 +2,10 @@
 
 import nengo
 import numpy as np
-from nengo.dists import Choice, Exponential, Uniform
-from nengo.processes import Piecewise, WhiteSignal
-
 from example_basic_dynamics import integrator_net
 from example_networks import example
+from nengo.dists import Choice, Exponential, Uniform
+from nengo.processes import Piecewise, WhiteSignal
 
 # ---------------------------------------------------------------------------
 # docs/examples/advanced

@@ -2,10 +2,9 @@
 
 import nengo
 import numpy as np
+from example_networks import example
 from nengo.dists import Choice, Uniform
 from nengo.processes import Piecewise
-
-from example_networks import example
 
 # ---------------------------------------------------------------------------
 # docs/examples/basic

@@ -4,10 +4,9 @@ from collections import deque
 
 import nengo
 import numpy as np
+from example_networks import example
 from nengo.processes import WhiteSignal
 from nengo.utils.filter_design import cont2discrete
-
-from example_networks import example
 from reference import DT
 
 # ---------------------------------------------------------------------------

@@ -129,7 +129,8 @@ def compare_all(name, ref, ours, probes, dtype, dt, spike_probes=()):
                     f"{name}[float32]: first spike flip at step {limit + 1} of "
                     f"{n_steps} (t={(limit + 1) * dt:.4f}, {where}); probes are "
                     f"compared on the {limit} steps before it"
-                )
+                ),
+                stacklevel=2,
             )
             if limit < MIN_CLEAN_FRACTION * n_steps:
                 failures.append(

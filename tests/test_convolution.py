@@ -340,7 +340,7 @@ def test_training_changes_only_trainable_kernels(api, Simulator):
 
 
 def test_trained_kernel_is_used(Simulator):
-    """After training, a run equals nengo.Simulator with the trained kernels frozen in."""
+    """After training, a run equals nengo.Simulator with the trained kernels."""
     net = training_net(trainable_second=True)
     x, y = training_data(net)
     run_x = np.repeat(x[net.inp][:8], 3, axis=1)  # each item's input for 3 steps
@@ -364,7 +364,7 @@ def test_trained_kernel_is_used(Simulator):
 
 
 def test_three_dimensional_convolution_not_supported(Simulator):
-    """nengo.Simulator runs 1-D and 2-D convolutions only; so do we, with a clear error."""
+    """nengo.Simulator runs 1-D and 2-D convolutions only; so do we (clear error)."""
     transform = nengo.Convolution(
         2, (4, 4, 4, 1), kernel_size=(2, 2, 2), strides=(1, 1, 1)
     )

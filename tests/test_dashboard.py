@@ -1,4 +1,4 @@
-"""The Dashboard without a browser: composition, rebuilds on trainable changes, close."""
+"""The Dashboard without a browser: composition, trainable rebuilds, close."""
 
 import subprocess
 import sys

@@ -41,9 +41,6 @@ import numpy as np
 import pytest
 import scipy.signal
 from nengo.dists import Choice, Gaussian, Uniform
-
-import nengodl_notebook
-
 from reference import (  # tests/reference.py: the harness shared with other modules
     DT,
     SIM_SEED,
@@ -54,6 +51,8 @@ from reference import (  # tests/reference.py: the harness shared with other mod
     run_ours,
     run_reference,
 )
+
+import nengodl_notebook
 
 # ---------------------------------------------------------------------------
 # network factories: each returns (net, {name: nengo.Probe or Recorder})

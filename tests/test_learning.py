@@ -11,8 +11,6 @@ signal (each item learns on its own copy of the weights).
 import nengo
 import numpy as np
 import pytest
-
-import nengodl_notebook
 from reference import (
     DT,
     SIM_SEED,
@@ -21,6 +19,8 @@ from reference import (
     run_ours,
     run_reference,
 )
+
+import nengodl_notebook
 
 RUN_TIME = 1.0
 LEARNING = {}

@@ -9,8 +9,9 @@ spike probe on every spiking ensemble, is compared with ``reference.compare_all`
 float64 to 1e-8 relative to each signal's magnitude; a few also in float32 (1e-4
 before the first spike flip). Neuron counts and run times are reduced from the
 notebooks where that keeps a case short, and Piecewise/step schedules
-compressed in time to fit the shorter runs; the structure, neuron types, synapses, functions, processes, learning rules
-and config usage are the examples'. Learning examples run 1 s; their learning
+compressed in time to fit the shorter runs; the structure, neuron types,
+synapses, functions, processes, learning rules and config usage are the
+examples'. Learning examples run 1 s; their learning
 rates are raised where the notebook's would not change the weights measurably
 within that second, and the test checks that the weights did change.
 
@@ -48,20 +49,17 @@ neurons) and force learning (200 neurons per network) are marked ``slow``
 (``--slow``, about 10 s more); smaller versions of both run by default.
 """
 
-import nengo
-import numpy as np
-import pytest
-from nengo.dists import Choice, Uniform
-from nengo.utils.ensemble import response_curves, tuning_curves
-
-import nengodl_notebook
-
 # the factory modules register their networks in NETWORKS and EXAMPLES on import
 import example_advanced_usage  # noqa: F401
 import example_basic_dynamics  # noqa: F401
 import example_learning  # noqa: F401
+import nengo
+import numpy as np
+import pytest
 from example_advanced_usage import RectifiedLinear
 from example_networks import EXAMPLES, NETWORKS
+from nengo.dists import Choice, Uniform
+from nengo.utils.ensemble import response_curves, tuning_curves
 from reference import (
     ATOL,
     DT,
@@ -72,6 +70,7 @@ from reference import (
     run_reference,
 )
 
+import nengodl_notebook
 
 # ---------------------------------------------------------------------------
 # the comparisons

@@ -158,7 +158,7 @@ def test_operator_roles():
     assert ops[no_input].time is None and model.params[node] is None
 
 
-# -- errors ------------------------------------------------------------------------------
+# -- errors ----------------------------------------------------------------------------
 
 
 def test_nengo_simulator_needs_ours():
@@ -253,7 +253,7 @@ def test_data_cannot_override_tensor_node(Simulator):
     assert sim.data[p][0, 0] == 1
 
 
-# -- Keras layers and training ------------------------------------------------------------
+# -- Keras layers and training ---------------------------------------------------------
 
 
 def dense_net(trainable=None, seed=0):
@@ -406,7 +406,7 @@ def test_save_load_layer_weights(Simulator, tmp_path):
             sim.load_params(path)
 
 
-# -- stateful TensorFlow code ------------------------------------------------------------
+# -- stateful TensorFlow code ----------------------------------------------------------
 
 
 def counter_net():

@@ -325,7 +325,8 @@ def nan_obj(outputs, targets):
                     net.p: np.zeros((BATCH, 1, 2)),
                 }
             },
-            r"target data for <Probe \"p_out\".*shape \(batch_size, n_steps, 1\).*\(64, 1, 2\)",
+            r"target data for <Probe \"p_out\".*shape \(batch_size, n_steps, 1\)"
+            r".*\(64, 1, 2\)",
         ),
         (
             lambda net: {
@@ -360,7 +361,8 @@ def nan_obj(outputs, targets):
         (lambda net: {"objective": {}}, "objective must be a non-empty dict"),
         (
             lambda net: {"optimizer": tf.compat.v1.train.RMSPropOptimizer(0.01)},
-            "RMSPropOptimizer.*TensorFlow 1.*Keras optimizer.*tf.keras.optimizers.RMSprop",
+            "RMSPropOptimizer.*TensorFlow 1.*Keras optimizer"
+            ".*tf.keras.optimizers.RMSprop",
         ),
         (lambda net: {"optimizer": "adam"}, "Keras optimizer"),
     ],
@@ -530,7 +532,7 @@ def test_nan_inside_a_chunk_stops_at_that_minibatch(sim, net):
     still_usable(sim, net)
 
 
-# -- 5. objectives without targets -------------------------------------------------------
+# -- 5. objectives without targets -----------------------------------------------------
 
 
 def test_objective_without_target(sim, net):
@@ -564,7 +566,7 @@ def test_mean_rate_regulariser(Simulator):
     assert named == pytest.approx(after)
 
 
-# -- 6. progress and callbacks -------------------------------------------------------------
+# -- 6. progress and callbacks ---------------------------------------------------------
 
 
 def test_training_summary_line(capsys):
@@ -715,7 +717,7 @@ def test_keyboard_interrupt_in_callback(sim, net):
     still_usable(sim, net)
 
 
-# -- 7. Keras-style API -------------------------------------------------------------------
+# -- 7. Keras-style API ----------------------------------------------------------------
 
 
 @pytest.fixture
@@ -794,7 +796,7 @@ def test_fit_evaluate_before_compile(sim, net, xy):
     still_usable(sim, net)
 
 
-# -- 8. backprop through time --------------------------------------------------------------
+# -- 8. backprop through time ----------------------------------------------------------
 
 
 def test_train_through_time(Simulator):

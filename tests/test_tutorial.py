@@ -8,11 +8,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import nengo  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import nengo
+import numpy as np
 
-import nengodl_notebook as nengo_dl  # noqa: E402
+import nengodl_notebook as nengo_dl
 
 
 def test_tutorial_cells_1_to_9(capsys):

@@ -85,7 +85,7 @@ def wait_for(condition, timeout):
     return condition()
 
 
-# -- helpers -----------------------------------------------------------------------------
+# -- helpers ---------------------------------------------------------------------------
 
 
 def test_number_field_refuses_and_keeps_last_valid():
@@ -231,7 +231,7 @@ def test_designer_freehand(net):
     assert np.allclose(d.lines.y[0], x)  # the preview follows the drawing
 
 
-# -- RunPanel ------------------------------------------------------------------------------
+# -- RunPanel --------------------------------------------------------------------------
 
 
 def test_run_panel_plots_sim_data(net, sim):
@@ -275,7 +275,7 @@ def test_run_panel_alone_and_busy(net, sim):
     assert "busy" in panel.message.value
 
 
-# -- TrainingPanel ------------------------------------------------------------------------
+# -- TrainingPanel ---------------------------------------------------------------------
 
 
 def test_generated_training_data(net, sim):
@@ -411,7 +411,7 @@ def test_training_time_with_and_without_panel(net, sim, Simulator):
     panel.close()
 
 
-# -- ComparePanel ------------------------------------------------------------------------------
+# -- ComparePanel ----------------------------------------------------------------------
 
 
 def test_compare_after_training(net, sim, tmp_path):

@@ -4,17 +4,29 @@ Importing this package registers every builder with `Builder` (explicit imports,
 as in ``nengo/builder/__init__.py``).
 """
 
-from nengodl_notebook.op_builders.base import Builder, OpBuilder
-from nengodl_notebook.op_builders import basic  # Reset, Copy, TimeUpdate
-from nengodl_notebook.op_builders import linear  # ElementwiseInc, *DotInc
 from nengodl_notebook.op_builders import (
+    basic,
     learning,
-)  # SimPES, SimBCM, SimOja, SimVoja, SimRLS
-from nengodl_notebook.op_builders import neurons  # SimNeurons
-from nengodl_notebook.op_builders import processes  # SimProcess with an input
-from nengodl_notebook.op_builders import pyfunc  # SimPyFunc with an input
-from nengodl_notebook.op_builders import tensor_node  # SimTensorNode (TensorNode)
-from nengodl_notebook.op_builders import transforms  # ConvInc, ConvTransposeInc
+    linear,
+    neurons,
+    processes,
+    pyfunc,
+    tensor_node,
+    transforms,
+)
+from nengodl_notebook.op_builders.base import Builder, OpBuilder
 from nengodl_notebook.op_builders.inputs import InputBuilder  # inputs computed ahead
 
 __all__ = ["Builder", "OpBuilder", "InputBuilder"]
+
+#: The modules whose import registered their builders, with what they build.
+REGISTERING_MODULES = {
+    basic: "Reset, Copy, TimeUpdate",
+    learning: "SimPES, SimBCM, SimOja, SimVoja, SimRLS",
+    linear: "ElementwiseInc, DotInc, SparseDotInc, BsrDotInc",
+    neurons: "SimNeurons",
+    processes: "SimProcess with an input",
+    pyfunc: "SimPyFunc with an input",
+    tensor_node: "SimTensorNode (TensorNode)",
+    transforms: "ConvInc, ConvTransposeInc",
+}

@@ -8,17 +8,18 @@ registry stays untouched.
 
 import contextlib
 import threading
-import warnings
 
 import numpy as np
 import tensorflow as tf
 from tensorflow.compiler.tf2xla.python import xla
 
+from nengodl_notebook.user_warnings import warn_user
+
 
 class Builder:
     """Registry of op builders, keyed by nengo operator class."""
 
-    builders = {}
+    builders: dict[type, type] = {}
 
     @classmethod
     def register(cls, op_class):
@@ -26,7 +27,7 @@ class Builder:
 
         def register_builder(builder_class):
             if op_class in cls.builders:
-                warnings.warn(
+                warn_user(
                     f"Op builder for {op_class.__name__} is overwritten by "
                     f"{builder_class.__name__}"
                 )
@@ -328,7 +329,7 @@ class RowReader:
         return gather_rows(params, self.param_idx)[:, None]
 
     def read(self, state, pre):
-        """All rows in the wanted order: ``(n, minibatch)``, or ``(n, 1)`` if constant."""
+        """All rows in the wanted order: ``(n, minibatch)``, ``(n, 1)`` if constant."""
         if self.constant:
             return pre
         if pre is None:

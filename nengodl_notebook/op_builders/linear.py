@@ -1,4 +1,6 @@
-"""Builder for nengo's linear increments: ElementwiseInc, DotInc, SparseDotInc, BsrDotInc.
+"""Builders for nengo's linear increments.
+
+ElementwiseInc, DotInc, SparseDotInc, BsrDotInc.
 
 All of them are ``Y += A * X``. A merged group computes its products in parts:
 
@@ -94,7 +96,7 @@ def linear_triples(op):
 
 
 def dense_blocks(op):
-    """``Y += A.dot(X)`` as blocks ``Y[y[b]] += A[a[b]] @ X[x[b]]``, if it has that form.
+    """``Y += A.dot(X)`` as blocks ``Y[y[b]] += A[a[b]] @ X[x[b]]`` (if of that form).
 
     Returns
     -------

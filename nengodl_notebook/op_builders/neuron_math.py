@@ -87,7 +87,7 @@ def expm1_small(x, n_terms):
 
 
 def log1p_small(y, n_terms):
-    """``log1p(y)`` for small ``|y|``: ``y (1 - y (1/2 - y (1/3 - ...)))``, n_terms terms.
+    """``log1p(y)`` for small ``|y|``: ``y (1 - y (1/2 - y (1/3 - ...)))``, n_terms.
 
     ``tf.math.log1p`` when ``n_terms`` is None.
     """

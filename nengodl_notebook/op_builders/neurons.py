@@ -1,7 +1,6 @@
 """Builder for SimNeurons: all ensembles of one neuron type in one group."""
 
 import re
-import warnings
 
 import numpy as np
 import tensorflow as tf
@@ -20,6 +19,7 @@ from nengodl_notebook.op_builders.neuron_math import (
     neuron_impl_class,
     rate_twin,
 )
+from nengodl_notebook.user_warnings import warn_user
 
 
 def neuron_impl(neuron_type):
@@ -153,7 +153,7 @@ class PythonNeuronsBuilder(OpBuilder):
     """
 
     needs_python = True
-    _warned = set()
+    _warned: set[type] = set()
 
     def __init__(self, ops, ctx):
         super().__init__(ops, ctx)
@@ -161,7 +161,7 @@ class PythonNeuronsBuilder(OpBuilder):
         neuron_type = type(self.op.neurons)
         if neuron_type not in self._warned:
             self._warned.add(neuron_type)
-            warnings.warn(
+            warn_user(
                 f"{neuron_type.__name__} has no TensorFlow implementation; it runs "
                 "nengo's NumPy step function each time step (slow, no XLA)."
             )

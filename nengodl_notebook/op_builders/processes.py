@@ -7,8 +7,6 @@ TensorFlow; any other process with an input runs nengo's own step function
 through ``tf.numpy_function``.
 """
 
-import warnings
-
 import numpy as np
 import tensorflow as tf
 from nengo.builder.processes import SimProcess
@@ -28,6 +26,7 @@ from nengodl_notebook.op_builders.base import (
     inherited_impl,
     scatter_rows,
 )
+from nengodl_notebook.user_warnings import warn_user
 
 
 def linear_filter_step(op, dt, dtype):
@@ -227,7 +226,7 @@ class PythonProcessBuilder(OpBuilder):
     def __init__(self, ops, ctx):
         super().__init__(ops, ctx)
         (self.op,) = ops
-        warnings.warn(
+        warn_user(
             f"{type(self.op.process).__name__} takes an input and has no TensorFlow "
             "implementation; it runs nengo's NumPy step function each time step "
             "(slow, no XLA)."

@@ -8,7 +8,6 @@ assert is compiled without XLA unless XLA is asked for (see
 """
 
 import re
-import warnings
 import weakref
 
 import tensorflow as tf
@@ -27,12 +26,13 @@ from nengodl_notebook.tensor_node_variables import (
     graph_random_seed,
     uses_op_types,
 )
+from nengodl_notebook.user_warnings import warn_user
 
 #: Op types of TensorFlow assertions, which XLA compiles to nothing.
 ASSERT_OPS = {"Assert"}
 
 #: TensorNodes already warned about (see `xla_for_assertions`).
-_warned = weakref.WeakSet()
+_warned: "weakref.WeakSet[object]" = weakref.WeakSet()
 
 
 @Builder.register(SimTensorNode)
@@ -145,12 +145,12 @@ def xla_for_assertions(groups, jit_compile):
     _warned.update(new)
     names = ", ".join(str(node) for node in new)
     if jit_compile and new:
-        warnings.warn(
+        warn_user(
             f"{names}: XLA drops the assertions (tf.debugging.assert_*) of "
             "tensor_func, so with jit_compile=True they are not checked"
         )
     elif new:
-        warnings.warn(
+        warn_user(
             f"{names}: XLA drops the assertions (tf.debugging.assert_*) of "
             "tensor_func, so this model runs without XLA (slower). Pass "
             "jit_compile=True to the Simulator to run it with XLA, unchecked."

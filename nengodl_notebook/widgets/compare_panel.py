@@ -264,7 +264,8 @@ class ComparePanel(widgets.VBox):
 
     def _error_text(self, probe, item, labels, known):
         if not known:
-            return f"No target known for {html.escape(probe_label(probe))}: no error shown."
+            label = html.escape(probe_label(probe))
+            return f"No target known for {label}: no error shown."
         a, b = self.mse("A", probe, item), self.mse("B", probe, item)
         return (
             f"MSE (item {item}): A ({html.escape(labels[0])}) {a:.4g}, "

@@ -18,7 +18,6 @@ from nengodl_notebook.widgets.plots import error_html, sim_lock
 from nengodl_notebook.widgets.run_panel import RunPanel
 from nengodl_notebook.widgets.training_panel import TrainingPanel
 
-
 #: The live Dashboard of each network: re-running the cell that makes a Dashboard
 #: closes the previous one (and stops its training thread).
 _LIVE: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
@@ -147,7 +146,7 @@ class Dashboard:
         return self._sim
 
     def trainable_changed(self) -> bool:
-        """Whether ``trainable`` settings differ from those the Simulator was built with."""
+        """Whether ``trainable`` settings differ from the Simulator's build."""
         return trainable_objects(self.net) != self._trainable
 
     def _rebuild(self):

@@ -179,7 +179,9 @@ class InputDesignerWidget(widgets.VBox):
     # -- construction ---------------------------------------------------------------
 
     def _default_specs(self, node):
-        entry = lambda: {"preset": NODE_OUTPUT, "params": {}}
+        def entry():
+            return {"preset": NODE_OUTPUT, "params": {}}
+
         return [
             [entry() for _ in range(node.size_out)] for _ in range(self.minibatch_size)
         ]
@@ -240,7 +242,7 @@ class InputDesignerWidget(widgets.VBox):
             options.append("array")
         return options
 
-    # -- selection and editing ----------------------------------------------------------
+    # -- selection and editing ---------------------------------------------------------
 
     @property
     def node(self):
@@ -330,7 +332,7 @@ class InputDesignerWidget(widgets.VBox):
             self._freehands[key] = widget
         return self._freehands[key]
 
-    # -- values ---------------------------------------------------------------------------
+    # -- values ------------------------------------------------------------------------
 
     @property
     def n_steps(self):
@@ -381,7 +383,7 @@ class InputDesignerWidget(widgets.VBox):
         return values
 
     def data(self):
-        """``{node: array (minibatch_size, n_steps, size_out)}`` for ``sim.run(data=...)``.
+        """``{node: array (minibatch_size, n_steps, size_out)}`` for ``sim.run(data=)``.
 
         Nodes left entirely at "node output" are omitted, so the Simulator uses
         their own output.
@@ -425,7 +427,8 @@ class InputDesignerWidget(widgets.VBox):
             or array.shape[1] < 1
         ):
             raise ValueError(
-                f"Data for {node!r} must have shape (minibatch_size={self.minibatch_size}, "
+                f"Data for {node!r} must have shape "
+                f"(minibatch_size={self.minibatch_size}, "
                 f"n_steps, size_out={node.size_out}) (got {np.shape(value)})"
             )
         return np.broadcast_to(array, (self.minibatch_size,) + array.shape[1:]).copy()

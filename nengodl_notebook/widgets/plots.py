@@ -39,7 +39,10 @@ def sim_lock(sim):
 
 
 def resolve_sim(source):
-    """The Simulator behind ``source``: a Simulator, an object with ``.sim``, or a callable."""
+    """The Simulator behind ``source``.
+
+    A Simulator, an object with ``.sim``, or a callable returning one.
+    """
     if hasattr(source, "run_steps") and hasattr(source, "train"):
         return source
     if hasattr(source, "sim"):
@@ -198,7 +201,8 @@ class NumberField:
         )
         if low_bad or high_bad:
             raise ValueError(
-                f"{self.description}: {text} is out of range (must be {self.bounds_text()})"
+                f"{self.description}: {text} is out of range "
+                f"(must be {self.bounds_text()})"
             )
         reason = self.check(value) if self.check is not None else None
         if reason:
@@ -325,7 +329,7 @@ class Decimator:
         return np.array(x, float), np.array(y, float)
 
 
-# -- targets and inputs -----------------------------------------------------------------
+# -- targets and inputs ----------------------------------------------------------------
 
 
 def target_values(target, t, x, item):

@@ -523,7 +523,8 @@ class TrainingPanel(widgets.VBox):
             )
             verb = "stopped" if listener.stopped else "finished"
             self.progress.value = ""
-            self.summary.value = f"Training {verb} in {format_duration(result['seconds'])} (loss: {loss})"
+            took = format_duration(result["seconds"])
+            self.summary.value = f"Training {verb} in {took} (loss: {loss})"
             run = {
                 "label": f"run {len(self.runs) + 1}"
                 + (" (stopped)" * listener.stopped),

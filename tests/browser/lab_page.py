@@ -13,7 +13,8 @@ async ([code]) => {
   const future = kernel.requestExecute({code});
   future.onIOPub = (msg) => {
     if (msg.header.msg_type === "stream") out += msg.content.text;
-    if (msg.header.msg_type === "error") out += "ERROR " + msg.content.ename + ": " + msg.content.evalue;
+    if (msg.header.msg_type === "error")
+      out += "ERROR " + msg.content.ename + ": " + msg.content.evalue;
   };
   await future.done;
   return out;

@@ -88,7 +88,8 @@ def test_3_run_panel_plots_probes(tour, artefacts):
 def loss_path(tour):
     return tour.page.evaluate(
         "() => { const figs = [...document.querySelectorAll('.widget-tab .bqplot')]"
-        ".filter(f => f.offsetParent !== null && f.textContent.includes('Training loss'));"
+        ".filter(f => f.offsetParent !== null"
+        " && f.textContent.includes('Training loss'));"
         " const p = figs.length ? figs[0].querySelector('path.line') : null;"
         " return p ? p.getAttribute('d') : null; }"
     )

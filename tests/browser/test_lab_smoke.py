@@ -25,7 +25,8 @@ def test_widgets_render_and_kernel_answers(lab, browser, artefacts):
         before = path.get_attribute("d")
         button.click()
         page.page.wait_for_function(
-            "(d) => document.querySelector('.bqplot path.line').getAttribute('d') !== d",
+            "(d) => document.querySelector('.bqplot path.line')"
+            ".getAttribute('d') !== d",
             arg=before,
             timeout=10000,
         )
