@@ -1,6 +1,6 @@
 """Questions about a nengo network asked before and after building it."""
 
-from nengodl_notebook.inputs import ConstantNodeOutput
+from nengodl_notebook.precomputed_inputs import ConstantNodeOutput
 
 
 def same_signal(a, b):

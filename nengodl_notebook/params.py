@@ -99,7 +99,6 @@ class ParamStore:
         order[self.train_p] = np.arange(len(self.train_p))
         order[self.fixed_p] = len(self.train_p) + np.arange(len(self.fixed_p))
         self._order = order.astype(np.int32)
-        self.version = 0  # bumped whenever values change
         self.changed = []  # objects whose values may differ from nengo's build
 
     @property
@@ -149,7 +148,6 @@ class ParamStore:
         )
         self.fixed.assign(params[self.fixed_p])
         self.state0 = np.array(state, dtype=self.state0.dtype)
-        self.version += 1
         self.changed = [obj for obj, _, _ in self.signals]
 
     def signal_value(self, sig, values=None):
@@ -544,7 +542,7 @@ def _checked_value(path, entry, value, dtype):
 def _assign_all(store, tensor_vars, values):
     """Set every value (``key -> array``, checked); on any failure restore all."""
     old = store.values()
-    version, changed = store.version, list(store.changed)
+    changed = list(store.changed)
     old_weights = tensor_vars.by_key()[0] if tensor_vars is not None else {}
     new = store.values()
     for i, (_, name, sig) in enumerate(store.signals):
@@ -555,7 +553,7 @@ def _assign_all(store, tensor_vars, values):
             tensor_vars.assign(values)
     except BaseException:
         store.assign(*old)
-        store.version, store.changed = version, changed
+        store.changed = changed
         if tensor_vars is not None:
             tensor_vars.assign(old_weights)
         raise

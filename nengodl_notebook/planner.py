@@ -19,8 +19,8 @@ from nengo.utils.graphs import reverse_edges, toposort
 from nengo.utils.simulator import operator_dependency_graph
 from nengo.utils.stdlib import OrderedSet
 
-from nengodl_notebook.inputs import is_input_op, op_output
 from nengodl_notebook.op_builders import Builder, InputBuilder
+from nengodl_notebook.precomputed_inputs import is_input_op, op_output
 from nengodl_notebook.signals import SignalLayout, base_memory, element_positions
 
 

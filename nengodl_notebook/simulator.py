@@ -23,11 +23,6 @@ from numpy.typing import ArrayLike
 from nengodl_notebook import keras_api, progress, run_data, validation
 from nengodl_notebook.config import get_setting, trainable_objects
 from nengodl_notebook.freeze import freeze
-from nengodl_notebook.inputs import (
-    InputPlan,
-    constant_node_ops,
-    process_rngs,
-)
 from nengodl_notebook.model_checks import input_node_ops
 from nengodl_notebook.params import (
     ParamStore,
@@ -43,6 +38,11 @@ from nengodl_notebook.planner import (
     merge_operators,
     simulated_ops,
     step_order,
+)
+from nengodl_notebook.precomputed_inputs import (
+    InputPlan,
+    constant_node_ops,
+    process_rngs,
 )
 from nengodl_notebook.probes import ProbeRecorder, SimulationData
 from nengodl_notebook.run_chunks import ChunkLength, HeldInterrupt
@@ -554,7 +554,6 @@ class Simulator:
 
     def _params_changed(self):
         """Parameters changed (training, loading): refresh views and live state."""
-        self._store.version += 1
         self.data.reset()
         store = self._store
         if len(store.train_s):  # trainable parameters that live in the state array

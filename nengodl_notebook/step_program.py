@@ -20,7 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 from nengodl_notebook.op_builders.base import gather_rows, seed_tracing, xla_tracing
-from nengodl_notebook.op_builders.tensor_node import xla_for_assertions
+from nengodl_notebook.op_builders.tensor_node_builder import xla_for_assertions
 
 #: What a group sees of the current step: global step number ``k`` (1-based, as
 #: nengo's step counter after TimeUpdate), this step's input columns, the seed,

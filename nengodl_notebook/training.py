@@ -23,12 +23,12 @@ import tensorflow as tf
 from nengo.exceptions import SimulationError, ValidationError
 
 from nengodl_notebook import objectives, progress
-from nengodl_notebook.inputs import InputPlan, process_rngs
 from nengodl_notebook.keras_api import (  # noqa: F401 (check_optimizer: API)
     OptimizerCopy,
     check_optimizer,
     optimizer_kind,
 )
+from nengodl_notebook.precomputed_inputs import InputPlan, process_rngs
 from nengodl_notebook.user_warnings import warn_user
 
 #: A minibatch loss this many times the first (positive) loss of a train call

@@ -11,11 +11,13 @@ from nengodl_notebook.op_builders import (
     neurons,
     processes,
     pyfunc,
-    tensor_node,
+    tensor_node_builder,
     transforms,
 )
 from nengodl_notebook.op_builders.base import Builder, OpBuilder
-from nengodl_notebook.op_builders.inputs import InputBuilder  # inputs computed ahead
+from nengodl_notebook.op_builders.precomputed import (
+    InputBuilder,  # inputs computed ahead
+)
 
 __all__ = ["Builder", "OpBuilder", "InputBuilder"]
 
@@ -27,6 +29,6 @@ REGISTERING_MODULES = {
     neurons: "SimNeurons",
     processes: "SimProcess with an input",
     pyfunc: "SimPyFunc with an input",
-    tensor_node: "SimTensorNode (TensorNode)",
+    tensor_node_builder: "SimTensorNode (TensorNode)",
     transforms: "ConvInc, ConvTransposeInc",
 }

@@ -7,7 +7,6 @@ The linear increments (ElementwiseInc, DotInc, SparseDotInc, BsrDotInc) are in
 import numpy as np
 import tensorflow as tf
 from nengo.builder.operator import Copy, Reset, TimeUpdate
-from nengo.builder.probe import SimProbe
 
 from nengodl_notebook.op_builders.base import (
     Builder,
@@ -88,11 +87,3 @@ class TimeUpdateBuilder(OpBuilder):
         time = tf.cast(step.k, tf.float64) * self.ctx.dt
         values = tf.fill((len(self.time_idx), 1), tf.cast(time, self.ctx.dtype))
         return scatter_rows(state, self.time_idx, values, "set")
-
-
-@Builder.register(SimProbe)
-class SimProbeBuilder(OpBuilder):
-    """Probes are read after each step by the step program; nothing to do here."""
-
-    def build_step(self, state, pre, step):
-        return state

@@ -1,7 +1,8 @@
 """Builders for SimProcess ops that read an input signal (synapses and the like).
 
 Processes without input (noise, WhiteSignal, Piecewise...) never reach these
-builders: they are computed ahead of the time loop (see `nengodl_notebook.inputs`).
+builders: they are computed ahead of the time loop (see
+`nengodl_notebook.precomputed_inputs`).
 LinearFilter (Lowpass, Alpha, any LTI system) and Triangle run natively in
 TensorFlow; any other process with an input runs nengo's own step function
 through ``tf.numpy_function``.
@@ -12,12 +13,6 @@ import tensorflow as tf
 from nengo.builder.processes import SimProcess
 from nengo.synapses import LinearFilter, Triangle
 
-from nengodl_notebook.inputs import (
-    capture_streams,
-    check_process_size,
-    process_state,
-    rewind_streams,
-)
 from nengodl_notebook.op_builders.base import (
     Builder,
     OpBuilder,
@@ -25,6 +20,12 @@ from nengodl_notebook.op_builders.base import (
     gather_rows,
     inherited_impl,
     scatter_rows,
+)
+from nengodl_notebook.precomputed_inputs import (
+    capture_streams,
+    check_process_size,
+    process_state,
+    rewind_streams,
 )
 from nengodl_notebook.user_warnings import warn_user
 

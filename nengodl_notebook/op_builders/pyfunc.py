@@ -11,13 +11,13 @@ import tensorflow as tf
 from nengo.builder.operator import SimPyFunc
 from nengo.exceptions import SimulationError
 
-from nengodl_notebook.inputs import fn_name
 from nengodl_notebook.op_builders.base import (
     Builder,
     OpBuilder,
     gather_rows,
     scatter_rows,
 )
+from nengodl_notebook.precomputed_inputs import fn_name
 
 
 @Builder.register(SimPyFunc)

@@ -13,7 +13,7 @@ from nengo.exceptions import ValidationError
 from nengodl_notebook.config import trainable_objects
 from nengodl_notebook.simulator import Simulator
 from nengodl_notebook.widgets.compare_panel import ComparePanel
-from nengodl_notebook.widgets.inputs import InputDesignerWidget
+from nengodl_notebook.widgets.input_designer import InputDesignerWidget
 from nengodl_notebook.widgets.plots import error_html, sim_lock
 from nengodl_notebook.widgets.run_panel import RunPanel
 from nengodl_notebook.widgets.training_panel import TrainingPanel

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from nengodl_notebook.inputs import op_mode, op_output
 from nengodl_notebook.op_builders.base import OpBuilder, scatter_rows
+from nengodl_notebook.precomputed_inputs import op_mode, op_output
 
 
 class InputBuilder(OpBuilder):
