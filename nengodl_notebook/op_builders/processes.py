@@ -79,7 +79,7 @@ class SimProcessBuilder(OpBuilder):
     @staticmethod
     def merge_key(op, ctx):
         kind = process_kind(op, ctx.dt)
-        return (kind,) + kind.group_key(op, ctx)
+        return (kind,) + kind.merge_key(op, ctx)
 
     @staticmethod
     def param_reads(op):
@@ -96,7 +96,7 @@ class LinearFilterBuilder(OpBuilder):
     """``X <- A X + B u; y = C X (+ D u)`` for LTI synapses, per element."""
 
     @staticmethod
-    def group_key(op, ctx):
+    def merge_key(op, ctx):
         step = linear_filter_step(op, ctx.dt, ctx.np_dtype)
         return (type(step).__name__, step.A.shape[0], op.mode)
 
@@ -173,7 +173,7 @@ class TriangleBuilder(OpBuilder):
     """Triangle FIR synapse: ``Y += n0 u - sum(X)``, ring buffer ``X`` of taps."""
 
     @staticmethod
-    def group_key(op, ctx):
+    def merge_key(op, ctx):
         return (op.process._get_coefficients(ctx.dt)[0], op.mode)
 
     def __init__(self, ops, ctx):
@@ -221,7 +221,7 @@ class PythonProcessBuilder(OpBuilder):
     needs_python = True
 
     @staticmethod
-    def group_key(op, ctx):
+    def merge_key(op, ctx):
         return (id(op),)
 
     def __init__(self, ops, ctx):
