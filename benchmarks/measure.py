@@ -55,6 +55,19 @@ def sim_kwargs(name, minibatch):
     return kwargs
 
 
+def forget_compiled_programs(sim_cls):
+    """Make the next first run compile, as in a new process.
+
+    nengodl_notebook shares compiled XLA programs between Simulators of the same
+    network (``step_program.SHARED_PROGRAMS``): without this, every construction
+    after the first would time a cached program, not a first result.
+    """
+    module = sys.modules.get(sim_cls.__module__.rsplit(".", 1)[0] + ".step_program")
+    shared = getattr(module, "SHARED_PROGRAMS", None)
+    if shared is not None:
+        shared.clear()
+
+
 def build_and_first_run(sim_cls, kwargs, factory, sim_time):
     """Construct a simulator and do its first run, timing both.
 
@@ -79,6 +92,7 @@ def build_and_first_run(sim_cls, kwargs, factory, sim_time):
         The network simulated.
     """
     bench = factory()
+    forget_compiled_programs(sim_cls)
     gc.collect()
     t0 = time.perf_counter()
     sim = sim_cls(bench.net, **kwargs)
