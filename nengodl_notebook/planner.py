@@ -1,10 +1,12 @@
-"""Planner: lay out the signals, then order and merge nengo's operators into groups.
+"""Planner: order and merge nengo's operators into groups, then lay out the signals.
 
 Operators are placed at their dependency depth (longest path from an op with no
 predecessor in nengo's read/write dependency graph). Ops at the same depth are
 independent, so ops of the same kind there merge into one group, built by one op
 builder. The number of groups grows with the number of op *kinds* and the depth of
-the network, not with the number of ensembles.
+the network, not with the number of ensembles. The signal layout comes last
+(`make_layout`): the signals each group reads and writes are placed first, in
+the group's order, so that it reads and writes them as slices.
 """
 
 from collections import defaultdict
