@@ -14,30 +14,18 @@ import argparse
 import os
 import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import nengo
 import numpy as np
 import tensorflow as tf
 
 import nengodl_notebook as nengo_dl
 
-
-def tutorial_net():
-    """The tutorial network prepared for training (cells 2, 10, 12)."""
-    with nengo.Network(seed=0) as net:
-        inpt = nengo.Node(nengo.processes.WhiteSignal(1, 5, rms=0.3))
-        square = nengo.Ensemble(20, 1)
-        sin = nengo.Ensemble(20, 1)
-        outpt = nengo.Node(size_in=1)
-        nengo.Connection(inpt, square, synapse=None)
-        nengo.Connection(square, sin, function=np.square, synapse=None)
-        nengo.Connection(sin, outpt, function=np.sin, synapse=None)
-        probe = nengo.Probe(outpt)
-        nengo_dl.configure_settings(trainable=False)
-        net.config[nengo.Ensemble].trainable = True
-    return net, inpt, probe
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT / "scripts")]
+from networks import training_network  # noqa: E402
 
 
 def time_panel(dash):
@@ -88,7 +76,7 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=25)
     args = parser.parse_args(argv)
-    net, inpt, probe = tutorial_net()
+    net, inpt, probe = training_network(nengo_dl.configure_settings)
     dash = nengo_dl.Dashboard(
         net,
         probes=[probe],

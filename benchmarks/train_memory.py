@@ -13,15 +13,20 @@ Usage: ``.venv/bin/python benchmarks/train_memory.py [--calls 30] [--epochs 1]``
 import argparse
 import gc
 import os
+import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras
-import nengo
 import numpy as np
 
 import nengodl_notebook as nengo_dl
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT / "scripts")]
+from networks import training_network  # noqa: E402
 
 
 def rss_mb():
@@ -31,22 +36,6 @@ def rss_mb():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     raise RuntimeError("no VmRSS in /proc/self/status")
-
-
-def tutorial_net():
-    """The tutorial network prepared for training, its input Node and probe."""
-    with nengo.Network(seed=0) as net:
-        inpt = nengo.Node(nengo.processes.WhiteSignal(1, 5, rms=0.3))
-        square = nengo.Ensemble(20, 1)
-        sin = nengo.Ensemble(20, 1)
-        outpt = nengo.Node(size_in=1)
-        nengo.Connection(inpt, square, synapse=None)
-        nengo.Connection(square, sin, function=np.square, synapse=None)
-        nengo.Connection(sin, outpt, function=np.sin, synapse=None)
-        probe = nengo.Probe(outpt)
-        nengo_dl.configure_settings(trainable=False)
-        net.config[nengo.Ensemble].trainable = True
-    return net, inpt, probe
 
 
 def measure(calls, epochs, batch=1024, minibatch=32, report=None):
@@ -69,7 +58,7 @@ def measure(calls, epochs, batch=1024, minibatch=32, report=None):
         ``{"before", "first", "last"}`` in MB, and ``"seconds"`` per call after
         the first.
     """
-    net, inpt, probe = tutorial_net()
+    net, inpt, probe = training_network(nengo_dl.configure_settings)
     rng = np.random.RandomState(0)
     x = rng.uniform(-1, 1, size=(batch, 1, 1))
     data = {inpt: x, probe: np.sin(x**2)}
