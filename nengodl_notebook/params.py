@@ -1,20 +1,18 @@
-"""Model parameters: trainable and fixed parts, save/load, and freezing into nengo.
+"""Model parameters: the trainable and fixed parts, and snapshots of them.
 
 The flat ``params`` array (see `signals.py`) is held as two variables: the
 elements that training may change (encoders, biases, weights of trainable
 objects) and the rest. Only the first is given to the optimizer, so anything not
 trainable is bit-for-bit unchanged by training.
 
-Parameter files (``.npz``, no pickle) record the network's structure with the
-values (see `file_entries`); `load_params` refuses a file from another network,
-non-finite values, or a damaged file before changing anything, and `save_params`
-replaces a file atomically.
+A snapshot (`Params`, from `take_params`) copies every parameter array and
+TensorNode weight with a description of the network's structure; `apply_params`
+refuses one of another network or with non-finite values before changing
+anything. Parameter files are snapshots on disk (`param_files.py`).
 """
 
-import contextlib
-import os
 import re
-import secrets
+from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
 import nengo
@@ -23,10 +21,6 @@ import tensorflow as tf
 from nengo.exceptions import ValidationError
 
 from nengodl_notebook.signals import PARAMS, STATE
-
-#: Written as ``__format__``; files without it are of the first format
-#: (``__keys__`` and ``__labels__`` only).
-FILE_FORMAT = "nengodl_notebook params 2"
 
 
 def parameter_signals(model, network):
@@ -173,11 +167,11 @@ class ParamStore:
         return arrays, labels
 
 
-# -- parameter files ----------------------------------------------------------------
+# -- snapshots ----------------------------------------------------------------------
 
 
-class FileEntry(NamedTuple):
-    """One parameter array of a file, and what it belongs to.
+class ParamEntry(NamedTuple):
+    """One parameter array of a snapshot (or file), and what it belongs to.
 
     Two entries match when all fields but ``legacy`` are equal (see `describe`
     for how objects are identified).
@@ -196,6 +190,96 @@ class FileEntry(NamedTuple):
     def row(self):
         """The entry as saved in the ``__structure__`` array (one row per array)."""
         return [self.type, self.obj, self.name, str(self.shape)]
+
+
+class Origin(NamedTuple):
+    """Where given parameters come from, as error messages name it."""
+
+    attr: str  #: the ValidationError's ``attr``: ``"path"`` or ``"params"``
+    subject: str  #: ``"<path>"``, ``"the snapshot"``...
+    prefix: str  #: put before messages: ``"<path>: "`` or ``""``
+    where: str  #: ``"in the file"``, ``"in the snapshot"``...
+
+    @classmethod
+    def file(cls, path):
+        """A parameter file at ``path``."""
+        return cls("path", str(path), f"{path}: ", "in the file")
+
+    def error(self, text):
+        """A ValidationError with ``text`` (after the prefix)."""
+        return ValidationError(f"{self.prefix}{text}", attr=self.attr)
+
+
+SNAPSHOT = Origin("params", "the snapshot", "", "in the snapshot")
+MAPPING = Origin("params", "the given parameters", "", "in the given parameters")
+
+
+class Params(Mapping):
+    """A snapshot of a Simulator's parameters: ``{key: array}``, read-only copies.
+
+    Keys name the arrays as a parameter file does: ``"<i>.encoders"``,
+    ``"<i>.bias"`` and ``"<i>.weights"`` for parameter ``i`` (network order), then
+    ``"tensor_node<i>.<j>"`` for weight ``j`` of TensorNode ``i``. `entries` say
+    what each array belongs to (``print(params)`` lists them); they are compared
+    with the network's when the snapshot is applied (`Simulator.set_params`).
+
+    Parameters
+    ----------
+    entries : sequence of ParamEntry
+        One per array, in order; each ``shape`` must be its array's.
+    arrays : mapping
+        ``key -> array`` (copied).
+    labels : sequence of str, optional
+        Human-readable label of each entry (default: its object); not compared.
+    origin : Origin
+        Where the values come from (named by errors).
+    legacy : bool
+        Whether the entries are those of a first-format file (keys and labels
+        only; see `_legacy_rows`).
+    """
+
+    def __init__(self, entries, arrays, labels=None, origin=SNAPSHOT, legacy=False):
+        self.entries = tuple(entries)
+        self.labels = tuple(labels or (e.obj for e in self.entries))
+        self.origin, self.legacy = origin, legacy
+        self._arrays = {}
+        for entry in self.entries:
+            value = np.array(arrays[entry.key], copy=True)
+            if value.shape != tuple(entry.shape):
+                raise origin.error(
+                    f"parameter {entry.key} ({entry}) has an array of shape "
+                    f"{value.shape}"
+                )
+            value.flags.writeable = False
+            self._arrays[entry.key] = value
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        return self._arrays[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._arrays)
+
+    def __len__(self) -> int:
+        return len(self._arrays)
+
+    def __eq__(self, other):
+        """Same entries (structure) and bit-for-bit the same values."""
+        if not isinstance(other, Params):
+            return NotImplemented
+        return [e[:5] for e in self.entries] == [e[:5] for e in other.entries] and all(
+            self[k].dtype == other[k].dtype and np.array_equal(self[k], other[k])
+            for k in self
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self):
+        lines = [f"  {e.key}: {label}" for e, label in zip(self.entries, self.labels)]
+        return f"Params({len(self)} arrays:\n" + "\n".join(lines) + "\n)"
+
+    def entry(self, key):
+        """The `ParamEntry` of the array ``key``."""
+        return next(e for e in self.entries if e.key == key)
 
 
 _KERAS_SUFFIX = re.compile(r"_\d+$")  # unique Keras layer names: dense, dense_1...
@@ -256,18 +340,19 @@ def _positions(objects):
     return positions
 
 
-def file_entries(store, tensor_vars=None):
-    """The arrays a parameter file holds, and the structure recorded with them.
+def take_params(store, tensor_vars=None):
+    """A snapshot of every parameter signal of ``store``, then each TensorNode weight.
+
+    Parameters
+    ----------
+    store : ParamStore
+    tensor_vars : TensorNodeVariables, optional
 
     Returns
     -------
-    arrays : dict
-        ``key -> array``: each parameter signal of ``store`` (in its order), then
-        each TensorNode weight.
-    entries : list of FileEntry
-        In the same order.
-    labels : list of str
-        Human-readable labels (saved as ``__labels__``; not compared).
+    Params
+        Copies, in order; TensorNode weights are labelled with their variable's
+        name too.
     """
     nodes = tensor_vars.nodes if tensor_vars is not None else []
     ensembles = [obj for obj, _, _ in store.signals if isinstance(obj, nengo.Ensemble)]
@@ -277,192 +362,74 @@ def file_entries(store, tensor_vars=None):
     for i, (obj, name, sig) in enumerate(store.signals):
         key = f"{i}.{name}"
         arrays[key] = store.signal_value(sig, values)
-        entries.append(
-            FileEntry(
-                key,
-                type(obj).__name__,
-                describe(obj, positions),
-                name,
-                arrays[key].shape,
-                legacy=_ADDRESS.sub("", str(obj)),
-            )
-        )
+        entries.append(_entry(key, obj, name, arrays[key], positions))
         labels.append(entries[-1].obj)
     for key, _, var in tensor_vars.weights if tensor_vars is not None else []:
         i, j = (int(n) for n in key[len("tensor_node") :].split("."))
-        node = nodes[i]
         arrays[key] = var.numpy()
-        entries.append(
-            FileEntry(
-                key,
-                type(node).__name__,
-                describe(node, positions),
-                f"weight {j}",
-                arrays[key].shape,
-                legacy=_ADDRESS.sub("", str(node)),
-            )
-        )
+        entries.append(_entry(key, nodes[i], f"weight {j}", arrays[key], positions))
         labels.append(f"{entries[-1].obj} {var.name}")
-    return arrays, entries, labels
+    return Params(entries, arrays, labels)
 
 
-def save_params(store, path, tensor_vars=None):
-    """Save parameters (and TensorNode weights) to ``path`` (``.npz``; no pickle).
+def _entry(key, obj, name, value, positions):
+    legacy = _ADDRESS.sub("", str(obj))
+    kind = type(obj).__name__
+    return ParamEntry(key, kind, describe(obj, positions), name, value.shape, legacy)
 
-    As `np.savez`, ``.npz`` is appended to a path not ending with it. The file is
-    written next to ``path`` under a temporary name, flushed to disk, then renamed
-    over ``path``: an interrupted save leaves the previous file as it was, and no
-    temporary file. (An open file object given as ``path`` is written directly.)
-    The file records the structure (`file_entries`) that `load_params` compares.
+
+def apply_params(store, tensor_vars, params):
+    """Set every parameter (and TensorNode weight) from ``params``, all or nothing.
+
+    Everything is checked before anything is set, and values set before a
+    failure are restored. Raises a ValidationError (naming where ``params`` come
+    from) when their structure differs from this network's (naming the first
+    difference: type, object, parameter or shape; see `describe`), or when a
+    value is not finite (or not convertible to the simulator's dtype).
+
+    Parameters
+    ----------
+    store : ParamStore
+    tensor_vars : TensorNodeVariables or None
+    params : Params or mapping
+        A snapshot (`take_params`, or a file's), or ``{key: array}`` with
+        exactly this network's keys (checked by key and shape only).
     """
-    arrays, entries, labels = file_entries(store, tensor_vars)
-    contents = {
-        "__format__": np.array(FILE_FORMAT),
-        "__keys__": np.array([e.key for e in entries], dtype=str),
-        "__labels__": np.array(labels, dtype=str),
-        "__structure__": np.array([e.row() for e in entries], dtype=str).reshape(-1, 4),
-        **arrays,
-    }
-    if hasattr(path, "write"):
-        np.savez(path, **contents)
-    else:
-        write_atomically(npz_path(path), lambda file: np.savez(file, **contents))
-
-
-def npz_path(path):
-    """``path`` as a string, with ``.npz`` appended unless it ends with it."""
-    path = os.fspath(path)
-    return path if path.endswith(".npz") else path + ".npz"
-
-
-def write_atomically(path, write):
-    """Call ``write(file)`` on a new file that then replaces ``path`` in one step.
-
-    The temporary file is in ``path``'s directory (so the rename is atomic), is
-    fsynced before the rename, takes the permissions of the file it replaces, and
-    is removed if anything (KeyboardInterrupt too) interrupts the write.
-    """
-    directory, name = os.path.split(os.path.abspath(path))
-    temp = None
-    try:
-        temp, fd = _temporary_file(directory, name)
-        with os.fdopen(fd, "wb") as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(temp, os.stat(path).st_mode & 0o7777)
-        os.replace(temp, path)
-    except BaseException:
-        if temp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-        raise
-    with contextlib.suppress(OSError):  # make the rename durable (POSIX)
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _temporary_file(directory, name):
-    """``(path, fd)`` of a new file ``.<name>.<random>.tmp`` (mode 0666 - umask)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        temp = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
-        try:
-            return temp, os.open(temp, flags, 0o666)
-        except FileExistsError:
-            continue
-
-
-def load_params(store, path, tensor_vars=None):
-    """Load parameters saved by `save_params` into ``store`` (and ``tensor_vars``).
-
-    All or nothing: the file is read and checked completely before anything is
-    set, and values set before a failure are restored. Raises a ValidationError
-    naming the file when it cannot be read, when its structure differs from this
-    network's (naming the first difference: type, object, parameter or shape; see
-    `describe`), or when a value is not finite (or not convertible to the
-    simulator's dtype). Files of the first format (``__keys__``/``__labels__``
-    only) load when keys, shapes and labels (without memory addresses) match.
-    """
-    path = npz_path(path)
-    saved = _read(path)
-    arrays, entries, _ = file_entries(store, tensor_vars)
-    saved_entries, legacy = _saved_entries(path, saved)
-    _compare(path, saved_entries, entries, legacy)
+    own = take_params(store, tensor_vars)
+    if not isinstance(params, Params):
+        params = _from_mapping(params, own)
+    _compare(params, own.entries)
     values = {
-        e.key: _checked_value(path, e, saved[e.key], arrays[e.key].dtype)
-        for e in entries
+        e.key: _checked_value(params.origin, e, params[e.key], own[e.key].dtype)
+        for e in own.entries
     }
     _assign_all(store, tensor_vars, values)
 
 
-def _read(path):
-    """Every array in the file at ``path``; a ValidationError if it is unreadable."""
-    try:
-        with np.load(path, allow_pickle=False) as saved:
-            return {key: saved[key] for key in saved.files}
-    except OSError as e:
-        if e.filename is not None:  # names the path already
-            raise
-        error = e
-    # any error of a damaged file (BadZipFile, ValueError, zlib.error, ...)
-    except Exception as e:  # noqa: BLE001 - reported below with the path
-        error = e
-    raise ValidationError(
-        f"{path}: cannot read this parameter file ({type(error).__name__}: {error})",
-        attr="path",
-    ) from error
-
-
-def _saved_entries(path, saved):
-    """``(entries, legacy)``: the file's structure; whether it is the first format."""
-    if "__format__" in saved:
-        if str(saved["__format__"]) != FILE_FORMAT:
-            raise ValidationError(
-                f"{path}: unknown parameter file format {str(saved['__format__'])!r} "
-                f"(this version reads {FILE_FORMAT!r})",
-                attr="path",
-            )
-        keys, rows = saved.get("__keys__"), saved.get("__structure__")
-        if keys is None or rows is None or rows.shape != (len(keys), 4):
-            raise ValidationError(f"{path}: damaged structure record", attr="path")
-        entries = [
-            FileEntry(str(k), str(t), str(o), str(n), _shape(s))
-            for k, (t, o, n, s) in zip(keys, rows)
-        ]
-    elif "__keys__" in saved and "__labels__" in saved:
-        keys, labels = saved["__keys__"], saved["__labels__"]
-        entries = [
-            FileEntry(str(k), "", "", "", None, str(label))
-            for k, label in zip(keys, labels)
-        ]
-    else:
-        raise ValidationError(
-            f"{path} is not a parameter file written by save_params "
-            f"(it holds {sorted(saved)[:5]} and no __keys__)",
-            attr="path",
+def _from_mapping(given, own):
+    """A `Params` of ``{key: array}``, with this network's entries (``own``)."""
+    if not isinstance(given, Mapping):
+        raise MAPPING.error(
+            f"expected a snapshot (Simulator.get_params) or a mapping "
+            f"{{key: array}}, got {type(given).__name__}"
         )
-    for i, entry in enumerate(entries):
-        if entry.key not in saved:
-            raise ValidationError(
-                f"{path}: parameter {i} ({entry.key}) is listed, but its array is "
-                f"missing",
-                attr="path",
-            )
-        shape = saved[entry.key].shape
-        if entry.shape is None:
-            entries[i] = entry._replace(shape=shape)
-        elif entry.shape != shape:
-            raise ValidationError(
-                f"{path}: parameter {i} ({entry.key}) is recorded with shape "
-                f"{entry.shape} but its array has shape {shape}: the file is damaged",
-                attr="path",
-            )
-    return entries, "__format__" not in saved
+    unknown = [key for key in given if key not in own]
+    if unknown:
+        raise MAPPING.error(
+            f"unknown parameter {unknown[0]!r}; this network's are {list(own)}"
+        )
+    arrays = {}
+    for entry in own.entries:
+        if entry.key not in given:
+            raise MAPPING.error(f"parameter {entry.key} ({entry}) is missing")
+        try:
+            arrays[entry.key] = np.asarray(given[entry.key])
+        except (TypeError, ValueError) as e:
+            raise MAPPING.error(
+                f"parameter {entry.key} ({entry}) is not an array: {e}"
+            ) from e
+    entries = [e._replace(shape=arrays[e.key].shape) for e in own.entries]
+    return Params(entries, arrays, own.labels, MAPPING)
 
 
 def _legacy_rows(entries):
@@ -477,35 +444,31 @@ def _legacy_rows(entries):
     return rows
 
 
-def _shape(text):
-    """``(10, 2)`` from its text ``"(10, 2)"``."""
-    return tuple(int(d) for d in re.findall(r"\d+", text))
-
-
-def _compare(path, saved, own, legacy):
+def _compare(params, own):
     """Raise a ValidationError naming the first difference of two structures."""
-    if legacy:
-        pairs = zip(_legacy_rows(saved), _legacy_rows(own))
+    given, origin = params.entries, params.origin
+    if params.legacy:
+        pairs = zip(_legacy_rows(given), _legacy_rows(own))
     else:
-        pairs = (_texts(a, b) for a, b in zip(saved, own))
+        pairs = (_texts(a, b) for a, b in zip(given, own))
     first = next(((i, a, b) for i, (a, b) in enumerate(pairs) if a != b), None)
     difference = (
         ""
         if first is None
         else (
-            f"parameter {first[0]} is {first[1]} in the file, but {first[2]} in this "
-            "network"
+            f"parameter {first[0]} is {first[1]} {origin.where}, but {first[2]} in "
+            "this network"
         )
     )
-    if len(saved) != len(own):
+    if len(given) != len(own):
         raise ValidationError(
-            f"{path} holds {len(saved)} parameter arrays, this network has {len(own)}: "
-            f"it was saved from a different network"
+            f"{origin.subject} holds {len(given)} parameter arrays, this network has "
+            f"{len(own)}: it comes from a different network"
             + (f" ({difference})" if difference else ""),
-            attr="path",
+            attr=origin.attr,
         )
     if first is not None:
-        raise ValidationError(f"{path}: {difference}", attr="path")
+        raise origin.error(difference)
 
 
 def _texts(a, b):
@@ -517,24 +480,22 @@ def _texts(a, b):
     return str(a), str(b)
 
 
-def _checked_value(path, entry, value, dtype):
+def _checked_value(origin, entry, value, dtype):
     """``value`` as ``dtype``; a ValidationError if it cannot be, or is not finite."""
     try:
         with np.errstate(over="ignore"):
             cast = np.asarray(value).astype(dtype, casting="same_kind")
     except (TypeError, ValueError) as e:
-        raise ValidationError(
-            f"{path}: parameter {entry.key} ({entry}) holds {value.dtype} values, "
-            f"which cannot be converted to {np.dtype(dtype)}",
-            attr="path",
+        raise origin.error(
+            f"parameter {entry.key} ({entry}) holds {value.dtype} values, which "
+            f"cannot be converted to {np.dtype(dtype)}"
         ) from e
     if np.issubdtype(cast.dtype, np.inexact):
         bad = np.size(cast) - np.count_nonzero(np.isfinite(cast))
         if bad:
-            raise ValidationError(
-                f"{path}: parameter {entry.key} ({entry}) holds {bad} non-finite "
-                f"value(s) (NaN or inf as {cast.dtype})",
-                attr="path",
+            raise origin.error(
+                f"parameter {entry.key} ({entry}) holds {bad} non-finite value(s) "
+                f"(NaN or inf as {cast.dtype})"
             )
     return cast
 

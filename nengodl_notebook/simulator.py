@@ -24,11 +24,13 @@ from nengodl_notebook import keras_api, progress, run_data, validation
 from nengodl_notebook.config import get_setting, trainable_objects
 from nengodl_notebook.freeze import freeze
 from nengodl_notebook.model_checks import input_node_ops
+from nengodl_notebook.param_files import read_params, write_params
 from nengodl_notebook.params import (
+    Params,
     ParamStore,
-    load_params,
+    apply_params,
     parameter_signals,
-    save_params,
+    take_params,
 )
 from nengodl_notebook.planner import (
     BuildContext,
@@ -564,15 +566,57 @@ class Simulator:
                 tf.tile(tf.constant(values[:, None]), (1, self._state.shape[1])),
             )
 
+    @exclusive("get parameters")
+    def get_params(self) -> Params:
+        """A snapshot of all parameters, in memory (copies: training does not
+        change it).
+
+        Returns
+        -------
+        Params
+            A read-only mapping ``{key: array}`` of every parameter array
+            (encoders, biases, connection weights and kernels) and TensorNode
+            (Keras) weight, keyed as in a `save_params` file (``"0.encoders"``,
+            ``"tensor_node0.1"``...); ``print(params)`` shows what each belongs
+            to. `set_params` restores it, here or in another Simulator of the
+            same network.
+        """
+        return take_params(self._store, self._tensor_vars)
+
+    @exclusive("set parameters")
+    def set_params(self, params: Mapping[str, ArrayLike]) -> None:
+        """Set all parameters from a snapshot (`get_params`), all or nothing.
+
+        Parameters
+        ----------
+        params : Params or Mapping
+            A snapshot of this network (from any Simulator of it), or a mapping
+            ``{key: array}`` with exactly the snapshot's keys (a changed
+            ``dict(sim.get_params())``), checked by key and shape only.
+
+        Raises
+        ------
+        nengo.exceptions.ValidationError
+            The snapshot is of another network (naming the first difference:
+            object, parameter or shape), a key is missing or unknown, or a value
+            is not finite. Nothing is changed then.
+        """
+        apply_params(self._store, self._tensor_vars, params)
+        self._params_changed()
+
     @exclusive("save parameters")
     def save_params(self, path: str | os.PathLike) -> None:
-        """Save all parameters (encoders, biases, weights, TensorNode weights) (npz)."""
-        save_params(self._store, path, self._tensor_vars)
+        """Save all parameters (`get_params`) to a file (npz, no pickle), atomically.
+
+        ``.npz`` is appended to a path not ending with it.
+        """
+        write_params(take_params(self._store, self._tensor_vars), path)
 
     @exclusive("load parameters")
     def load_params(self, path: str | os.PathLike) -> None:
-        """Load parameters saved by `save_params` (from the same network)."""
-        load_params(self._store, path, self._tensor_vars)
+        """Load parameters saved by `save_params`, with the checks of `set_params`
+        (errors name the file)."""
+        apply_params(self._store, self._tensor_vars, read_params(path))
         self._params_changed()
 
     @exclusive("freeze parameters")
