@@ -1,12 +1,11 @@
 """ComparePanel: compare the outputs of two parameter snapshots on the same inputs."""
 
 import html
-import shutil
-import tempfile
 
 import ipywidgets as widgets
 import numpy as np
 
+from nengodl_notebook.param_files import read_params
 from nengodl_notebook.widgets.plots import (
     COLORS,
     close_tree,
@@ -26,7 +25,7 @@ from nengodl_notebook.widgets.plots import (
 class ComparePanel(widgets.VBox):
     """Two snapshot Dropdowns, a Compare button, overlaid outputs and an error table.
 
-    A snapshot is a set of saved parameters (``sim.save_params``) with a label and
+    A snapshot is the parameters in memory (``sim.get_params()``) with a label and
     a loss. "before training" is taken when the panel is made; `add_run` adds
     each finished training run (the Dashboard connects it to the TrainingPanel).
 
@@ -45,7 +44,7 @@ class ComparePanel(widgets.VBox):
     Attributes
     ----------
     snapshots : list of dict
-        ``label``, ``path``, ``loss``.
+        ``label``, ``params`` (a ``sim.get_params()`` snapshot), ``loss``.
     snapshot_a, snapshot_b : ipywidgets.Dropdown
         "A" and "B" (values index ``snapshots``).
     probe_select, item_select : ipywidgets.Dropdown
@@ -66,7 +65,6 @@ class ComparePanel(widgets.VBox):
         sim = resolve_sim(source)
         self.probes = list(probes) if probes else sim_probes(sim)
         self.minibatch_size = sim.minibatch_size or 1
-        self._tempdir = tempfile.mkdtemp(prefix="nengodl_compare_")
         self.snapshots = []
         self._results = None
         self._build_controls()
@@ -133,25 +131,35 @@ class ComparePanel(widgets.VBox):
 
     # -- snapshots ---------------------------------------------------------------------
 
-    def add_snapshot(self, label=None, loss=None, path=None, sim=None):
-        """Keep a snapshot: the given params file, or the current parameters.
+    def add_snapshot(self, label=None, loss=None, path=None, sim=None, params=None):
+        """Keep a snapshot: the given one, a params file's, or the current parameters.
+
+        Parameters
+        ----------
+        label : str, optional
+        loss : float, optional
+        path : str or os.PathLike, optional
+            A ``sim.save_params`` file, read now (and checked against the
+            network when compared).
+        sim : Simulator, optional
+            Whose current parameters to keep (default: the source's).
+        params : Params, optional
+            A ``sim.get_params()`` snapshot (kept as it is: snapshots are copies).
 
         Returns
         -------
         dict
-            The snapshot (``label``, ``path``, ``loss``).
+            The snapshot (``label``, ``params``, ``loss``).
         """
         index = len(self.snapshots)
-        own = f"{self._tempdir}/snapshot{index}.npz"
-        if path is not None:
-            shutil.copyfile(path, own)
-        else:
-            sim = self.sim if sim is None else sim
-            sim.save_params(own)
+        if params is None and path is not None:
+            params = read_params(path)  # checked against the network when compared
+        if params is None:
+            params = (self.sim if sim is None else sim).get_params()
         label = label or f"snapshot {index}"
         if loss is not None:
             label += f" (loss {loss:.4g})"
-        snapshot = {"label": label, "path": own, "loss": loss}
+        snapshot = {"label": label, "params": params, "loss": loss}
         self.snapshots.append(snapshot)
         options = [(s["label"], i) for i, s in enumerate(self.snapshots)]
         a = self.snapshot_a.value if self.snapshot_a.value is not None else 0
@@ -163,8 +171,14 @@ class ComparePanel(widgets.VBox):
         return snapshot
 
     def add_run(self, run):
-        """Keep a finished training run (a `TrainingPanel.runs` entry) as a snapshot."""
-        return self.add_snapshot(run["label"], run.get("loss"), path=run["path"])
+        """Keep a finished training run (a `TrainingPanel.runs` entry) as a snapshot:
+        its ``params`` (a ``sim.get_params()`` snapshot) or else its ``path``."""
+        return self.add_snapshot(
+            run["label"],
+            run.get("loss"),
+            path=run.get("path"),
+            params=run.get("params"),
+        )
 
     # -- comparing ---------------------------------------------------------------------
 
@@ -192,13 +206,12 @@ class ComparePanel(widgets.VBox):
         return True
 
     def _run_snapshots(self, sim):
-        current = f"{self._tempdir}/current.npz"
-        sim.save_params(current)
+        current = sim.get_params()
         data = self.designer.data() if self.designer is not None else None
         results, n = {}, self.n_steps
         try:
             for key in dict.fromkeys((self.snapshot_a.value, self.snapshot_b.value)):
-                sim.load_params(self.snapshots[key]["path"])
+                sim.set_params(self.snapshots[key]["params"])
                 sim.reset()
                 sim.run_steps(n, data=data, progress_bar=False)
                 results[key] = {p: np.array(sim.data[p]) for p in self.probes}
@@ -211,7 +224,7 @@ class ComparePanel(widgets.VBox):
                         for i in range(self.minibatch_size)
                     ]
         finally:
-            sim.load_params(current)
+            sim.set_params(current)
             sim.reset()
         results["keys"] = (self.snapshot_a.value, self.snapshot_b.value)
         return results
@@ -287,8 +300,8 @@ class ComparePanel(widgets.VBox):
         )
 
     def close(self):
-        """Delete the snapshot files and close the widgets."""
-        shutil.rmtree(self._tempdir, ignore_errors=True)
+        """Forget the snapshots and close the widgets."""
+        self.snapshots = []
         for child in self.children:
             close_tree(child)
         super().close()

@@ -1,7 +1,5 @@
 """Dashboard: one Simulator and all panels (network, inputs, run, training, compare)."""
 
-import shutil
-import tempfile
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -98,7 +96,6 @@ class Dashboard:
             previous.close()
         self.net, self.seed, self.dt = net, seed, dt
         self.minibatch_size = minibatch_size
-        self._tempdir = tempfile.mkdtemp(prefix="nengodl_dashboard_")
         self.n_builds = 0
         self._sim = self._build()
         self.status = widgets.HTML()
@@ -156,11 +153,10 @@ class Dashboard:
         if not lock.acquire(blocking=False):
             return  # training holds the old one: rebuild at the next use
         try:
-            path = f"{self._tempdir}/rebuild.npz"
-            old.save_params(path)
+            params = old.get_params()
             new = self._build()
             try:
-                new.load_params(path)
+                new.set_params(params)
                 self.status.value = "Simulator rebuilt for the new trainable settings."
             except ValidationError as e:  # the structure changed: fresh parameters
                 self.status.value = error_html(
@@ -225,4 +221,3 @@ class Dashboard:
             widgets.VBox.close(self._widget)
         self.status.close()
         self._sim.close()
-        shutil.rmtree(self._tempdir, ignore_errors=True)
