@@ -13,6 +13,10 @@ import os
 # of notebook cells; users can still set TF_CPP_MIN_LOG_LEVEL themselves.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from nengodl_notebook.tf_startup import import_tensorflow
+
+import_tensorflow()  # before any module imports it: see tf_startup
+
 from nengodl_notebook import obj
 from nengodl_notebook.config import configure_settings
 from nengodl_notebook.planner import NotSupportedError
