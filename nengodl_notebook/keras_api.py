@@ -2,20 +2,21 @@
 
 Losses and metrics follow Keras' convention ``fn(y_true, y_pred)`` (Keras loss
 names such as ``"mse"`` work); Keras callbacks (History, EarlyStopping, custom
-ones) receive the usual events through a small stand-in for ``keras.Model``.
-`OptimizerCopy` lets one compiled training program serve every Keras optimizer
-of the same kind.
+ones) are called as in ``sim.train`` (see `training_callbacks`). The functions
+here work on a `training.Trainer` and its `training_parts.TrainingParts`; the
+Simulator checks that it is open first. `OptimizerCopy` lets one compiled
+training program serve every Keras optimizer of the same kind.
 """
 
 import copy
 import json
 
 import keras
-import numpy as np
 import tensorflow as tf
 from nengo.exceptions import ValidationError
 
 from nengodl_notebook.run_data import check_n_steps
+from nengodl_notebook.training_callbacks import check_callbacks
 from nengodl_notebook.training_data import TrainingData, check_epochs
 
 
@@ -54,12 +55,11 @@ def keras_loss(probe, spec, what):
         ) from e
 
 
-def _by_probe(sim, spec, what):
+def _by_probe(probes, spec, what):
     """``{probe: [spec, ...]}`` from a dict, or a single spec for the only probe."""
     if spec is None:
         return {}
     if not isinstance(spec, dict):
-        probes = sim.model.probes
         if len(probes) != 1:
             raise ValidationError(
                 f"{what} must be a dict mapping Probes to {what} functions when the "
@@ -71,95 +71,45 @@ def _by_probe(sim, spec, what):
 
 
 class Compiled:
-    """What ``sim.compile`` set: optimizer, losses and metrics by probe."""
+    """What ``sim.compile`` set: optimizer, losses and metrics by probe.
 
-    def __init__(self, sim, optimizer, loss, metrics):
+    Parameters
+    ----------
+    probes : list of nengo.Probe
+        The model's probes (a single loss or metric is for the only one).
+    optimizer : keras.optimizers.Optimizer
+    loss, metrics
+        As ``sim.compile``'s.
+    """
+
+    def __init__(self, probes, optimizer, loss, metrics):
         self.optimizer = optimizer
         self.loss = {
             p: keras_loss(p, v[0], "loss")
-            for p, v in _by_probe(sim, loss, "loss").items()
+            for p, v in _by_probe(probes, loss, "loss").items()
         }
         self.metrics = {
             p: [keras_loss(p, m, "metric") for m in v]
-            for p, v in _by_probe(sim, metrics, "metrics").items()
+            for p, v in _by_probe(probes, metrics, "metrics").items()
         }
 
 
-class ModelProxy:
-    """What Keras callbacks need of a model: stop flag, history, weights."""
-
-    def __init__(self, sim):
-        self.sim = sim
-        self.stop_training = False
-        self.history = None
-        self.optimizer = sim.keras.optimizer
-
-    def get_weights(self):
-        """``[params, state0, *TensorNode weights]`` (copies)."""
-        node_weights = [var.numpy() for _, _, var in self.sim._tensor_vars.weights]
-        return list(self.sim._store.values()) + node_weights
-
-    def set_weights(self, weights):
-        params, state, *node_weights = weights
-        self.sim._store.assign(np.asarray(params), np.asarray(state))
-        for (_, _, var), value in zip(self.sim._tensor_vars.weights, node_weights):
-            var.assign(value)
-        self.sim._params_changed()
-
-
-class CallbackBridge:
-    """Forwards the trainer's events to a ``keras.callbacks.CallbackList``.
-
-    Minibatches run in compiled chunks, and ``on_train_batch_end`` is called for
-    each of them after its chunk, like Keras with ``steps_per_execution > 1``;
-    ``model.stop_training`` is honoured at the end of an epoch, as in Keras.
-    """
-
-    chunked_batches = True
-
-    def __init__(self, sim, callbacks, proxy, validation):
-        self.sim, self.callbacks, self.proxy, self.validation = (
-            sim,
-            callbacks,
-            proxy,
-            validation,
-        )
-
-    def on_train_begin(self, info):
-        self.callbacks.on_train_begin()
-
-    def on_epoch_begin(self, info):
-        self.callbacks.on_epoch_begin(info["epoch"])
-
-    def on_batch_end(self, info):
-        self.callbacks.on_train_batch_end(info["batch"], {"loss": info["loss"]})
-
-    def on_epoch_end(self, info):
-        logs = {"loss": info["loss"]}
-        if self.validation is not None:
-            val = evaluate_data(self.sim, self.validation, show=False)
-            logs.update({f"val_{k}": v for k, v in val.items()})
-        self.callbacks.on_epoch_end(info["epoch"], logs)
-        if self.proxy.stop_training:
-            self.sim.stop_training()
-
-    def on_train_end(self, info):
-        self.callbacks.on_train_end()
-
-
-def _require_compiled(sim):
-    if sim.keras is None:
+def _require_compiled(compiled):
+    if compiled is None:
         raise ValidationError(
             "Call sim.compile(optimizer, loss={probe: ...}) before fit/evaluate",
             attr="compile",
         )
-    return sim.keras
+    return compiled
 
 
-def to_data(sim, x, y):
+def to_data(parts, x, y):
     """One ``data`` dict from Keras-style inputs ``x`` and targets ``y``."""
     data = {}
-    for values, kind, objs in ((x, "x", sim._node_ops), (y, "y", sim.model.probes)):
+    for values, kind, objs in (
+        (x, "x", parts.node_ops),
+        (y, "y", parts.recorder.probes),
+    ):
         if values is None:
             continue
         if not isinstance(values, dict):
@@ -192,73 +142,58 @@ def check_validation_data(validation_data):
 
 
 def fit(
-    sim,
+    trainer,
+    compiled,
     x,
     y,
     epochs,
     callbacks,
     validation_data,
     shuffle,
-    verbose,
+    show,
     restore_best_on_divergence=None,
 ):
     """Train like ``keras.Model.fit``; returns the ``History`` callback.
 
     ``restore_best_on_divergence``: see `training.Trainer.train` (None: the
-    Trainer's default).
+    Trainer's default); ``show``: the progress bar setting.
     """
-    compiled = _require_compiled(sim)
-    data = TrainingData(
-        to_data(sim, x, y),
-        compiled.loss,
-        sim._node_ops,
-        _probe_sizes(sim),
-        sim.minibatch_size or 1,
-    )
-    validation = None
+    compiled = _require_compiled(compiled)
+    epochs = check_epochs(epochs)
+    callbacks = check_callbacks(callbacks)
+    data = _checked_data(trainer.parts, to_data(trainer.parts, x, y), compiled.loss)
+    extra_logs = None
     if validation_data is not None:
-        validation = _eval_data(
-            sim, to_data(sim, *check_validation_data(validation_data))
+        val_xy = check_validation_data(validation_data)
+        validation = _checked_data(
+            trainer.parts, to_data(trainer.parts, *val_xy), compiled.loss
         )
-    proxy = ModelProxy(sim)
-    callback_list = keras.callbacks.CallbackList(
-        callbacks,
-        add_history=True,
-        model=proxy,
-        epochs=check_epochs(epochs),
-        steps=data.n_batches,
-        verbose=0,
-    )
-    bridge = CallbackBridge(sim, callback_list, proxy, validation)
-    show = sim.progress_bar if verbose is None else bool(verbose)
-    sim._check_open("fit")
-    sim._trainer.train(
+
+        def extra_logs():
+            logs = evaluate_data(trainer, compiled, validation, show=False)
+            return {f"val_{k}": v for k, v in logs.items()}
+
+    _, history = trainer.train(
         data,
         compiled.optimizer,
         epochs,
         shuffle,
-        [bridge],
+        callbacks,
         show,
         restore_best_on_divergence=restore_best_on_divergence,
+        extra_logs=extra_logs,
     )
-    return proxy.history
+    return history
 
 
-def _probe_sizes(sim):
-    return {p: s.size for p, s in zip(sim._recorder.probes, sim._recorder.signals)}
+def _checked_data(parts, data, objective):
+    sizes = {p: s.size for p, s in zip(parts.recorder.probes, parts.recorder.signals)}
+    return TrainingData(data, objective, parts.node_ops, sizes, parts.minibatch_size)
 
 
-def _eval_data(sim, data):
-    compiled = _require_compiled(sim)
-    return TrainingData(
-        data, compiled.loss, sim._node_ops, _probe_sizes(sim), sim.minibatch_size or 1
-    )
-
-
-def evaluate_data(sim, checked, show):
+def evaluate_data(trainer, compiled, checked, show):
     """``{"loss", "<probe>_loss", "<probe>_<metric>"...}`` on ``checked``."""
-    compiled = sim.keras
-    total, per_probe = sim._trainer.evaluate(checked, False, show)
+    total, per_probe = trainer.evaluate(checked, False, show)
     logs = {"loss": total}
     for i, probe in enumerate(checked.objective):
         logs[f"{_name(probe)}_loss"] = float(per_probe[i])
@@ -266,35 +201,32 @@ def evaluate_data(sim, checked, show):
         for metric in metrics:
             one = copy.copy(checked)  # the same data, scored by one metric
             one.objective = {probe: metric}
-            logs[f"{_name(probe)}_{metric.name}"] = sim._trainer.evaluate(
-                one, False, False
-            )[0]
+            logs[f"{_name(probe)}_{metric.name}"] = trainer.evaluate(one, False, False)[
+                0
+            ]
     return logs
 
 
-def evaluate(sim, x, y, verbose):
+def evaluate(trainer, compiled, x, y, show):
     """Losses and metrics in the spiking (inference) model, as a dict."""
-    sim._check_open("evaluate")
-    checked = _eval_data(sim, to_data(sim, x, y))
-    show = sim.progress_bar if verbose is None else bool(verbose)
-    return evaluate_data(sim, checked, show)
+    compiled = _require_compiled(compiled)
+    checked = _checked_data(trainer.parts, to_data(trainer.parts, x, y), compiled.loss)
+    return evaluate_data(trainer, compiled, checked, show)
 
 
-def predict(sim, x, n_steps, verbose):
+def predict(trainer, x, n_steps, show):
     """``{probe: (batch_size, n_steps, size)}`` for inputs ``x`` (inference mode)."""
-    sim._check_open("predict")
-    data = to_data(sim, x, None)
-    batch = sim.minibatch_size or 1
+    parts = trainer.parts
+    data = to_data(parts, x, None)
     if n_steps is not None:
         n_steps = check_n_steps(n_steps, "n_steps", positive=True)
     if data:
-        checked = TrainingData(data, None, sim._node_ops, _probe_sizes(sim), batch)
+        checked = _checked_data(parts, data, None)
     elif n_steps is not None:
-        checked = TrainingData.without_inputs(n_steps, batch)
+        checked = TrainingData.without_inputs(n_steps, parts.minibatch_size)
     else:
         raise ValidationError("predict needs inputs x or n_steps", attr="n_steps")
-    show = sim.progress_bar if verbose is None else bool(verbose)
-    return sim._trainer.predict(checked, list(sim.model.probes), show)
+    return trainer.predict(checked, list(parts.recorder.probes), show)
 
 
 def _name(probe):

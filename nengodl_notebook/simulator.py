@@ -54,7 +54,9 @@ from nengodl_notebook.step_program import StepProgram
 from nengodl_notebook.tensor_node import SimTensorNode
 from nengodl_notebook.tensor_node_variables import TensorNodeVariables
 from nengodl_notebook.training import Trainer, check_optimizer
+from nengodl_notebook.training_callbacks import check_callbacks
 from nengodl_notebook.training_data import TrainingData, check_epochs
+from nengodl_notebook.training_parts import TrainingParts
 from nengodl_notebook.user_warnings import warn_user
 
 #: Input tensors of this many (seed, start step, steps) runs are kept (see
@@ -211,7 +213,7 @@ class Simulator:
                 self._ctx.np_dtype,
                 self.minibatch_size,
             )
-            self._trainer = Trainer(self)
+            self._trainer = Trainer(self._training_parts(network))
             self._input_cache = {}  # (seed, start step, steps) -> inputs tensor
             self._chunks = ChunkLength()
             self.keras = None  # set by compile()
@@ -222,6 +224,24 @@ class Simulator:
                 "implementation); they run through tf.numpy_function each step, "
                 "which is slow and rules out XLA compilation."
             )
+
+    def _training_parts(self, network):
+        """What the Trainer uses of this Simulator (see `training_parts`)."""
+        return TrainingParts(
+            network=network,
+            context=self._ctx,
+            store=self._store,
+            tensor_vars=self._tensor_vars,
+            program=self._program,
+            recorder=self._recorder,
+            input_ops=self._inputs.ops,
+            node_ops=self._node_ops,
+            step_order=self._nengo_step_order,
+            dt=self.dt,
+            minibatch_size=self.minibatch_size or 1,
+            seed=lambda: self.seed,
+            params_changed=self._params_changed,
+        )
 
     # -- pickling (as nengo.Simulator: model, run state and probe data) -------------
 
@@ -666,12 +686,13 @@ class Simulator:
             Probe -> ``fn(outputs, targets)`` (e.g. ``nengodl_notebook.obj.mse``).
         n_epochs : int
         shuffle : bool
-        callbacks : sequence
-            Objects with any of ``on_train_begin``, ``on_batch_end``,
-            ``on_epoch_end``, ``on_train_end`` (each called with a dict).
-            Minibatches run in compiled chunks; a callback with ``on_batch_end``
-            gets one minibatch per chunk (exact stops, slower) unless it has
-            ``chunked_batches = True``.
+        callbacks : sequence of keras.callbacks.Callback
+            Called with Keras's arguments (``on_epoch_end(epoch, logs)``...;
+            ``callback.model`` offers ``stop_training``, ``optimizer``,
+            ``history``, ``get_weights``, ``set_weights``). Minibatches run in
+            compiled chunks; a callback overriding a batch hook gets one
+            minibatch per chunk unless it sets ``async_safe = True`` (see
+            `training_callbacks`).
         progress_bar : bool, optional
         restore_best_on_divergence : bool
             When the loss grows by orders of magnitude (a
@@ -686,6 +707,7 @@ class Simulator:
         self._check_open("train")
         optimizer = check_optimizer(optimizer)
         n_epochs = check_epochs(n_epochs)
+        callbacks = check_callbacks(callbacks)
         checked = self._training_data(data, objective)
         if self._store.n_trainable == 0 and not self._tensor_vars.trainable:
             raise nengo.exceptions.ValidationError(
@@ -694,21 +716,22 @@ class Simulator:
                 attr="trainable",
             )
         show = self.progress_bar if progress_bar is None else progress_bar
-        return self._trainer.train(
+        losses, _ = self._trainer.train(
             checked,
             optimizer,
             n_epochs,
             shuffle,
-            list(callbacks),
+            callbacks,
             show,
             restore_best_on_divergence=restore_best_on_divergence,
         )
+        return losses
 
     def stop_training(self) -> None:
         """Ask a running `train`/`fit` to stop after the minibatches in progress.
 
-        Minibatches run in compiled chunks of at most ~0.4 s; callbacks with
-        ``on_batch_end`` (and no ``chunked_batches``) get chunks of one.
+        Minibatches run in compiled chunks of at most ~0.4 s; callbacks that
+        override a batch hook (and are not ``async_safe``) get chunks of one.
         """
         self._trainer.stop_event.set()
 
@@ -733,7 +756,9 @@ class Simulator:
         self, optimizer: keras.optimizers.Optimizer, loss=None, metrics=None
     ) -> None:
         """Set optimizer, losses and metrics for `fit` / `evaluate` (Keras style)."""
-        self.keras = keras_api.Compiled(self, check_optimizer(optimizer), loss, metrics)
+        self.keras = keras_api.Compiled(
+            self.model.probes, check_optimizer(optimizer), loss, metrics
+        )
 
     @exclusive("fit")
     def fit(
@@ -749,26 +774,32 @@ class Simulator:
     ):
         """Train on inputs ``x`` and targets ``y`` (see `keras_api.fit`;
         ``restore_best_on_divergence`` as in `train`)."""
+        self._check_open("fit")
         return keras_api.fit(
-            self,
+            self._trainer,
+            self.keras,
             x,
             y,
             epochs,
             callbacks,
             validation_data,
             shuffle,
-            verbose,
+            self.progress_bar if verbose is None else bool(verbose),
             restore_best_on_divergence=restore_best_on_divergence,
         )
 
     @exclusive("evaluate")
     def evaluate(self, x=None, y=None, verbose=None) -> dict:
         """Losses and metrics on ``x``/``y`` in the spiking model (dict)."""
-        return keras_api.evaluate(self, x, y, verbose)
+        self._check_open("evaluate")
+        show = self.progress_bar if verbose is None else bool(verbose)
+        return keras_api.evaluate(self._trainer, self.keras, x, y, show)
 
     @exclusive("predict")
     def predict(
         self, x=None, n_steps: int | None = None, verbose=None
     ) -> dict[nengo.Probe, np.ndarray]:
         """Probe outputs for inputs ``x`` (dict ``{probe: array}``)."""
-        return keras_api.predict(self, x, n_steps, verbose)
+        self._check_open("predict")
+        show = self.progress_bar if verbose is None else bool(verbose)
+        return keras_api.predict(self._trainer, x, n_steps, show)

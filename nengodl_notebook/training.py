@@ -20,7 +20,7 @@ from collections import OrderedDict
 
 import numpy as np
 import tensorflow as tf
-from nengo.exceptions import SimulationError, ValidationError
+from nengo.exceptions import SimulationError
 
 from nengodl_notebook import objectives, progress
 from nengodl_notebook.keras_api import (  # noqa: F401 (check_optimizer: API)
@@ -29,21 +29,22 @@ from nengodl_notebook.keras_api import (  # noqa: F401 (check_optimizer: API)
     optimizer_kind,
 )
 from nengodl_notebook.precomputed_inputs import InputPlan, process_rngs
+from nengodl_notebook.progress_callback import TrainingProgress
+from nengodl_notebook.training_callbacks import ModelProxy, TrainingCallbacks
+from nengodl_notebook.training_run import (  # noqa: F401 (TrainingDivergedWarning: API)
+    APPLIED,
+    BAD_GRADIENT,
+    BAD_LOSS,
+    BAD_UPDATE,
+    ChunkSize,
+    TrainingDivergedWarning,
+    TrainRun,
+    call_compiled,
+)
 from nengodl_notebook.user_warnings import warn_user
-
-#: A minibatch loss this many times the first (positive) loss of a train call
-#: means the training diverged.
-DIVERGENCE_FACTOR = 1e3
 
 #: Compiled training programs kept (see `Trainer.release`).
 MAX_TRAIN_PROGRAMS = 4
-
-#: Status of a training step, as returned by the compiled step.
-APPLIED, BAD_LOSS, BAD_GRADIENT, BAD_UPDATE = 0, 1, 2, 3
-
-
-class TrainingDivergedWarning(UserWarning):
-    """The training loss grew by orders of magnitude (see `Trainer.train`)."""
 
 
 class NoGradientWarning(UserWarning):
@@ -55,8 +56,8 @@ class Trainer:
 
     Parameters
     ----------
-    sim : Simulator
-        Provides the step program, parameters, inputs layout and probes.
+    parts : training_parts.TrainingParts
+        The Simulator's step program, parameters, inputs layout and probes.
 
     Attributes
     ----------
@@ -64,8 +65,8 @@ class Trainer:
         Default of `train`'s option of the same name.
     """
 
-    def __init__(self, sim):
-        self.sim = sim
+    def __init__(self, parts):
+        self.parts = parts
         self.stop_event = threading.Event()
         self._train_fns = OrderedDict()  # (optimizer kind, objective) -> program
         self._eval_fns = {}
@@ -83,24 +84,24 @@ class Trainer:
     # -- graph pieces -------------------------------------------------------------
 
     def _forward(self, inputs, training):
-        sim = self.sim
-        sim._tensor_vars.reset()  # TensorNode state variables: every minibatch from t=0
-        state0 = sim._store.initial_state(sim.minibatch_size or 1)
-        _, probes = sim._program.simulate(
+        parts = self.parts
+        parts.tensor_vars.reset()  # TensorNode state: every minibatch from t=0
+        state0 = parts.store.initial_state(parts.minibatch_size)
+        _, probes = parts.program.simulate(
             state0,
             inputs,
             tf.constant(0, tf.int64),
-            tf.constant(sim.seed, tf.int64),
-            sim._store.full(),
+            tf.constant(parts.seed(), tf.int64),
+            parts.store.full(),
             training=training,
         )
         return probes  # (n_steps, rows, minibatch)
 
     def _probe_output(self, probes, probe):
         """``(minibatch, n_steps, size)`` values of one probe (sample_every applied)."""
-        rows = self.sim._recorder.slices[probe]
+        rows = self.parts.recorder.slices[probe]
         out = tf.transpose(probes[:, rows.start : rows.stop, :], (2, 0, 1))
-        period = self.sim._recorder.period(probe)
+        period = self.parts.recorder.period(probe)
         if period != 1:
             steps = np.arange(1, probes.shape[0] + 1)
             out = tf.gather(out, np.flatnonzero(steps % period < 1), axis=1)
@@ -139,7 +140,7 @@ class Trainer:
         gave it a non-zero gradient.
         """
         variables = self.variables()
-        n_store = 1 if self.sim._store.n_trainable else 0
+        n_store = 1 if self.parts.store.n_trainable else 0
 
         def train_step(inputs, targets):
             with tf.GradientTape() as tape:
@@ -157,8 +158,8 @@ class Trainer:
             return total, tf.stack(losses), status, tf.concat(reached, axis=0)
 
         def train_chunk(inputs, targets, start, stop):
-            n_batches, dtype = inputs.shape[0], self.sim._ctx.dtype
-            n_reach = self.sim._store.n_trainable + len(variables) - n_store
+            n_batches, dtype = inputs.shape[0], self.parts.context.dtype
+            n_reach = self.parts.store.n_trainable + len(variables) - n_store
 
             def body(i, totals, per_probe, status, reached):
                 total, losses, status, step_reached = train_step(
@@ -183,7 +184,7 @@ class Trainer:
             )
 
         return tf.function(
-            train_chunk, autograph=False, jit_compile=self.sim._program.jit_compile
+            train_chunk, autograph=False, jit_compile=self.parts.program.jit_compile
         )
 
     @staticmethod
@@ -221,8 +222,8 @@ class Trainer:
 
     def variables(self):
         """What training changes: trainable parameters, then TensorNode weights."""
-        store = self.sim._store
-        nodes = self.sim._tensor_vars.trainable
+        store = self.parts.store
+        nodes = self.parts.tensor_vars.trainable
         return ([store.trainable] if store.n_trainable else []) + nodes
 
     def _eval_fn(self, objective, training=False):
@@ -235,7 +236,7 @@ class Trainer:
                 return tf.add_n(losses), tf.stack(losses)
 
             self._eval_fns[key] = tf.function(
-                eval_step, autograph=False, jit_compile=self.sim._program.jit_compile
+                eval_step, autograph=False, jit_compile=self.parts.program.jit_compile
             )
         return self._eval_fns[key]
 
@@ -243,12 +244,12 @@ class Trainer:
 
     def default_inputs(self, n_steps):
         """Inputs for steps 1..n_steps from a fresh copy of the model's input ops."""
-        sim = self.sim
-        batch = sim.minibatch_size or 1
+        parts = self.parts
+        batch, context = parts.minibatch_size, parts.context
         plan = InputPlan(
-            sim._inputs.ops, sim._ctx.input_columns, sim.dt, sim._ctx.np_dtype, batch
+            parts.input_ops, context.input_columns, parts.dt, context.np_dtype, batch
         )
-        plan.reset(process_rngs(sim._nengo_step_order, sim.seed, batch))
+        plan.reset(process_rngs(parts.step_order, parts.seed(), batch))
         return plan.values(0, n_steps, {})
 
     def batch_arrays(self, data, idx, defaults):
@@ -266,11 +267,11 @@ class Trainer:
         """
         idx = np.stack(batches)
         inputs = np.repeat(defaults[None], len(batches), axis=0)
-        columns = self.sim._ctx.input_columns
+        columns = self.parts.context.input_columns
         for node, values in data.inputs.items():
-            start, stop = columns[self.sim._node_ops[node]]
+            start, stop = columns[self.parts.node_ops[node]]
             inputs[:, :, start:stop, :] = np.transpose(values[idx], (0, 2, 3, 1))
-        dtype = self.sim._ctx.dtype
+        dtype = self.parts.context.dtype
         targets = tuple(
             None
             if data.targets[p] is None
@@ -287,20 +288,26 @@ class Trainer:
         optimizer,
         n_epochs,
         shuffle,
-        listeners,
+        callbacks,
         show_progress,
         restore_best_on_divergence=None,
+        extra_logs=None,
     ):
-        """Run ``n_epochs`` of minibatch gradient steps; returns per-epoch losses.
+        """Run ``n_epochs`` of minibatch gradient steps.
 
-        A minibatch loss over `DIVERGENCE_FACTOR` times the call's first
-        (positive) loss warns (`TrainingDivergedWarning`, once per call). With
-        ``restore_best_on_divergence`` (default: the attribute of that name),
-        training then stops, and the parameters (and optimizer state) with the
-        lowest loss seen are restored; they are restored too when a step is not
-        finite (the SimulationError says so). The candidates are the parameters
-        at the start of each compiled chunk of minibatches (see `ChunkSize`),
-        scored by the loss of the chunk's first minibatch.
+        ``callbacks`` (``keras.callbacks.Callback``) are called as described in
+        `training_callbacks`, after them a ``History`` and the progress bar
+        (`progress_callback.TrainingProgress`); ``extra_logs()`` adds to each
+        epoch's logs (``fit``'s validation losses).
+
+        A minibatch loss over `training_run.DIVERGENCE_FACTOR` times the call's
+        first (positive) loss warns (`TrainingDivergedWarning`, once per call).
+        With ``restore_best_on_divergence`` (default: the attribute of that
+        name), training then stops, and the parameters (and optimizer state)
+        with the lowest loss seen are restored; they are restored too when a
+        step is not finite (the SimulationError says so). The candidates are
+        the parameters at the start of each compiled chunk of minibatches (see
+        `ChunkSize`), scored by the loss of the chunk's first minibatch.
 
         After the first chunk, trainable parameters that got no gradient (None
         or zero) are named in a `NoGradientWarning` if they can affect a probe
@@ -309,112 +316,89 @@ class Trainer:
         delaying their effect past ``n_steps``), or if no trainable parameter
         gets any (training would change nothing). Parameters that cannot affect
         the objective's probes are expected to get none: no warning.
+
+        Returns
+        -------
+        losses : list of float
+            Mean training loss of each epoch.
+        history : keras.callbacks.History
         """
         if restore_best_on_divergence is None:
             restore_best_on_divergence = self.restore_best_on_divergence
         objective = list(data.objective.items())
-        working, step_fn = self._train_program(optimizer, objective)
-        working.attach(optimizer)
-        run = TrainRun(data.objective, bool(restore_best_on_divergence), listeners)
+        program = self._train_program(optimizer, objective)
+        run = TrainRun(data.objective, bool(restore_best_on_divergence))
+        model = ModelProxy(self.parts, self.stop_event, optimizer)
+        bar = TrainingProgress(show_progress)
+        hooks = TrainingCallbacks(callbacks, model, n_epochs, data.n_batches, bar)
         defaults = self.default_inputs(data.n_steps)
-        rng = np.random.RandomState(self.sim.seed)
-        history = []
+        rng = np.random.RandomState(self.parts.seed())
+        losses = []
         self.stop_event.clear()
-        notify(
-            listeners, "on_train_begin", {"epochs": n_epochs, "batches": data.n_batches}
-        )
-        total = n_epochs * data.n_batches
+        program[0].attach(optimizer)
         try:
-            with (
-                self.sim._tensor_vars.kept(),
-                progress.Phase("Training", "Training", total, show_progress) as bar,
-            ):
+            with self.parts.tensor_vars.kept():
+                hooks.train_begin()
                 for epoch in range(n_epochs):
-                    notify(listeners, "on_epoch_begin", {"epoch": epoch})
-                    epoch_losses = self._train_epoch(
-                        data,
-                        (working, step_fn),
-                        defaults,
-                        rng,
-                        shuffle,
-                        epoch,
-                        listeners,
-                        bar,
-                        run,
+                    hooks.epoch_begin(epoch)
+                    self._train_epoch(
+                        data, program, defaults, (rng, shuffle), epoch, hooks, run
                     )
-                    history.append(float(np.mean(epoch_losses)))
-                    bar.extra = f" (loss: {history[-1]:.4f})"
-                    notify(
-                        listeners, "on_epoch_end", {"epoch": epoch, "loss": history[-1]}
-                    )
+                    losses.append(hooks.epoch_end(epoch, extra_logs))
                     if self.stop_event.is_set():
                         break
+        except BaseException as e:
+            bar.close(e)
+            raise
         finally:  # also after errors and interrupts: the last completed step counts
-            working.detach()
+            program[0].detach()
             if run.changed:  # else nengo's values stay exact
-                self.sim._store.mark_trained()
-                self.sim._params_changed()
-        notify(
-            listeners,
-            "on_train_end",
-            {"history": history, "stopped": self.stop_event.is_set()},
-        )
-        return history
+                self.parts.store.mark_trained()
+                self.parts.params_changed()
+        hooks.train_end()
+        return losses, model.history
 
-    def _train_epoch(
-        self, data, program, defaults, rng, shuffle, epoch, listeners, bar, run
-    ):
+    def _train_epoch(self, data, program, defaults, order, epoch, hooks, run):
         """One epoch, in compiled chunks of minibatches (see `ChunkSize`).
 
-        Listeners' ``on_batch_end`` runs after each chunk, once per minibatch; a
-        listener with ``on_batch_end`` gets chunks of one minibatch (so that it
-        can stop training after any of them) unless it sets ``chunked_batches``.
+        Batch-end hooks run after each chunk, once per minibatch that ran;
+        chunks have one minibatch when a callback needs it (``hooks.single``).
         """
-        batches = list(data.batches(shuffle, rng))
+        batches = list(data.batches(order[1], order[0]))
         inputs, targets = self.epoch_arrays(data, batches, defaults)
-        # a listener that may stop training after any minibatch needs them one by one
-        one_by_one = any(
-            hasattr(li, "on_batch_end") and not getattr(li, "chunked_batches", False)
-            for li in listeners
-        )
-        losses, start = [], 0
+        start = 0
         while start < len(batches):
-            stop = min(len(batches), start + (1 if one_by_one else self.chunk.size))
+            stop = min(len(batches), start + (1 if hooks.single else self.chunk.size))
+            hooks.chunk_begin(start)
             t0 = time.perf_counter()
             done, totals, per_probe, status, reached = self._run_chunk(
                 program, run, inputs, targets, epoch, start, stop
             )
             self.chunk.update(time.perf_counter() - t0)
             n_applied = done - start - (status != APPLIED)
-            for b in range(start, start + n_applied):
-                losses.append(float(totals[b]))
-                notify(
-                    listeners,
-                    "on_batch_end",
-                    {"epoch": epoch, "batch": b, "loss": losses[-1]},
-                )
-            bar.update(n_applied)
-            if losses:
-                bar.set_postfix(loss=losses[-1])
             if run.last is None and n_applied:
                 self._check_reached(reached, data.objective)
             if n_applied:
                 run.last = (epoch, start + n_applied - 1)
             run.record(totals, epoch, start, done)
+            stopped = self.stop_event.is_set()
+            for b in range(start, done):  # a step not applied is reported too
+                hooks.minibatch_end(b, float(totals[b]))
             stop_now = run.diverged() and run.restore_best
             if status != APPLIED:
                 message = run.failure_message(
                     per_probe[done - 1], status, epoch, done - 1
                 )
                 self._restore(program, run.restored)
-                raise SimulationError(message)
+                if stopped or not self.stop_event.is_set():
+                    raise SimulationError(message)
+                break  # a callback stopped training at this step (TerminateOnNaN)
             if stop_now:
                 self._restore(program, run.restored)
                 self.stop_event.set()
             start = done
             if self.stop_event.is_set():
                 break
-        return losses
 
     def _run_chunk(self, program, run, inputs, targets, epoch, start, stop):
         """One call of the compiled training function, undone if it fails.
@@ -422,15 +406,15 @@ class Trainer:
         Returns ``(done, totals, per-probe losses, status, reached)`` as NumPy
         values. Parameters and optimizer state are kept (as tensors) first: an
         error or interrupt inside the call puts them back, so they are those
-        after the last minibatch reported to listeners.
+        after the last minibatch reported to callbacks.
         """
         working, step_fn = program
         state = self._state(working)
         kept = tf.identity_n(state)  # one op: cheap next to a chunk
         run.offer(kept, epoch, start)
-        self.sim._ctx.errors.clear()
-        if run.listeners:
-            working.before_chunk()
+        errors = self.parts.context.errors
+        errors.clear()
+        working.before_chunk()
         try:
             out = call_compiled(
                 step_fn, inputs, targets, tf.constant(start), tf.constant(stop)
@@ -439,12 +423,11 @@ class Trainer:
             self._assign(state, kept)
             if not isinstance(e, tf.errors.OpError):
                 raise
-            cause = self.sim._ctx.errors[0] if self.sim._ctx.errors else e
+            cause = errors[0] if errors else e
             raise SimulationError(
                 run.error_message(cause, epoch, start, stop)
             ) from cause
-        if run.listeners:
-            working.after_chunk()
+        working.after_chunk()
         done, totals, per_probe, status, reached = out
         return (
             int(done),
@@ -472,9 +455,10 @@ class Trainer:
 
     def _check_reached(self, reached, probes):
         """Warn about trainable parameters without gradient (see `train`)."""
-        parts = objectives.trainable_parts(self.sim._store, self.sim._tensor_vars)
+        parts = self.parts
+        trainable = objectives.trainable_parts(parts.store, parts.tensor_vars)
         text = objectives.no_gradient_report(
-            parts, reached, self.sim._network, list(probes)
+            trainable, reached, parts.network, list(probes)
         )
         if text is not None:
             warn_user(NoGradientWarning(text))
@@ -486,7 +470,7 @@ class Trainer:
         defaults = self.default_inputs(data.n_steps)
         totals, per_probe = [], []
         with (
-            self.sim._tensor_vars.kept(),
+            self.parts.tensor_vars.kept(),
             progress.Phase(
                 "Calculating", "Calculation", data.n_batches, show_progress
             ) as bar,
@@ -507,7 +491,7 @@ class Trainer:
         defaults = self.default_inputs(data.n_steps)
         outputs = {p: [] for p in probes}
         with (
-            self.sim._tensor_vars.kept(),
+            self.parts.tensor_vars.kept(),
             progress.Phase(
                 "Predicting", "Prediction", data.n_batches, show_progress
             ) as bar,
@@ -523,13 +507,13 @@ class Trainer:
     def _call_inference(self, fn, args, what):
         """``fn(*args)``; an exception of Python code in the loop (a Node, a neuron
         type) is re-raised as itself, other TensorFlow errors as SimulationError."""
-        self.sim._ctx.errors.clear()
+        self.parts.context.errors.clear()
         try:
             return call_compiled(fn, *args)
         except tf.errors.OpError as e:
-            if self.sim._ctx.errors:
-                raise self.sim._ctx.errors[0] from None
-            error = self.sim._program.failed_assertion(e)
+            if self.parts.context.errors:
+                raise self.parts.context.errors[0] from None
+            error = self.parts.program.failed_assertion(e)
             if error is not None:  # a TensorNode's assertion
                 raise error from e
             raise SimulationError(f"TensorFlow failed while {what}: {e.message}") from e
@@ -543,182 +527,8 @@ class Trainer:
                 return [self._probe_output(out, p) for p in probes]
 
             self._eval_fns[key] = tf.function(
-                predict_step, autograph=False, jit_compile=self.sim._program.jit_compile
+                predict_step,
+                autograph=False,
+                jit_compile=self.parts.program.jit_compile,
             )
         return self._eval_fns[key]
-
-
-class ChunkSize:
-    """How many minibatches one compiled training call runs.
-
-    Starts at 1 and doubles while calls take under ``fast`` seconds; halves when
-    one takes over ``slow``. Short calls keep progress bars, listeners and
-    ``stop_training()`` responsive; long ones keep Python out of the loop.
-    """
-
-    def __init__(self, fast=0.1, slow=0.4):
-        self.size, self.fast, self.slow = 1, fast, slow
-
-    def update(self, seconds):
-        """Adapt to the duration of the last call."""
-        if seconds < self.fast:
-            self.size *= 2
-        elif seconds > self.slow:
-            self.size = max(1, self.size // 2)
-
-
-class TrainRun:
-    """What one ``train`` call has done: for divergence, restoring and messages.
-
-    Parameters
-    ----------
-    objective : dict
-        ``{probe: objective}``.
-    restore_best : bool
-        Keep the parameters with the lowest loss, to restore them after a
-        divergence or a non-finite step.
-    listeners : list
-        The call's listeners (they may change the learning rate).
-    """
-
-    def __init__(self, objective, restore_best, listeners):
-        self.objective = objective
-        self.restore_best = restore_best
-        self.listeners = bool(listeners)
-        self.last = None  # (epoch, batch) of the last step applied
-        self.first = None  # (loss, epoch, batch) of the first positive loss
-        self.growth = None  # (loss, epoch, batch) of a diverged loss
-        self.warned = False
-        self.best = None  # (loss, (epoch, batch), kept values): see `offer`
-        self.offered = None
-        self.restored = None
-        self.start = None  # the values kept at the start of the call
-
-    def offer(self, kept, epoch, start):
-        """Values kept at the start of a chunk; `record` knows their loss."""
-        self.offered = (kept, (epoch, start)) if self.restore_best else None
-        if self.start is None:
-            self.start = kept
-
-    @property
-    def changed(self):
-        """Whether the parameters differ from those at the start of the call."""
-        unchanged = self.restored is not None and self.restored[2] is self.start
-        return self.last is not None and not unchanged
-
-    def record(self, totals, epoch, start, done):
-        """Note the losses of minibatches ``start..done - 1`` (finite ones)."""
-        first = float(totals[start])
-        if self.offered is not None and np.isfinite(first):
-            if self.best is None or first < self.best[0]:
-                self.best = (first, self.offered[1], self.offered[0])
-        for b in range(start, done):
-            loss = float(totals[b])
-            if not np.isfinite(loss) or self.growth is not None:
-                continue
-            if self.first is None:
-                self.first = (loss, epoch, b) if loss > 0 else None
-            elif loss > DIVERGENCE_FACTOR * self.first[0]:
-                self.growth = (loss, epoch, b)
-
-    def diverged(self):
-        """True once, when a diverging loss is first seen (warns then)."""
-        if self.growth is None or self.warned:
-            return False
-        self.warned = True
-        if self.restore_best and self.best is not None:
-            self.restored = self.best
-        x, e0, b0 = self.first
-        y, e1, b1 = self.growth
-        then = (
-            " Training stopped, and the parameters that gave the lowest loss "
-            f"({self.best[0]:.4g}, at epoch {self.best[1][0]}, minibatch "
-            f"{self.best[1][1]}) were restored."
-            if self.restored
-            else " (sim.train(..., restore_best_on_divergence=True) stops training "
-            "then and restores the parameters with the lowest loss.)"
-        )
-        warn_user(
-            TrainingDivergedWarning(
-                f"The training loss grew from {x:.4g} (epoch {e0}, minibatch {b0}) to "
-                f"{y:.4g} (epoch {e1}, minibatch {b1}): training is diverging. Try a "
-                f"smaller learning rate.{then}"
-            )
-        )
-        return True
-
-    def parameters(self):
-        """What the parameters are now, for messages."""
-        if self.restored:
-            loss, (epoch, batch), _ = self.restored
-            return (
-                "the parameters and optimizer state were restored to those that "
-                f"gave the lowest loss ({loss:.4g}, at the start of epoch {epoch}, "
-                f"minibatch {batch})"
-            )
-        if self.last is None:
-            return "the parameters are unchanged (no step of this call was applied)"
-        epoch, batch = self.last
-        return (
-            f"the parameters are those after epoch {epoch}, minibatch {batch}, the "
-            "last step applied (all finite)"
-        )
-
-    def failure_message(self, per_probe, status, epoch, batch):
-        """The error of a step that was not applied (see `Trainer._step_status`)."""
-        if self.restore_best and self.best is not None:
-            self.restored = self.best
-        where = f"in epoch {epoch}, minibatch {batch}"
-        bad = [str(p) for p, v in zip(self.objective, per_probe) if not np.isfinite(v)]
-        if status == BAD_LOSS:
-            values = ", ".join(f"{v}" for v in per_probe if not np.isfinite(v))
-            what = f"the loss for {', '.join(bad)} is not finite ({values}) {where}"
-        elif status == BAD_GRADIENT:
-            what = f"the gradient of the loss is not finite {where} (the loss is)"
-        else:
-            what = (
-                f"the update of the step {where} would have made parameters or the "
-                "optimizer's state non-finite (an overflow; loss and gradients were "
-                "finite)"
-            )
-        advice = "Try a smaller learning rate."
-        if self.last is None and status != BAD_UPDATE:
-            advice = (
-                "This happened before any parameter update of this call: check "
-                "the objective, the data and the current parameters."
-            )
-        return (
-            f"Training stopped: {what}. That step was not applied; "
-            f"{self.parameters()}. {advice}"
-        )
-
-    def error_message(self, cause, epoch, start, stop):
-        """The error of a compiled chunk that failed (its steps are undone)."""
-        text = getattr(cause, "message", None) or f"{type(cause).__name__}: {cause}"
-        return (
-            f"TensorFlow failed while training (epoch {epoch}, minibatches "
-            f"{start}..{stop - 1}): {text}\nThe steps of these minibatches were "
-            f"undone: {self.parameters()}."
-        )
-
-
-def call_compiled(fn, *args):
-    """``fn(*args)``, keeping the cause of a ValidationError raised while tracing.
-
-    TensorFlow's traceback filter re-raises errors ``from None``; an objective's
-    own exception is chained to our error again (it is the error's context).
-    """
-    try:
-        return fn(*args)
-    except ValidationError as e:
-        if e.__cause__ is None and e.__context__ is not None:
-            e.__cause__ = e.__context__
-        raise
-
-
-def notify(listeners, event, info):
-    """Call ``event`` on every listener that has it."""
-    for listener in listeners:
-        method = getattr(listener, event, None)
-        if method is not None:
-            method(info)

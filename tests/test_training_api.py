@@ -432,9 +432,9 @@ def test_nan_loss_mid_training_keeps_last_finite_step(sim, net):
 
     recorded = {}
 
-    class Recorder:
-        def on_batch_end(self, info):
-            recorded[info["batch"]] = store_values(sim)
+    class Recorder(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            recorded[batch] = store_values(sim)
 
     initial = store_values(sim)
     with pytest.raises(SimulationError, match="p_out.*epoch 0, minibatch 3"):
@@ -445,8 +445,10 @@ def test_nan_loss_mid_training_keeps_last_finite_step(sim, net):
             n_epochs=2,
             callbacks=[Recorder()],
         )
-    assert sorted(recorded) == [0, 1, 2]
+    # minibatch 3 is reported too (its NaN step was not applied)
+    assert sorted(recorded) == [0, 1, 2, 3]
     assert not np.array_equal(recorded[2][0], initial[0])
+    assert_store_equal(recorded[3], recorded[2])
     assert_store_equal(store_values(sim), recorded[2])
     assert np.all(np.isfinite(sim._store.trainable.numpy()))
     still_usable(sim, net)
@@ -455,34 +457,44 @@ def test_nan_loss_mid_training_keeps_last_finite_step(sim, net):
 def test_chunked_training_equals_one_by_one(net):
     """Minibatches run in compiled chunks give what one call per minibatch gives."""
 
-    class PerBatch:  # on_batch_end without chunked_batches: chunks of one
+    class PerBatch(keras.callbacks.Callback):  # a batch hook: chunks of one
         def __init__(self):
-            self.batches = []
+            super().__init__()
+            self.batches, self.iterations = [], []
 
-        def on_batch_end(self, info):
-            self.batches.append((info["epoch"], info["batch"]))
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.batches.append((self.epoch, batch))
+            self.iterations.append(int(self.model.optimizer.iterations))
 
     class Chunked(PerBatch):
-        chunked_batches = True
+        async_safe = True  # its batch hook may run after the chunk
 
     results = {}
-    for listener in (PerBatch(), Chunked()):
+    for callback in (PerBatch(), Chunked()):
         with nengo_dl.Simulator(net, minibatch_size=MB, progress_bar=False) as sim:
             history = sim.train(
                 make_data(net),
                 tf.keras.optimizers.Adam(0.01),
                 mse_obj(net),
                 n_epochs=8,
-                callbacks=[listener],
+                callbacks=[callback],
             )
-            results[type(listener)] = (
+            results[type(callback)] = (
                 history,
                 store_values(sim),
                 sim._trainer.chunk.size,
+                callback.iterations,
             )
         # every minibatch reported once, in order, either way
-        assert listener.batches == [(e, b) for e in range(8) for b in range(N_BATCHES)]
-    (h1, v1, _), (h2, v2, chunk) = results[PerBatch], results[Chunked]
+        assert callback.batches == [(e, b) for e in range(8) for b in range(N_BATCHES)]
+    steps = list(range(1, 8 * N_BATCHES + 1))
+    assert results[PerBatch][3] == steps  # each hook right after its step
+    assert results[Chunked][3] != steps  # hooks after the chunk's last step
+    assert all(i >= n for i, n in zip(results[Chunked][3], steps))
+    (h1, v1, _, _), (h2, v2, chunk, _) = results[PerBatch], results[Chunked]
     assert chunk > 1  # the chunked run did run several minibatches per call
     assert np.allclose(h1, h2, rtol=1e-5, atol=1e-7)
     assert np.allclose(v1[0], v2[0], rtol=1e-4, atol=1e-6)
@@ -511,9 +523,12 @@ def test_nan_inside_a_chunk_stops_at_that_minibatch(sim, net):
     # reference: the same training one minibatch per call, values after step 6
     recorded = {}
 
-    class Recorder:
-        def on_batch_end(self, info):
-            recorded[(info["epoch"], info["batch"])] = store_values(ref)
+    class Recorder(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            recorded[(self.epoch, batch)] = store_values(ref)
 
     counter.assign(0)
     with nengo_dl.Simulator(net, minibatch_size=MB, progress_bar=False) as ref:
@@ -525,7 +540,8 @@ def test_nan_inside_a_chunk_stops_at_that_minibatch(sim, net):
                 n_epochs=3,
                 callbacks=[Recorder()],
             )
-    assert max(recorded) == (1, 1)
+    assert max(recorded) == (1, 2)  # reported, not applied
+    assert_store_equal(recorded[(1, 2)], recorded[(1, 1)])
     assert np.allclose(chunked[0], recorded[(1, 1)][0], rtol=1e-5, atol=1e-7)
     assert np.allclose(chunked[1], recorded[(1, 1)][1], rtol=1e-5, atol=1e-7)
     assert np.all(np.isfinite(sim._store.trainable.numpy()))
@@ -602,29 +618,35 @@ def test_no_output_without_progress_bar(Simulator, capsys):
     assert captured.err == ""
 
 
-class CountingCallback:
-    def __init__(self):
-        self.calls = {
-            k: []
-            for k in (
-                "on_train_begin",
-                "on_epoch_begin",
-                "on_batch_end",
-                "on_epoch_end",
-                "on_train_end",
-            )
-        }
+class CountingCallback(keras.callbacks.Callback):
+    """Keras callback recording the arguments of each hook."""
 
-    def __getattr__(self, name):
-        if name in (
-            "on_train_begin",
-            "on_epoch_begin",
-            "on_batch_end",
-            "on_epoch_end",
-            "on_train_end",
-        ):
-            return self.calls[name].append
-        raise AttributeError(name)
+    HOOKS = (
+        "on_train_begin",
+        "on_epoch_begin",
+        "on_train_batch_end",
+        "on_epoch_end",
+        "on_train_end",
+    )
+
+    def __init__(self):
+        super().__init__()
+        self.calls = {k: [] for k in self.HOOKS}
+
+    def on_train_begin(self, logs=None):
+        self.calls["on_train_begin"].append(logs)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.calls["on_epoch_begin"].append(epoch)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.calls["on_train_batch_end"].append((batch, dict(logs)))
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.calls["on_epoch_end"].append((epoch, dict(logs)))
+
+    def on_train_end(self, logs=None):
+        self.calls["on_train_end"].append(dict(logs))
 
 
 def test_callback_events(sim, net):
@@ -638,40 +660,37 @@ def test_callback_events(sim, net):
     )
     calls = cb.calls
     assert len(calls["on_train_begin"]) == 1
-    assert [c["epoch"] for c in calls["on_epoch_begin"]] == [0, 1]
-    assert len(calls["on_batch_end"]) == 2 * N_BATCHES
-    assert [(c["epoch"], c["batch"]) for c in calls["on_batch_end"]] == [
-        (e, b) for e in range(2) for b in range(N_BATCHES)
-    ]
-    assert all(np.isfinite(c["loss"]) for c in calls["on_batch_end"])
-    assert [c["epoch"] for c in calls["on_epoch_end"]] == [0, 1]
+    assert cb.params == {"epochs": 2, "steps": N_BATCHES, "verbose": 0}
+    assert calls["on_epoch_begin"] == [0, 1]
+    batches = calls["on_train_batch_end"]
+    assert [b for b, _ in batches] == list(range(N_BATCHES)) * 2
+    assert all(np.isfinite(logs["loss"]) for _, logs in batches)
+    assert [e for e, _ in calls["on_epoch_end"]] == [0, 1]
     for e in range(2):
-        batch_losses = [c["loss"] for c in calls["on_batch_end"] if c["epoch"] == e]
-        assert calls["on_epoch_end"][e]["loss"] == pytest.approx(np.mean(batch_losses))
-    assert len(calls["on_train_end"]) == 1
-    assert calls["on_train_end"][0]["history"] == history
-    assert calls["on_train_end"][0]["stopped"] is False
+        # as in Keras: batch logs hold the epoch's running mean; the last is the epoch's
+        last = batches[(e + 1) * N_BATCHES - 1][1]["loss"]
+        assert calls["on_epoch_end"][e][1]["loss"] == pytest.approx(last)
+        assert calls["on_epoch_end"][e][1]["loss"] == pytest.approx(history[e])
+    assert calls["on_train_end"] == [{"loss": history[-1]}]
 
 
 def test_stop_training_from_callback(sim, net):
     class Stopper(CountingCallback):
-        def on_batch_end(self, info):
-            self.calls["on_batch_end"].append(info)
-            if info["batch"] == 2:
-                sim.stop_training()
+        def on_train_batch_end(self, batch, logs=None):
+            super().on_train_batch_end(batch, logs)
+            if batch == 2:
+                self.model.stop_training = True
 
     cb = Stopper()
+    optimizer = tf.keras.optimizers.Adam(0.01)
     history = sim.train(
-        make_data(net),
-        tf.keras.optimizers.Adam(0.01),
-        mse_obj(net),
-        n_epochs=3,
-        callbacks=[cb],
+        make_data(net), optimizer, mse_obj(net), n_epochs=3, callbacks=[cb]
     )
-    assert len(cb.calls["on_batch_end"]) == 3
+    assert len(cb.calls["on_train_batch_end"]) == 3
+    assert int(optimizer.iterations) == 3  # stopped right after minibatch 2
     assert len(history) == 1
     assert len(cb.calls["on_epoch_end"]) == 1
-    assert cb.calls["on_train_end"][0]["stopped"] is True
+    assert cb.model.stop_training is True
     # the sim stays usable, and the next train runs in full
     sim.run_steps(5)
     assert sim.data[net.p].shape == (MB, 5, 1)
@@ -684,17 +703,31 @@ def test_stop_training_from_callback(sim, net):
         callbacks=[cb2],
     )
     assert len(history) == 2
-    assert len(cb2.calls["on_batch_end"]) == 2 * N_BATCHES
-    assert cb2.calls["on_train_end"][0]["stopped"] is False
+    assert len(cb2.calls["on_train_batch_end"]) == 2 * N_BATCHES
+    assert cb2.model.stop_training is False
+
+
+def test_old_dict_callbacks_refused(sim, net):
+    class Old:  # the dict-based protocol of earlier versions
+        def on_epoch_end(self, info):
+            pass
+
+    with pytest.raises(ValidationError, match=r"callbacks\[0\].*keras.callbacks"):
+        sim.train(
+            make_data(net),
+            tf.keras.optimizers.Adam(0.01),
+            mse_obj(net),
+            callbacks=[Old()],
+        )
 
 
 def test_keyboard_interrupt_in_callback(sim, net):
     recorded = {}
 
-    class Interrupter:
-        def on_batch_end(self, info):
-            recorded[info["batch"]] = store_values(sim)
-            if info["batch"] == 2:
+    class Interrupter(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            recorded[batch] = store_values(sim)
+            if batch == 2:
                 raise KeyboardInterrupt
 
     initial = store_values(sim)

@@ -304,10 +304,10 @@ def test_training_start_stop(net, sim):
     assert "ETA" in panel.progress.value
     # Stop ends the run after the compiled chunk in flight (its latency is
     # measured by benchmarks/dashboard_training.py); the timeout guards hangs only
-    chunk, done = panel.sim._trainer.chunk.size, panel._listener.step
+    chunk, done = panel.sim._trainer.chunk.size, panel._recorder.step
     panel.stop_button.click()
     assert panel.join(60) and not thread.is_alive()
-    assert panel._listener.step - done <= chunk
+    assert panel._recorder.step - done <= chunk
     assert not panel.start_button.disabled and panel.stop_button.disabled
     assert panel.summary.value.startswith("Training stopped in 0:00:")
     assert len(panel.batch_line.x) <= 500 and len(panel.epoch_line.x) >= 1

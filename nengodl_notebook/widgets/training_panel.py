@@ -2,7 +2,8 @@
 
 Threads: ``Start`` (main thread) checks the settings, makes the data and starts
 two daemon threads. The *training thread* calls ``sim.train(...,
-callbacks=[listener])``; the `TrainingListener` only stores numbers under a lock.
+callbacks=[recorder])``; the `TrainingRecorder` (a Keras callback) only stores
+numbers under a lock.
 The *updater thread* wakes every ``update_interval`` seconds, reads those numbers
 and changes widget traits inside ``hold_sync`` (never prints or displays); when
 the training thread has ended it shows the summary or error and re-enables Start.
@@ -45,8 +46,8 @@ OPTIMIZERS = {
 OBJECTIVES = {"mse": obj.mse, "none": None}
 
 
-class TrainingListener:
-    """``sim.train`` callback that records numbers for the UI (thread-safe).
+class TrainingRecorder(keras.callbacks.Callback):
+    """Keras callback of ``sim.train`` that records numbers for the UI (thread-safe).
 
     Parameters
     ----------
@@ -57,43 +58,49 @@ class TrainingListener:
         Minibatch steps of earlier runs (x offset of the loss curve).
     """
 
-    #: ``on_batch_end`` may come after a chunk of minibatches (they run compiled
-    #: together); Stop then takes effect at the end of the chunk (< 0.4 s).
-    chunked_batches = True
+    #: Its batch-end hook only stores numbers: it may run after the compiled chunk
+    #: of minibatches, so Stop takes effect at the end of the chunk (< 0.4 s).
+    async_safe = True
 
     def __init__(self, stop, sim, step0=0):
+        super().__init__()
         self.lock = threading.Lock()
         self.stop, self.sim = stop, sim
         self.step = self.step0 = step0
         self.epochs = self.batches = self.epoch = 0
         self.batch_losses, self.epoch_losses, self.test_losses = [], [], []
-        self.history, self.stopped = None, False
+        self.stopped = False
         self.start = time.perf_counter()
 
-    def on_train_begin(self, info):
+    def on_train_begin(self, logs=None):
         with self.lock:
-            self.epochs, self.batches = info["epochs"], info["batches"]
+            self.epochs, self.batches = self.params["epochs"], self.params["steps"]
         if self.stop.is_set():
             self.sim.stop_training()
 
-    def on_epoch_begin(self, info):
+    def on_epoch_begin(self, epoch, logs=None):
         with self.lock:
-            self.epoch = info["epoch"]
+            self.epoch = epoch
 
-    def on_batch_end(self, info):
+    def on_train_batch_end(self, batch, logs=None):
+        # logs["loss"] is the epoch's running mean (as Keras): this minibatch's
+        # loss is (batch + 1) * mean - batch * previous mean
+        mean = logs["loss"]
+        loss = mean if batch == 0 else (batch + 1) * mean - batch * self._mean
+        self._mean = mean
         with self.lock:
             self.step += 1
-            self.batch_losses.append((self.step, info["loss"]))
+            self.batch_losses.append((self.step, loss))
         if self.stop.is_set():
             self.sim.stop_training()
 
-    def on_epoch_end(self, info):
+    def on_epoch_end(self, epoch, logs=None):
         with self.lock:
-            self.epoch_losses.append((self.step, info["loss"]))
+            self.epoch_losses.append((self.step, logs["loss"]))
 
-    def on_train_end(self, info):
+    def on_train_end(self, logs=None):
         with self.lock:
-            self.history, self.stopped = list(info["history"]), bool(info["stopped"])
+            self.stopped = bool(self.model.stop_training)
 
     def take(self):
         """New points since the last call, and the progress numbers."""
@@ -104,22 +111,23 @@ class TrainingListener:
             return new, (self.epoch, self.epochs, done, self.batches)
 
 
-class TestLossCallback:
+class TestLossCallback(keras.callbacks.Callback):
     """Computes the loss on test data before training and after each epoch."""
 
-    def __init__(self, sim, data, objective, listener):
+    def __init__(self, sim, data, objective, recorder):
+        super().__init__()
         self.sim, self.data, self.objective = sim, data, objective
-        self.listener = listener
+        self.recorder = recorder
 
     def _record(self):
         loss = self.sim.loss(self.data, objective=self.objective, progress_bar=False)
-        with self.listener.lock:
-            self.listener.test_losses.append((self.listener.step, loss))
+        with self.recorder.lock:
+            self.recorder.test_losses.append((self.recorder.step, loss))
 
-    def on_train_begin(self, info):
+    def on_train_begin(self, logs=None):
         self._record()
 
-    def on_epoch_end(self, info):
+    def on_epoch_end(self, epoch, logs=None):
         self._record()
 
 
@@ -362,7 +370,7 @@ class TrainingPanel(widgets.VBox):
             self.reset_button.disabled = True
             self.error.value = self.summary.value = self.message.value = ""
             self.progress.value = "Starting (the first run compiles the model)..."
-        self._listener = TrainingListener(self._stop, sim, self._step)
+        self._recorder = TrainingRecorder(self._stop, sim, self._step)
         self._result = {}
         self._thread = threading.Thread(
             target=self._train,
@@ -411,8 +419,8 @@ class TrainingPanel(widgets.VBox):
     def _train(self, sim, lock, job):
         """The training thread: ``sim.train``; results and errors go to ``_result``."""
         start = time.perf_counter()
-        callbacks = [self._listener] + [
-            TestLossCallback(sim, data, objective, self._listener)
+        callbacks = [self._recorder] + [
+            TestLossCallback(sim, data, objective, self._recorder)
             for data, objective in job["tests"]
         ]
         try:
@@ -438,7 +446,7 @@ class TrainingPanel(widgets.VBox):
         if not self.running:
             return
         self._stop.set()
-        self._listener.sim.stop_training()
+        self._recorder.sim.stop_training()
         self.stop_button.disabled = True
         self.progress.value = "Stopping after the minibatches in progress..."
 
@@ -487,7 +495,7 @@ class TrainingPanel(widgets.VBox):
                 )
 
     def _refresh(self):
-        new, (e, n_epochs, done, n_batches) = self._listener.take()
+        new, (e, n_epochs, done, n_batches) = self._recorder.take()
         lines = (self.batch_line, self.epoch_line, self.test_line)
         with self.figure.hold_sync():
             for name, points, line in zip(("batch", "epoch", "test"), new, lines):
@@ -496,7 +504,7 @@ class TrainingPanel(widgets.VBox):
                 if points:
                     set_lines(line, *self._series[name].arrays())
         total = n_epochs * n_batches
-        elapsed = time.perf_counter() - self._listener.start
+        elapsed = time.perf_counter() - self._recorder.start
         if done and total and self.running:
             eta = elapsed / done * (total - done)
             loss = (
@@ -509,8 +517,8 @@ class TrainingPanel(widgets.VBox):
 
     def _show_result(self):
         """Summary or error label of the ended run; the run's dict (None on errors)."""
-        result, listener = self._result, self._listener
-        self._step = listener.step
+        result, recorder = self._result, self._recorder
+        self._step = recorder.step
         run = None
         if "error" in result:
             e = result["error"]
@@ -521,17 +529,17 @@ class TrainingPanel(widgets.VBox):
             loss = (
                 f"{history[-1]:.4f}" if history and np.isfinite(history[-1]) else "n/a"
             )
-            verb = "stopped" if listener.stopped else "finished"
+            verb = "stopped" if recorder.stopped else "finished"
             self.progress.value = ""
             took = format_duration(result["seconds"])
             self.summary.value = f"Training {verb} in {took} (loss: {loss})"
             run = {
                 "label": f"run {len(self.runs) + 1}"
-                + (" (stopped)" * listener.stopped),
+                + (" (stopped)" * recorder.stopped),
                 "path": result["path"],
                 "loss": history[-1] if history else None,
                 "history": history,
-                "stopped": listener.stopped,
+                "stopped": recorder.stopped,
                 "seconds": result["seconds"],
             }
             self.runs.append(run)
