@@ -274,7 +274,10 @@ class Params(Mapping):
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self):
-        lines = [f"  {e.key}: {label}" for e, label in zip(self.entries, self.labels)]
+        lines = [
+            f"  {e.key} {e.shape}: {label}"
+            for e, label in zip(self.entries, self.labels)
+        ]
         return f"Params({len(self)} arrays:\n" + "\n".join(lines) + "\n)"
 
     def entry(self, key):
@@ -428,8 +431,12 @@ def _from_mapping(given, own):
             raise MAPPING.error(
                 f"parameter {entry.key} ({entry}) is not an array: {e}"
             ) from e
-    entries = [e._replace(shape=arrays[e.key].shape) for e in own.entries]
-    return Params(entries, arrays, own.labels, MAPPING)
+        if arrays[entry.key].shape != entry.shape:
+            raise MAPPING.error(
+                f"parameter {entry.key} ({entry}) is given with shape "
+                f"{arrays[entry.key].shape}"
+            )
+    return Params(own.entries, arrays, own.labels, MAPPING)
 
 
 def _legacy_rows(entries):
