@@ -73,7 +73,8 @@ def test_composition(dashboard):
     assert d.run_panel.designer is d.designer and d.designer.n_steps == 200
     d.designer.preset.value = "constant"
     d.designer.fields[("constant", "value")].text.value = "0.5"
-    d.run_panel.run_button.click()
+    d.run_panel.run_button.click()  # runs in a background thread
+    assert d.run_panel.wait(60)
     assert d.run_panel.message.value == ""
     assert np.allclose(d.sim.data[net.inpt_p][0], 0.5)
     assert not np.allclose(d.sim.data[net.inpt_p][1], 0.5)  # item 1: the node's output

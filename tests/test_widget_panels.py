@@ -245,7 +245,8 @@ def test_run_panel_plots_sim_data(net, sim):
         panel.probes.index(net.inpt_p),
     )
     panel.item_select.value = 2
-    panel.run_button.click()
+    panel.run_button.click()  # runs in a background thread
+    assert panel.wait(60)
     assert panel.message.value == "" and sim.n_steps == 300
     lines = panel.probe_lines[net.out_p]
     assert np.allclose(lines.x, sim.trange()) and np.allclose(
@@ -257,10 +258,14 @@ def test_run_panel_plots_sim_data(net, sim):
     assert np.allclose(target.y, np.sin(np.linspace(-1, 1, 300) ** 2))
     assert not panel.probe_lines[net.nofilt_p].visible
     panel.run_button.click()  # each run starts at 0
-    assert sim.n_steps == 300
+    assert panel.wait(60) and sim.n_steps == 300
     panel.run_time.text.value = "0.1"
     panel.run_button.click()
-    assert d.n_steps == 100 and sim.data[net.out_p].shape == (MB, 100, 1)
+    assert (
+        panel.wait(60)
+        and d.n_steps == 100
+        and sim.data[net.out_p].shape == (MB, 100, 1)
+    )
     assert len(panel.probe_lines[net.out_p].x) == 100
 
 

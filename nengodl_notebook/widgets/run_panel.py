@@ -1,13 +1,18 @@
 """RunPanel: run the Simulator on the designed inputs and plot chosen probes."""
 
+import threading
+import time
+
 import ipywidgets as widgets
 import numpy as np
 
+from nengodl_notebook.widgets.decimate import minmax_decimate
 from nengodl_notebook.widgets.plots import (
     COLORS,
     NumberField,
     close_tree,
     error_html,
+    format_duration,
     line_figure,
     new_lines,
     probe_label,
@@ -19,12 +24,23 @@ from nengodl_notebook.widgets.plots import (
     target_values,
 )
 
+#: Steps per chunk of a run at first (halved while a chunk takes longer than
+#: CHUNK_SECONDS, down to MIN_CHUNK_STEPS), so that Stop answers quickly.
+CHUNK_STEPS = 1000
+MIN_CHUNK_STEPS = 50
+CHUNK_SECONDS = 0.5
+#: The plot follows a run at most this often (seconds).
+REDRAW_SECONDS = 0.5
+
 
 class RunPanel(widgets.VBox):
     """Run time, Run button, probe and batch item selectors, and a plot.
 
     Each run starts from time 0 (``sim.reset()``), feeds ``designer.data()`` and
     plots the chosen probes of one batch item; known targets are drawn dashed.
+    Runs go in chunks with a progress bar and a Stop button; each line is drawn
+    with at most `decimate.MAX_POINTS` points (its envelope: the full data
+    stays in ``sim.data``).
 
     Parameters
     ----------
@@ -41,8 +57,10 @@ class RunPanel(widgets.VBox):
 
     Attributes
     ----------
-    run_button : ipywidgets.Button
-        "Run".
+    run_button, stop_button : ipywidgets.Button
+        "Run" and "Stop".
+    progress : ipywidgets.IntProgress
+        Steps done of the run in progress (hidden otherwise).
     run_time : NumberField
         "run time (s)"; ``run_time.text`` is the Text widget.
     probe_select : ipywidgets.SelectMultiple
@@ -76,6 +94,13 @@ class RunPanel(widgets.VBox):
         )
         self.run_button = widgets.Button(description="Run", button_style="primary")
         self.run_button.on_click(self.run)
+        self.stop_button = widgets.Button(description="Stop", disabled=True)
+        self.stop_button.on_click(self.stop)
+        self.progress = widgets.IntProgress(
+            min=0, max=1, layout=widgets.Layout(width="160px", visibility="hidden")
+        )
+        self._stop, self._running = threading.Event(), threading.Event()
+        self._thread = None
         default = [i for i, p in enumerate(self.probes) if p in self.targets] or [0]
         self.probe_select = widgets.SelectMultiple(
             options=[(probe_label(p), i) for i, p in enumerate(self.probes)],
@@ -88,7 +113,15 @@ class RunPanel(widgets.VBox):
         self.probe_select.observe(lambda change: self.redraw(), "value")
         self.item_select.observe(lambda change: self.redraw(), "value")
         self._build_figure()
-        controls = widgets.HBox([self.run_time.text, self.run_button, self.item_select])
+        controls = widgets.HBox(
+            [
+                self.run_time.text,
+                self.run_button,
+                self.stop_button,
+                self.progress,
+                self.item_select,
+            ]
+        )
         self.children = [
             controls,
             self.probe_select,
@@ -128,14 +161,35 @@ class RunPanel(widgets.VBox):
         if self.designer is not None:
             self.designer.n_steps = self.n_steps
 
-    def run(self, button=None):
-        """Reset the Simulator, run it for the run time, plot (the "Run" button).
+    # -- running -------------------------------------------------------------------
+
+    @property
+    def running(self):
+        """(bool) Whether a run is in progress."""
+        return self._running.is_set()
+
+    def run(self, button=None, background=None):
+        """Reset the Simulator, run it for the run time and plot (the "Run" button).
+
+        The run goes in chunks, with a progress bar and a Stop button, and the
+        plot follows it. From the button it runs in a background thread, so that
+        the page stays responsive (`wait` joins it).
+
+        Parameters
+        ----------
+        button : ipywidgets.Button, optional
+            Given when the button was clicked.
+        background : bool, optional
+            Run in a background thread (default: when clicked).
 
         Returns
         -------
         bool
-            Whether it ran (False while training holds the Simulator, or on errors).
+            Whether the run started (background) or ran to its end or to Stop
+            (foreground). False while training holds the Simulator, or on errors.
         """
+        if self.running:
+            return False
         sim = self.sim
         lock = sim_lock(sim)
         if not lock.acquire(blocking=False):
@@ -146,24 +200,95 @@ class RunPanel(widgets.VBox):
         try:
             self.message.value = ""
             data = self.designer.data() if self.designer is not None else None
+        except Exception as e:  # noqa: BLE001 -- bad inputs: shown, nothing run
+            lock.release()
+            self.message.value = error_html(f"Run failed: {type(e).__name__}: {e}")
+            return False
+        self._stop.clear()
+        self._running.set()
+        self._show_running(True)
+        if background is None:
+            background = button is not None
+        if not background:
+            return self._run_chunks(sim, lock, data)
+        self._thread = threading.Thread(
+            target=self._run_chunks, args=(sim, lock, data), daemon=True
+        )
+        self._thread.start()
+        return True
+
+    def stop(self, button=None):
+        """Stop a run after its current chunk (the "Stop" button)."""
+        self._stop.set()
+
+    def wait(self, timeout=None):
+        """Wait for a background run to end; returns whether none is running."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return not self.running
+
+    def _run_chunks(self, sim, lock, data):
+        """Run ``n_steps`` from time 0 in chunks; returns whether it got to plot."""
+        n_steps, done, chunk = self.n_steps, 0, CHUNK_STEPS
+        started = last_draw = time.perf_counter()
+        try:
             sim.reset()
-            sim.run_steps(self.n_steps, data=data, progress_bar=False)
-            self._results = {
-                p: (sim.trange(sample_every=p.sample_every), np.array(sim.data[p]))
-                for p in self.probes
-            }
-            self._inputs = [
-                run_inputs(sim, self.designer, i, self.n_steps)
-                for i in range(self.minibatch_size)
-            ]
-        except Exception as e:  # noqa: BLE001 -- shown in the panel, not lost in a callback
+            while done < n_steps and not self._stop.is_set():
+                steps = min(chunk, n_steps - done)
+                part = None
+                if data is not None:
+                    part = {node: v[:, done : done + steps] for node, v in data.items()}
+                t0 = time.perf_counter()
+                sim.run_steps(steps, data=part, progress_bar=False)
+                if done and time.perf_counter() - t0 > CHUNK_SECONDS:
+                    chunk = max(chunk // 2, MIN_CHUNK_STEPS)  # not the compiling one
+                done += steps
+                self._show_progress(done, n_steps, time.perf_counter() - started)
+                if time.perf_counter() - last_draw > REDRAW_SECONDS:
+                    self._collect(sim, done)
+                    self.redraw()
+                    last_draw = time.perf_counter()
+            self._collect(sim, done)
+        except Exception as e:  # noqa: BLE001 -- shown in the panel, not lost in a thread
             self.message.value = error_html(f"Run failed: {type(e).__name__}: {e}")
             return False
         finally:
             lock.release()
-        self.status.value = f"Ran {self.n_steps} steps ({self.n_steps * self.dt:g} s)."
+            self._running.clear()
+            self._show_running(False)
+        took = format_duration(time.perf_counter() - started)
+        if done < n_steps:
+            self.status.value = f"Stopped after {done} of {n_steps} steps ({took})."
+        else:
+            self.status.value = f"Ran {done} steps ({done * self.dt:g} s) in {took}."
         self.redraw()
         return True
+
+    def _collect(self, sim, n_steps):
+        """Keep the probe data and inputs of the run so far (for plots, targets)."""
+        self._results = {
+            p: (sim.trange(sample_every=p.sample_every), np.array(sim.data[p]))
+            for p in self.probes
+        }
+        self._inputs = [
+            run_inputs(sim, self.designer, i, n_steps)
+            for i in range(self.minibatch_size)
+        ]
+
+    def _show_running(self, running):
+        self.run_button.disabled = running
+        self.stop_button.disabled = not running
+        self.progress.layout.visibility = "visible" if running else "hidden"
+        if running:
+            self.progress.value = 0
+            self.status.value = "Running (the first run of a length compiles)..."
+
+    def _show_progress(self, done, n_steps, seconds):
+        self.progress.max = n_steps
+        self.progress.value = done
+        left = format_duration(seconds * (n_steps - done) / done)
+        self.status.value = f"Running: step {done} of {n_steps} ({left} left)"
 
     def probe_values(self, probe, item=None):
         """``(t, y)`` of the last run for one probe and batch item (y ``(n, size)``)."""
@@ -181,14 +306,15 @@ class RunPanel(widgets.VBox):
             for probe, lines in self.probe_lines.items():
                 lines.visible = probe in chosen
                 if probe in chosen:
-                    t, y = self.probe_values(probe, item)
+                    t, y = minmax_decimate(*self.probe_values(probe, item))
                     set_lines(lines, t, y.T)
             for probe, lines in self.target_lines.items():
                 t = self._results[probe][0]
                 target = self._target(probe, t, item)
                 lines.visible = probe in chosen and target is not None
                 if lines.visible:
-                    set_lines(lines, t[: len(target)], target.T)
+                    t, target = minmax_decimate(t[: len(target)], target)
+                    set_lines(lines, t, target.T)
 
     def _target(self, probe, t, item):
         try:
@@ -200,7 +326,12 @@ class RunPanel(widgets.VBox):
             return None
 
     def close(self):
-        """Close the panel's widgets (the designer is not the panel's)."""
+        """Stop a run in progress, then close the panel's widgets.
+
+        The designer is not the panel's: it stays open.
+        """
+        self.stop()
+        self.wait(timeout=10)
         for child in self.children:
             close_tree(child)
         super().close()
