@@ -106,17 +106,62 @@ function stack(parts, top, incoming) {
   return { placed, boxes, bottom };
 }
 
+/**
+ * Parts joined by edges, each group as one part (so that unconnected chains
+ * are stacked whole, each level with its own input); lone parts stay as they are.
+ * @param {Part[]} parts
+ * @param {Map<string, string[]>} incoming
+ * @returns {Part[]}
+ */
+function connectedGroups(parts, incoming) {
+  const owner = new Map();
+  parts.forEach((p, i) => p.anchors.forEach((_, id) => owner.set(id, i)));
+  const root = parts.map((_, i) => i);
+  const find = (i) => (root[i] === i ? i : (root[i] = find(root[i])));
+  for (const [target, sources] of incoming) {
+    for (const source of sources) {
+      if (owner.has(target) && owner.has(source)) root[find(owner.get(target))] = find(owner.get(source));
+    }
+  }
+  const groups = new Map();
+  parts.forEach((p, i) => {
+    const key = find(i);
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(p);
+  });
+  if (groups.size === 1) return parts;
+  return [...groups.values()].map((group) => (group.length === 1 ? group[0] : groupPart(group, incoming)));
+}
+
+function groupPart(parts, incoming) {
+  const { placed, boxes, bottom } = stack(parts, 0, incoming);
+  return {
+    id: parts[0].id,
+    span: spanOf(parts),
+    height: bottom,
+    level: Math.max(...parts.map((p) => p.level)),
+    anchors: placed,
+    boxes,
+    order: Math.min(...parts.map((p) => p.order)),
+  };
+}
+
+function spanOf(parts) {
+  return parts.length
+    ? [Math.min(...parts.map((p) => p.span[0])), Math.max(...parts.map((p) => p.span[1]))]
+    : [0, 0];
+}
+
 function blockPart(id, input, tree, incoming, order) {
-  const parts = (tree.get(id) ?? []).map((child, i) =>
+  const children = (tree.get(id) ?? []).map((child, i) =>
     isExpanded(child, input)
       ? blockPart(child, input, tree, incoming, i)
       : atomPart(child, input, i),
   );
+  const parts = connectedGroups(children, incoming);
   const top = id === ROOT ? 0 : SIZES.boxTitle;
   const { placed, boxes, bottom } = stack(parts, top, incoming);
-  const span = parts.length
-    ? [Math.min(...parts.map((p) => p.span[0])), Math.max(...parts.map((p) => p.span[1]))]
-    : [0, 0];
+  const span = spanOf(parts);
   const level = 1 + Math.max(0, ...parts.map((p) => p.level));
   const height = bottom + (id === ROOT ? 0 : SIZES.boxBottom);
   if (id !== ROOT) boxes.push({ id, y: 0, h: height, span, level });

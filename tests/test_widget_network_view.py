@@ -17,6 +17,7 @@ import pytest
 import nengodl_notebook
 from nengodl_notebook.config import trainable_objects
 from nengodl_notebook.widgets.network_view import (
+    COLLAPSE_OVER,
     NetworkViewWidget,
     network_graph,
     synapse_text,
@@ -67,6 +68,40 @@ def subnet_net():
     return net
 
 
+def chains_net(n_chains=50):
+    """``n_chains`` parallel copies of the tutorial chain, all in one network."""
+    with nengo.Network(seed=0) as net:
+        for _ in range(n_chains):
+            inpt = nengo.Node(nengo.processes.WhiteSignal(1, 5, rms=0.3))
+            square = nengo.Ensemble(20, 1)
+            sin = nengo.Ensemble(20, 1)
+            outpt = nengo.Node(size_in=1)
+            nengo.Connection(inpt, square)
+            nengo.Connection(square, sin, function=np.square)
+            nengo.Connection(sin, outpt, function=np.sin)
+    return net
+
+
+def wide_net(n_stages=8):
+    """A long pipeline of nested sub-networks, one of them large."""
+    with nengo.Network(seed=0, label="pipeline") as net:
+        prev = nengo.Node([0.5], label="in")
+        for i in range(n_stages):
+            with nengo.Network(label=f"stage {i}"):
+                first = nengo.Ensemble(30, 1)
+                nengo.Connection(prev, first)
+                with nengo.Network(label=f"inner {i}"):
+                    second = nengo.Ensemble(30, 1)
+                    third = nengo.Ensemble(30, 1)
+                    nengo.Connection(second, third)
+                nengo.Connection(first, second)
+                prev = third
+        big = nengo.networks.EnsembleArray(10, 16, label="big array")
+        nengo.Connection(prev, big.input[0])
+        nengo.Probe(big.output)
+    return net
+
+
 def by_id(items):
     return {item["id"]: item for item in items}
 
@@ -78,7 +113,7 @@ def test_tutorial_graph():
     assert nodes["node0"] == {
         "id": "node0",
         "kind": "node",
-        "label": "WhiteSignal",
+        "label": "Node 1 (WhiteSignal)",
         "parent": None,
         "size_in": 0,
         "size_out": 1,
@@ -121,9 +156,11 @@ def test_subnetwork_parents_and_neurons():
         "label": "integrator",
         "parent": None,
         "network_type": "Network",
+        "n_objects": 3,
+        "collapsed_by_default": False,
     }
     assert nodes["net1"]["parent"] == "net0"
-    assert nodes["net2"]["label"] == "EnsembleArray"
+    assert nodes["net2"]["label"] == "EnsembleArray 3"
     labels = {n["label"]: n for n in graph["nodes"] if n["kind"] == "ensemble"}
     assert labels["memory"]["parent"] == "net0"
     assert labels["b"]["parent"] == labels["c"]["parent"] == "net1"
@@ -148,7 +185,13 @@ def test_synapse_text():
 
 
 @pytest.mark.parametrize(
-    "name, build", [("tutorial", tutorial_net), ("subnet", subnet_net)]
+    "name, build",
+    [
+        ("tutorial", tutorial_net),
+        ("subnet", subnet_net),
+        ("chains50", chains_net),
+        ("wide", wide_net),
+    ],
 )
 def test_js_fixtures_match_network_graph(name, build):
     path = FIXTURES / f"{name}.json"
@@ -156,6 +199,69 @@ def test_js_fixtures_match_network_graph(name, build):
     if os.environ.get("NENGODL_UPDATE_FIXTURES"):
         path.write_text(text)
     assert path.read_text() == text, f"rerun with NENGODL_UPDATE_FIXTURES=1 ({path})"
+
+
+def test_labels_name_unlabeled_objects_not_ids():
+    graph = network_graph(tutorial_net())
+    nodes, edges = by_id(graph["nodes"]), by_id(graph["edges"])
+    assert [nodes[i]["label"] for i in ("node0", "ens0", "ens1", "node1")] == [
+        "Node 1 (WhiteSignal)",
+        "Ensemble 1",
+        "Ensemble 2",
+        "Node 2 (passthrough)",
+    ]
+    assert [edges[f"conn{i}"]["label"] for i in range(3)] == [
+        "Node 1 (WhiteSignal) → Ensemble 1",
+        "Ensemble 1 → Ensemble 2",
+        "Ensemble 2 → Node 2 (passthrough)",
+    ]
+    assert nodes["probe1"]["label"] == "Probe 2"
+    assert nodes["probe1"]["target_label"] == "Node 2 (passthrough)"
+    ids = set(nodes) | set(edges)
+    texts = [n["label"] for n in graph["nodes"]] + [
+        e["label"] for e in graph["edges"] if e["kind"] == "connection"
+    ]
+    assert not [t for t in texts if any(i in t.split() for i in ids)]
+
+
+def test_labels_use_nengo_labels_and_neurons_ends():
+    graph = network_graph(subnet_net())
+    edges = [e for e in graph["edges"] if e["kind"] == "connection"]
+    labels = [e["label"] for e in edges]
+    assert "memory → memory" in labels
+    assert "b → c" in labels
+    assert "output → memory.neurons" in labels
+    probes = [n for n in graph["nodes"] if n["kind"] == "probe"]
+    assert [p["target_label"] for p in probes] == ["c", "memory.neurons"]
+    with nengo.Network() as net:
+        a = nengo.Ensemble(5, 1, label="a")
+        conn = nengo.Connection(a, a, label="feedback")
+        nengo.Probe(conn)
+    graph = network_graph(net)
+    assert by_id(graph["edges"])["conn0"]["label"] == "feedback"
+    assert by_id(graph["nodes"])["probe0"]["target_label"] == "feedback"
+
+
+def test_large_subnetworks_are_collapsed_by_default():
+    net = wide_net()
+    graph = network_graph(net)
+    networks = {n["label"]: n for n in graph["nodes"] if n["kind"] == "network"}
+    assert networks["big array"]["n_objects"] == 16 + 2  # ensembles, input, output
+    assert networks["stage 0"]["n_objects"] == 3
+    assert networks["inner 0"]["n_objects"] == 2
+    flagged = [label for label, n in networks.items() if n["collapsed_by_default"]]
+    assert flagged == ["big array"]
+    assert COLLAPSE_OVER == 12
+
+    widget = NetworkViewWidget(net)
+    assert widget.collapsed == [networks["big array"]["id"]]
+    assert widget.get_state(["collapsed"])["collapsed"] == widget.collapsed
+    assert NetworkViewWidget(net, collapsed=[]).collapsed == []  # the caller's wins
+    with nengo.Network() as small:
+        with nengo.Network():
+            for _ in range(COLLAPSE_OVER):
+                nengo.Node(size_in=1)
+    assert NetworkViewWidget(small).collapsed == []  # at the threshold: drawn open
 
 
 def click(widget, obj_id):

@@ -20,7 +20,7 @@ from nengo.ensemble import Neurons
 
 from nengodl_notebook.config import configure_settings, trainable_objects
 
-__all__ = ["NetworkViewWidget", "network_graph", "synapse_text"]
+__all__ = ["COLLAPSE_OVER", "NetworkViewWidget", "network_graph", "synapse_text"]
 
 _KIND_PREFIX = {
     nengo.Ensemble: "ens",
@@ -72,14 +72,30 @@ def _node_output(node: nengo.Node) -> str:
     return "constant"
 
 
+_KIND_NAME = {
+    "ens": "Ensemble",
+    "node": "Node",
+    "net": "Network",
+    "conn": "Connection",
+    "probe": "Probe",
+}
+
+#: Sub-networks with more objects than this (ensembles, nodes and probes at any
+#: depth) are drawn collapsed when a view is first shown.
+COLLAPSE_OVER = 12
+
+
 def _label(obj: Any, obj_id: str) -> str:
+    """The nengo label, or a readable name: ``"Ensemble 3"``, ``"Node 1 (sin)"``."""
     if obj.label is not None:
         return str(obj.label)
+    prefix = obj_id.rstrip("0123456789")
+    name = f"{_KIND_NAME[prefix]} {int(obj_id[len(prefix) :]) + 1}"
     if isinstance(obj, nengo.Node):
-        return _node_output(obj)
+        return f"{name} ({_node_output(obj)})"
     if isinstance(obj, nengo.Network) and type(obj) is not nengo.Network:
-        return type(obj).__name__
-    return obj_id
+        return f"{type(obj).__name__} {int(obj_id[len(prefix) :]) + 1}"
+    return name
 
 
 class _IdMap:
@@ -148,13 +164,22 @@ def _object_node(obj: Any, obj_id: str, parent: str | None, trainable: dict) -> 
     return node
 
 
-def _connection_edge(conn: nengo.Connection, ids: _IdMap, trainable: dict) -> dict:
+def _endpoint_text(label: str, neurons: bool) -> str:
+    return f"{label}.neurons" if neurons else label
+
+
+def _connection_edge(
+    conn: nengo.Connection, ids: _IdMap, trainable: dict, labels: dict
+) -> dict:
     source, pre_neurons = ids.endpoint(conn.pre_obj)
     target, post_neurons = ids.endpoint(conn.post_obj)
     transform = conn.transform
+    pre = _endpoint_text(labels.get(source, "?"), pre_neurons)
+    post = _endpoint_text(labels.get(target, "?"), post_neurons)
     return {
         "id": ids.ids[conn],
         "kind": "connection",
+        "label": str(conn.label) if conn.label is not None else f"{pre} → {post}",
         "source": source,
         "target": target,
         "pre_neurons": pre_neurons,
@@ -167,7 +192,7 @@ def _connection_edge(conn: nengo.Connection, ids: _IdMap, trainable: dict) -> di
     }
 
 
-def _probe_parts(probe: nengo.Probe, ids: _IdMap) -> tuple[dict, dict]:
+def _probe_parts(probe: nengo.Probe, ids: _IdMap, labels: dict) -> tuple[dict, dict]:
     probe_id = ids.ids[probe]
     source, neurons = ids.endpoint(probe.target)
     target_id = ids.ids.get(probe.target, source)  # a probed Connection keeps its id
@@ -177,6 +202,7 @@ def _probe_parts(probe: nengo.Probe, ids: _IdMap) -> tuple[dict, dict]:
         "label": _label(probe, probe_id),
         "parent": ids.parents[probe_id],
         "target": target_id,
+        "target_label": _endpoint_text(labels.get(target_id, "?"), neurons),
         "target_neurons": neurons,
         "attr": str(probe.attr),
         "synapse": synapse_text(probe.synapse),
@@ -191,15 +217,35 @@ def _probe_parts(probe: nengo.Probe, ids: _IdMap) -> tuple[dict, dict]:
     return node, edge
 
 
+def _count_objects(ids: _IdMap) -> dict[str, int]:
+    """Ensembles, Nodes and Probes inside each sub-network, at any depth."""
+    counts = dict.fromkeys(ids.parents, 0)
+    for obj_id, obj in ids.objects.items():
+        if not isinstance(obj, (nengo.Ensemble, nengo.Node, nengo.Probe)):
+            continue
+        parent = ids.parents[obj_id]
+        while parent is not None:
+            counts[parent] += 1
+            parent = ids.parents[parent]
+    return counts
+
+
 def _build_graph(ids: _IdMap, trainable: dict) -> dict:
     nodes = [
         _object_node(obj, obj_id, ids.parents[obj_id], trainable)
         for obj_id, obj in ids.objects.items()
         if isinstance(obj, (nengo.Ensemble, nengo.Node, nengo.Network))
     ]
-    edges = [_connection_edge(conn, ids, trainable) for conn in ids.connections]
+    labels = {node["id"]: node["label"] for node in nodes}
+    counts = _count_objects(ids)
+    for node in nodes:
+        if node["kind"] == "network":
+            node["n_objects"] = counts[node["id"]]
+            node["collapsed_by_default"] = counts[node["id"]] > COLLAPSE_OVER
+    edges = [_connection_edge(c, ids, trainable, labels) for c in ids.connections]
+    labels.update((edge["id"], edge["label"]) for edge in edges)  # probed connections
     for probe in ids.probes:
-        node, edge = _probe_parts(probe, ids)
+        node, edge = _probe_parts(probe, ids, labels)
         nodes.append(node)
         edges.append(edge)
     known = {node["id"] for node in nodes}
@@ -225,18 +271,24 @@ def network_graph(net: nengo.Network, trainable: dict | None = None) -> dict:
         (``"ensemble"``, ``"node"``, ``"network"`` or ``"probe"``), ``label`` and
         ``parent`` (the id of the sub-network holding it, or None). Ensembles add
         ``n_neurons``, ``dimensions``, ``neuron_type`` and ``trainable``; Nodes
-        ``size_in``, ``size_out`` and ``output``; probes ``target``,
-        ``target_neurons``, ``attr`` and ``synapse``. Edges have ``id``, ``kind``
-        (``"connection"`` or ``"probe"``), ``source``, ``target`` and ``parent``;
-        connections add ``pre_neurons``, ``post_neurons``, ``function`` (name or
-        None), ``synapse`` (text), ``transform_shape`` and ``trainable``.
+        ``size_in``, ``size_out`` and ``output``; sub-networks ``network_type``,
+        ``n_objects`` (Ensembles, Nodes and Probes inside, at any depth) and
+        ``collapsed_by_default`` (more than ``COLLAPSE_OVER`` objects); probes
+        ``target``, ``target_label``, ``target_neurons``, ``attr`` and
+        ``synapse``. Edges have ``id``, ``kind`` (``"connection"`` or
+        ``"probe"``), ``source``, ``target`` and ``parent``; connections add
+        ``label``, ``pre_neurons``, ``post_neurons``, ``function`` (name or None),
+        ``synapse`` (text), ``transform_shape`` and ``trainable``.
 
     Notes
     -----
     Ids are the kind's prefix (``ens``, ``node``, ``net``, ``conn``, ``probe``)
     and a counter over a walk of the network (its objects, then each
     sub-network's), so they stay the same while the network's structure does.
-    ``ens.neurons`` endpoints map to the ensemble's id.
+    ``ens.neurons`` endpoints map to the ensemble's id. Labels are the nengo
+    labels; unlabeled objects are named by kind and number in that walk
+    (``"Ensemble 2"``, ``"Node 1 (WhiteSignal)"``, ``"EnsembleArray 1"``),
+    unlabeled connections by their ends (``"Ensemble 1 → Ensemble 2"``).
     """
     if trainable is None:
         trainable = trainable_objects(net)
@@ -272,7 +324,8 @@ class NetworkViewWidget(anywidget.AnyWidget):
     graph : dict
         ``network_graph(net)``, synced to the browser.
     collapsed : list of str
-        Ids of the sub-networks drawn as a single box (two-way).
+        Ids of the sub-networks drawn as a single box (two-way). Unless given,
+        those of more than ``COLLAPSE_OVER`` objects.
     on_change : list of callable
         Called as ``callback(obj, trainable)`` after each toggle.
 
@@ -294,6 +347,12 @@ class NetworkViewWidget(anywidget.AnyWidget):
         self.on_change: list[Callable[[Any, bool], None]] = []
         self._ids = _IdMap(net)
         self.refresh()
+        if "collapsed" not in kwargs:
+            self.collapsed = [
+                node["id"]
+                for node in self.graph["nodes"]
+                if node.get("collapsed_by_default")
+            ]
         self.on_msg(self._on_msg)
 
     def refresh(self) -> None:
