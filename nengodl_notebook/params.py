@@ -236,6 +236,14 @@ class Params(Mapping):
     legacy : bool
         Whether the entries are those of a first-format file (keys and labels
         only; see `_legacy_rows`).
+
+    Attributes
+    ----------
+    entries : tuple of ParamEntry
+        ``(key, type, obj, name, shape)`` of each array, in order: ``obj``
+        describes the object the same way in every build of the network.
+    labels : tuple of str
+        What each array belongs to, as ``print(params)`` shows it.
     """
 
     def __init__(self, entries, arrays, labels=None, origin=SNAPSHOT, legacy=False):
