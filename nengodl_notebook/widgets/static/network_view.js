@@ -362,37 +362,42 @@ function layoutGraph(graph, collapsed = []) {
 
 // network_view_text.js
 var yesNo = (v) => v ? "yes" : "no";
+var plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 function nodeTooltip(n) {
   const d = (
     /** @type {any} */
     n.node
   );
-  if (n.collapsed) return `${d.label}: ${n.count} objects (click to expand)`;
+  if (n.collapsed) return `${d.label}: ${plural(n.count, "object")} (click to expand)`;
   if (d.kind === "ensemble") {
-    const dims = `${d.dimensions} dimension${d.dimensions === 1 ? "" : "s"}`;
-    return `Ensemble ${d.label}
-${d.n_neurons} ${d.neuron_type} neurons, ${dims}
-trainable: ${yesNo(d.trainable)} (click to toggle)`;
+    return [
+      d.label,
+      `Ensemble: ${d.n_neurons} ${d.neuron_type} neurons, ${plural(d.dimensions, "dimension")}`,
+      `trainable: ${yesNo(d.trainable)} (click to toggle)`
+    ].join("\n");
   }
   if (d.kind === "probe") {
-    return `Probe ${d.label}
-records ${d.attr}${d.target_neurons ? " of the neurons" : ""} of ${d.target}
+    const what = d.target_neurons ? `${d.attr} of the neurons` : d.attr;
+    return `${d.label}
+Probe: records ${what} of ${d.target_label ?? "?"}
 synapse: ${d.synapse}`;
   }
-  return `Node ${d.label}
-output: ${d.output}
+  return `${d.label}
+Node: output ${d.output}
 size_in ${d.size_in}, size_out ${d.size_out}`;
 }
-function edgeTooltip(e) {
+function edgeTooltip(e, labelOf) {
   const c = (
     /** @type {any} */
     e.edge
   );
-  const pre = c.pre_neurons ? `${c.source}.neurons` : c.source;
-  const post = c.post_neurons ? `${c.target}.neurons` : c.target;
+  const pre = `${labelOf(c.source)}${c.pre_neurons ? ".neurons" : ""}`;
+  const post = `${labelOf(c.target)}${c.post_neurons ? ".neurons" : ""}`;
+  const ends = `${pre} \u2192 ${post}`;
+  const title = c.label && c.label !== ends ? `Connection ${c.label}: ${ends}` : `Connection ${ends}`;
   const shape = (c.transform_shape ?? []).join("\xD7");
   return [
-    `Connection ${c.id}: ${pre} \u2192 ${post}`,
+    title,
     `function: ${c.function ?? "none"}`,
     `synapse: ${c.synapse}`,
     `transform: ${shape}`,
@@ -409,36 +414,9 @@ function edgeLabelLines(edge) {
   if (c.synapse && c.synapse !== "none") lines.push([c.synapse, "syn"]);
   return lines;
 }
-var STYLE = `
-.nengo-network-svg { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; font-size: 12px; user-select: none; }
-.nengo-network-svg .box { fill: rgba(99, 102, 241, 0.05); stroke: #818cf8; stroke-width: 1.2; }
-.nengo-network-svg .title { fill: #4338ca; font-weight: 600; cursor: pointer; }
-.nengo-network-svg .nengo-network.collapsed { cursor: pointer; }
-.nengo-network-svg .nengo-network.collapsed .shape { fill: #eef2ff; stroke: #6366f1; stroke-width: 1.5; }
-.nengo-network-svg .count { fill: #4338ca; font-weight: 600; }
-.nengo-network-svg .label { fill: #1f2937; paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; }
-.nengo-network-svg .nengo-ensemble { cursor: pointer; }
-.nengo-network-svg .nengo-ensemble .shape { fill: #dbeafe; stroke: #2563eb; stroke-width: 2.5; }
-.nengo-network-svg .nengo-ensemble[data-trainable="false"] .shape { fill: #f3f4f6; stroke: #9ca3af; stroke-dasharray: 4 3; stroke-width: 1.5; }
-.nengo-network-svg .nengo-node .shape { fill: #fef3c7; stroke: #b45309; stroke-width: 1.5; }
-.nengo-network-svg .nengo-probe .shape { fill: #6b7280; stroke: #374151; }
-.nengo-network-svg .nengo-probe .label { fill: #6b7280; font-size: 10px; }
-.nengo-network-svg .hit { fill: none; stroke: transparent; stroke-width: 12; }
-.nengo-network-svg .line { fill: none; }
-.nengo-network-svg .nengo-connection { cursor: pointer; }
-.nengo-network-svg .nengo-connection .line { stroke: #2563eb; stroke-width: 2; }
-.nengo-network-svg .nengo-connection[data-trainable="false"] .line { stroke: #9ca3af; stroke-dasharray: 5 4; stroke-width: 1.5; }
-.nengo-network-svg .nengo-connection:hover .line, .nengo-network-svg .nengo-ensemble:hover .shape { filter: drop-shadow(0 0 2px #60a5fa); }
-.nengo-network-svg .nengo-probe-edge .line { stroke: #9ca3af; stroke-width: 1; stroke-dasharray: 2 3; }
-.nengo-network-svg .edge-label { font-size: 10.5px; fill: #1d4ed8; paint-order: stroke; stroke: #fff; stroke-width: 4px; stroke-linejoin: round; }
-.nengo-network-svg .edge-label .syn { font-size: 9.5px; fill: #64748b; }
-.nengo-network-svg .edge-label .fn { font-weight: 600; }
-.nengo-network-svg .nengo-connection[data-trainable="false"] .edge-label .fn { fill: #6b7280; }
-.nengo-network-svg .arrow-head { fill: #4b5563; }
-.nengo-network-svg .probe-arrow-head { fill: #9ca3af; }
-`;
+var HINT = "Click an ensemble or connection to toggle whether it trains; click a sub-network's title to collapse it. Ctrl + wheel zooms, drag pans.";
 
-// network_view.js
+// network_view_draw.js
 var SVG_NS = "http://www.w3.org/2000/svg";
 function svg(tag, attrs = {}, text) {
   const el = document.createElementNS(SVG_NS, tag);
@@ -468,7 +446,7 @@ function drawBox(box) {
 }
 function drawShape(n) {
   const { x, y, hw, hh } = n;
-  if (n.collapsed) return svg("rect", { x: x - hw, y: y - hh, width: 2 * hw, height: 2 * hh, rx: 10, class: "shape" });
+  if (n.collapsed) return svg("rect", { x: x - hw, y: y - hh, width: 2 * hw, height: 2 * hh, rx: Math.min(10, hh), class: "shape" });
   if (n.kind === "ensemble") return svg("circle", { cx: x, cy: y, r: hw, class: "shape" });
   if (n.kind === "probe") {
     return svg("path", { d: `M${x},${y - hh} L${x + hw},${y} L${x},${y + hh} L${x - hw},${y} Z`, class: "shape" });
@@ -487,13 +465,13 @@ function drawNode(n) {
   g.appendChild(label(n.x, n.y + n.hh + 13, [[short(n.node.label), ""]], "label"));
   return g;
 }
-function drawEdge(e) {
+function drawEdge(e, labelOf) {
   const isProbe = e.edge.kind === "probe";
   const attrs = { class: isProbe ? "nengo-probe-edge" : "nengo-connection", "data-id": e.id };
   if (!isProbe) attrs["data-trainable"] = String(Boolean(e.edge.trainable));
   if (e.rerouted) attrs["data-rerouted"] = "true";
   const g = svg("g", attrs);
-  if (!isProbe) addTitle(g, edgeTooltip(e));
+  if (!isProbe) addTitle(g, edgeTooltip(e, labelOf));
   g.appendChild(svg("path", { d: e.d, class: "hit" }));
   g.appendChild(svg("path", { d: e.d, class: "line", "marker-end": `url(#${isProbe ? "probe-arrow" : "arrow"})` }));
   const lines = isProbe ? [] : edgeLabelLines(e.edge);
@@ -510,21 +488,159 @@ function markers() {
   }
   return defs;
 }
-function drawNetwork(model) {
-  const layout = layoutGraph(model.get("graph") ?? { nodes: [], edges: [] }, model.get("collapsed") ?? []);
+function drawNetwork(layout, labelOf) {
+  const attrs = { width: layout.width, height: layout.height, viewBox: `0 0 ${layout.width} ${layout.height}`, class: "nengo-network-svg" };
   const root = (
     /** @type {SVGSVGElement} */
-    svg("svg", { width: layout.width, height: layout.height, viewBox: `0 0 ${layout.width} ${layout.height}`, class: "nengo-network-svg" })
+    svg("svg", attrs)
   );
-  root.appendChild(svg("style", {}, STYLE));
   root.appendChild(markers());
   for (const box of layout.boxes) root.appendChild(drawBox(box));
   const edges = svg("g", { class: "edges" });
-  for (const e of layout.edges) edges.appendChild(drawEdge(e));
+  for (const e of layout.edges) edges.appendChild(drawEdge(e, labelOf));
   root.appendChild(edges);
   for (const n of layout.nodes) root.appendChild(drawNode(n));
   return root;
 }
+
+// network_view_legend.js
+var ENTRIES = [
+  ["trainable ensemble", { class: "nengo-ensemble", "data-trainable": "true" }, { kind: "ensemble", hw: 6, hh: 6 }],
+  ["not trainable ensemble", { class: "nengo-ensemble", "data-trainable": "false" }, { kind: "ensemble", hw: 6, hh: 6 }],
+  ["node", { class: "nengo-node" }, { kind: "node", hw: 6, hh: 6 }],
+  ["probe", { class: "nengo-probe" }, { kind: "probe", hw: 5, hh: 5 }],
+  ["collapsed sub-network (click to expand)", { class: "nengo-network collapsed" }, { kind: "network", hw: 10, hh: 6, collapsed: true }],
+  ["trainable connection", { class: "nengo-connection", "data-trainable": "true" }, { line: true }],
+  ["not trainable connection", { class: "nengo-connection", "data-trainable": "false" }, { line: true }],
+  ["probe link", { class: "nengo-probe-edge" }, { line: true }]
+];
+function swatch(attrs, shape) {
+  const icon = svg("svg", { width: 24, height: 14, class: "nengo-network-svg", "aria-hidden": "true" });
+  const g = svg("g", attrs);
+  if (shape.line) g.appendChild(svg("path", { d: "M1,7 L23,7", class: "line" }));
+  else g.appendChild(drawShape({ ...shape, x: 12, y: 7 }));
+  icon.appendChild(g);
+  return icon;
+}
+function legend() {
+  const box = document.createElement("div");
+  box.className = "nengo-legend";
+  for (const [text, attrs, shape] of ENTRIES) {
+    const item = document.createElement("span");
+    item.className = "nengo-legend-item";
+    item.append(swatch(attrs, shape), text);
+    box.appendChild(item);
+  }
+  return box;
+}
+function button(text, title, onClick) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = text;
+  b.title = title;
+  b.setAttribute("aria-label", title);
+  b.addEventListener("click", onClick);
+  return b;
+}
+function toolbar(actions) {
+  const bar = document.createElement("div");
+  bar.className = "nengo-toolbar";
+  const level = document.createElement("span");
+  level.className = "nengo-zoom-level";
+  const hint = document.createElement("span");
+  hint.className = "nengo-hint";
+  hint.textContent = HINT;
+  bar.append(
+    button("\u2212", "Zoom out", () => actions.zoom(-1)),
+    button("+", "Zoom in", () => actions.zoom(1)),
+    button("Fit", "Fit to width", () => actions.fit()),
+    level,
+    hint
+  );
+  return { bar, level };
+}
+
+// network_view_style.js
+var STYLE = `
+.nengo-network-view {
+  --nv-bg: var(--jp-layout-color0, #ffffff);
+  --nv-panel: var(--jp-layout-color2, #f3f4f6);
+  --nv-fg: var(--jp-ui-font-color1, #1f2937);
+  --nv-fg2: var(--jp-ui-font-color2, #4b5563);
+  --nv-muted: var(--jp-ui-font-color3, #9ca3af);
+  --nv-border: var(--jp-border-color2, #e5e7eb);
+  --nv-brand: var(--jp-brand-color1, #2563eb);
+  --nv-node: var(--jp-warn-color1, #b45309);
+  --nv-net: #6366f1;
+  --nv-net-text: color-mix(in srgb, var(--nv-net) 65%, var(--nv-fg));
+  color: var(--nv-fg);
+  font-family: var(--jp-ui-font-family, system-ui, -apple-system, "Segoe UI", sans-serif);
+  font-size: 12px;
+}
+.nengo-network-view .nengo-toolbar { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; margin: 2px 0 4px; }
+.nengo-network-view .nengo-toolbar button {
+  min-width: 28px; height: 24px; padding: 0 8px; cursor: pointer; font: inherit;
+  color: var(--nv-fg); background: var(--nv-panel); border: 1px solid var(--jp-border-color1, #d1d5db); border-radius: 3px;
+}
+.nengo-network-view .nengo-toolbar button:hover { border-color: var(--nv-brand); }
+.nengo-network-view .nengo-zoom-level { min-width: 3.5em; color: var(--nv-fg2); font-variant-numeric: tabular-nums; }
+.nengo-network-view .nengo-hint { color: var(--nv-fg2); }
+.nengo-network-view .nengo-legend { display: flex; flex-wrap: wrap; gap: 4px 14px; margin: 0 0 6px; color: var(--nv-fg2); }
+.nengo-network-view .nengo-legend-item { display: inline-flex; align-items: center; gap: 4px; }
+.nengo-network-view .nengo-network-viewport {
+  overflow: auto; max-height: 640px; scrollbar-gutter: stable; cursor: grab;
+  background: var(--nv-bg); border: 1px solid var(--nv-border); border-radius: 4px;
+}
+.nengo-network-view .nengo-network-viewport.panning { cursor: grabbing; }
+.nengo-network-view .nengo-network-viewport > svg { display: block; }
+.nengo-network-svg { font-size: 12px; user-select: none; }
+.nengo-network-svg .box { fill: color-mix(in srgb, var(--nv-net) 6%, transparent); stroke: color-mix(in srgb, var(--nv-net) 75%, var(--nv-bg)); stroke-width: 1.2; }
+.nengo-network-svg .title { fill: var(--nv-net-text); font-weight: 600; cursor: pointer; }
+.nengo-network-svg .nengo-network.collapsed { cursor: pointer; }
+.nengo-network-svg .nengo-network.collapsed .shape { fill: color-mix(in srgb, var(--nv-net) 14%, var(--nv-bg)); stroke: var(--nv-net); stroke-width: 1.5; }
+.nengo-network-svg .count { fill: var(--nv-net-text); font-weight: 600; }
+.nengo-network-svg .label { fill: var(--nv-fg); paint-order: stroke; stroke: var(--nv-bg); stroke-width: 3px; stroke-linejoin: round; }
+.nengo-network-svg .nengo-ensemble { cursor: pointer; }
+.nengo-network-svg .nengo-ensemble .shape { fill: color-mix(in srgb, var(--nv-brand) 22%, var(--nv-bg)); stroke: var(--nv-brand); stroke-width: 2.5; }
+.nengo-network-svg .nengo-ensemble[data-trainable="false"] .shape { fill: var(--nv-panel); stroke: var(--nv-muted); stroke-dasharray: 4 3; stroke-width: 1.5; }
+.nengo-network-svg .nengo-node .shape { fill: color-mix(in srgb, var(--nv-node) 22%, var(--nv-bg)); stroke: var(--nv-node); stroke-width: 1.5; }
+.nengo-network-svg .nengo-probe .shape { fill: var(--nv-fg2); stroke: var(--nv-fg); stroke-width: 0.5; }
+.nengo-network-svg .nengo-probe .label { fill: var(--nv-fg2); font-size: 10px; }
+.nengo-network-svg .hit { fill: none; stroke: transparent; stroke-width: 12; }
+.nengo-network-svg .line { fill: none; }
+.nengo-network-svg .nengo-connection { cursor: pointer; }
+.nengo-network-svg .nengo-connection .line { stroke: var(--nv-brand); stroke-width: 2; }
+.nengo-network-svg .nengo-connection[data-trainable="false"] .line { stroke: var(--nv-muted); stroke-dasharray: 5 4; stroke-width: 1.5; }
+.nengo-network-svg .nengo-connection:hover .line, .nengo-network-svg .nengo-ensemble:hover .shape { filter: drop-shadow(0 0 2px var(--nv-brand)); }
+.nengo-network-svg .nengo-probe-edge .line { stroke: var(--nv-muted); stroke-width: 1; stroke-dasharray: 2 3; }
+.nengo-network-svg .edge-label { font-size: 10.5px; fill: color-mix(in srgb, var(--nv-brand) 75%, var(--nv-fg)); paint-order: stroke; stroke: var(--nv-bg); stroke-width: 4px; stroke-linejoin: round; }
+.nengo-network-svg .edge-label .syn { font-size: 9.5px; fill: var(--nv-fg2); }
+.nengo-network-svg .edge-label .fn { font-weight: 600; }
+.nengo-network-svg .nengo-connection[data-trainable="false"] .edge-label .fn { fill: var(--nv-muted); }
+.nengo-network-svg .arrow-head { fill: var(--nv-fg2); }
+.nengo-network-svg .probe-arrow-head { fill: var(--nv-muted); }
+`;
+
+// view_zoom.js
+var MIN_SCALE = 0.05;
+var MAX_SCALE = 4;
+var ZOOM_STEP = 1.25;
+function clampScale(scale) {
+  return Math.min(MAX_SCALE, Math.max(MIN_SCALE, scale));
+}
+function fitScale(contentWidth, panelWidth) {
+  if (!(panelWidth > 0) || !(contentWidth > 0)) return null;
+  return clampScale(Math.min(1, panelWidth / contentWidth));
+}
+function zoomBy(scale, steps) {
+  return clampScale(scale * ZOOM_STEP ** steps);
+}
+function scrollForZoom(scroll, cursor, before, after) {
+  return Math.max(0, (scroll + cursor) / before * after - cursor);
+}
+
+// network_view.js
+var DRAG_PX = 4;
 function clickAction(target, collapsed) {
   const item = target.closest("[data-id]");
   if (!item) return null;
@@ -534,12 +650,108 @@ function clickAction(target, collapsed) {
   if (item.matches(".nengo-network-title")) return { collapsed: [...collapsed, id] };
   return null;
 }
+var Zoom = class {
+  /** @param {HTMLElement} viewport @param {HTMLElement} level */
+  constructor(viewport, level) {
+    this.viewport = viewport;
+    this.level = level;
+    this.scale = 1;
+    this.fitted = true;
+    this.svg = null;
+    this.width = 0;
+    this.height = 0;
+  }
+  /** Show a new drawing at the current zoom (refitted while fitted). */
+  show(svgEl, width, height) {
+    Object.assign(this, { svg: svgEl, width, height });
+    if (this.fitted) this.fit();
+    else this.apply(this.scale);
+  }
+  /** Fit the drawing to the viewport's width (no larger than its own size). */
+  fit() {
+    this.fitted = true;
+    this.apply(fitScale(this.width, this.viewport.clientWidth) ?? this.scale);
+  }
+  /** Zoom `steps` steps about `cursor` (px in the viewport; its centre if absent). */
+  zoom(steps, cursor) {
+    this.fitted = false;
+    const at = cursor ?? { x: this.viewport.clientWidth / 2, y: this.viewport.clientHeight / 2 };
+    this.apply(zoomBy(this.scale, steps), at);
+  }
+  apply(scale, cursor) {
+    const before = this.scale;
+    const { scrollLeft, scrollTop } = this.viewport;
+    this.scale = scale;
+    if (this.svg) {
+      this.svg.setAttribute("width", String(this.width * scale));
+      this.svg.setAttribute("height", String(this.height * scale));
+      this.svg.dataset.scale = String(scale);
+    }
+    this.level.textContent = `${Math.round(scale * 100)}%`;
+    if (cursor) {
+      this.viewport.scrollLeft = scrollForZoom(scrollLeft, cursor.x, before, scale);
+      this.viewport.scrollTop = scrollForZoom(scrollTop, cursor.y, before, scale);
+    }
+  }
+};
+function addPanning(viewport) {
+  let press = null;
+  let moved = false;
+  const down = (e) => {
+    if (e.button !== 0) return;
+    press = { x: e.clientX, y: e.clientY, left: viewport.scrollLeft, top: viewport.scrollTop, id: e.pointerId };
+    moved = false;
+  };
+  const move = (e) => {
+    if (!press) return;
+    const dx = e.clientX - press.x;
+    const dy = e.clientY - press.y;
+    if (!moved && Math.hypot(dx, dy) < DRAG_PX) return;
+    if (!moved) viewport.setPointerCapture?.(press.id);
+    moved = true;
+    viewport.classList.add("panning");
+    viewport.scrollLeft = press.left - dx;
+    viewport.scrollTop = press.top - dy;
+  };
+  const up = () => {
+    press = null;
+    viewport.classList.remove("panning");
+  };
+  const click = (e) => {
+    if (moved) e.stopPropagation();
+    moved = false;
+  };
+  const events = [["pointerdown", down], ["pointermove", move], ["pointerup", up], ["pointercancel", up]];
+  for (const [name, fn] of events) viewport.addEventListener(name, fn);
+  viewport.addEventListener("click", click, true);
+  return () => {
+    for (const [name, fn] of events) viewport.removeEventListener(name, fn);
+    viewport.removeEventListener("click", click, true);
+  };
+}
+function element(tag, className, parent) {
+  const el = document.createElement(tag);
+  el.className = className;
+  parent.appendChild(el);
+  return el;
+}
 function render({ model, el }) {
-  const container = document.createElement("div");
-  container.className = "nengo-network-view";
-  container.style.overflowX = "auto";
-  el.appendChild(container);
-  const draw = () => container.replaceChildren(drawNetwork(model));
+  const container = element("div", "nengo-network-view", el);
+  element("style", "", container).textContent = STYLE;
+  const viewport = document.createElement("div");
+  viewport.className = "nengo-network-viewport";
+  let zoom;
+  const { bar, level } = toolbar({ zoom: (steps) => zoom.zoom(steps), fit: () => zoom.fit() });
+  zoom = new Zoom(viewport, level);
+  container.append(bar, legend(), viewport);
+  const draw = () => {
+    const graph = model.get("graph") ?? { nodes: [], edges: [] };
+    const labels = new Map(graph.nodes.map((n) => [n.id, n.label]));
+    const layout = layoutGraph(graph, model.get("collapsed") ?? []);
+    const drawing = drawNetwork(layout, (id) => labels.get(id) ?? "?");
+    viewport.replaceChildren(drawing);
+    zoom.show(drawing, layout.width, layout.height);
+  };
   const onClick = (event) => {
     const action = clickAction(
       /** @type {Element} */
@@ -552,19 +764,36 @@ function render({ model, el }) {
       model.save_changes();
     }
   };
-  container.addEventListener("click", onClick);
+  const onWheel = (event) => {
+    if (!event.ctrlKey && !event.metaKey) return;
+    event.preventDefault();
+    const rect = viewport.getBoundingClientRect();
+    zoom.zoom(event.deltaY < 0 ? 1 : -1, { x: event.clientX - rect.left, y: event.clientY - rect.top });
+  };
+  let lastWidth = 0;
+  const resized = new ResizeObserver(() => {
+    if (viewport.clientWidth === lastWidth) return;
+    lastWidth = viewport.clientWidth;
+    if (zoom.fitted) zoom.fit();
+  });
+  resized.observe(viewport);
+  const stopPanning = addPanning(viewport);
+  viewport.addEventListener("click", onClick);
+  viewport.addEventListener("wheel", onWheel, { passive: false });
   model.on("change:graph", draw);
   model.on("change:collapsed", draw);
   draw();
   return () => {
     model.off("change:graph", draw);
     model.off("change:collapsed", draw);
-    container.removeEventListener("click", onClick);
+    viewport.removeEventListener("click", onClick);
+    viewport.removeEventListener("wheel", onWheel);
+    stopPanning();
+    resized.disconnect();
   };
 }
 var network_view_default = { render };
 export {
   clickAction,
-  network_view_default as default,
-  drawNetwork
+  network_view_default as default
 };
