@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from nengo.exceptions import SimulationError, ValidationError
+from tutorial_nets import build_tutorial_network
 
 import nengodl_notebook as nengo_dl
 from nengodl_notebook.config import trainable_objects
@@ -23,16 +24,9 @@ def probe_rows(sim, probe, item=0):
 
 def tutorial_net(seed=0):
     """Tutorial cells 2 and 19: e^sin(x^2) by a nengo Node and by a TensorNode."""
-    with nengo.Network(seed=seed) as net:
-        inpt = nengo.Node(nengo.processes.WhiteSignal(1, 5, rms=0.3))
-        square = nengo.Ensemble(20, 1)
-        sin = nengo.Ensemble(20, 1)
-        outpt = nengo.Node(size_in=1)
-        nengo.Connection(inpt, square)
-        nengo.Connection(square, sin, function=np.square)
-        nengo.Connection(sin, outpt, function=np.sin)
-        net.inpt_p = nengo.Probe(inpt)
-        net.outpt_p = nengo.Probe(outpt, synapse=0.01)
+    tn = build_tutorial_network(seed=seed)
+    net, sin = tn.net, tn.sin
+    net.inpt_p, net.outpt_p = tn.inpt_p, tn.outpt_p
     with net:
         exp_np = nengo.Node(lambda t, x: np.exp(x), size_in=1)
         nengo.Connection(sin, exp_np)

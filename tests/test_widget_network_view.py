@@ -13,6 +13,7 @@ import pathlib
 import nengo
 import numpy as np
 import pytest
+from tutorial_nets import build_tutorial_network
 
 import nengodl_notebook
 from nengodl_notebook.config import trainable_objects
@@ -27,17 +28,7 @@ FIXTURES = pathlib.Path(__file__).parent.parent / "js" / "test" / "fixtures"
 
 
 def tutorial_net():
-    with nengo.Network(seed=0) as net:
-        inpt = nengo.Node(nengo.processes.WhiteSignal(1, 5, rms=0.3))
-        square = nengo.Ensemble(20, 1)
-        sin = nengo.Ensemble(20, 1)
-        outpt = nengo.Node(size_in=1)
-        nengo.Connection(inpt, square)
-        nengo.Connection(square, sin, function=np.square)
-        nengo.Connection(sin, outpt, function=np.sin)
-        nengo.Probe(inpt)
-        nengo.Probe(outpt, synapse=0.01)
-    return net
+    return build_tutorial_network().net
 
 
 def subnet_net():
