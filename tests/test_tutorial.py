@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import nengo
 import numpy as np
+from tutorial_nets import build_tutorial_network
 
 import nengodl_notebook as nengo_dl
 
@@ -110,16 +111,8 @@ def tutorial_training_setup():
     """Cells 1-2 and 10-17 of the tutorial: the network prepared for training."""
     seed = 0
     np.random.seed(seed)
-    with nengo.Network(seed=seed) as net:
-        inpt = nengo.Node(nengo.processes.WhiteSignal(1, 5, rms=0.3))
-        square = nengo.Ensemble(20, 1)
-        sin = nengo.Ensemble(20, 1)
-        outpt = nengo.Node(size_in=1)
-        nengo.Connection(inpt, square)
-        nengo.Connection(square, sin, function=np.square)
-        nengo.Connection(sin, outpt, function=np.sin)
-        nengo.Probe(inpt)
-        outpt_p = nengo.Probe(outpt, synapse=0.01)
+    tn = build_tutorial_network(20, seed=seed)
+    net, inpt, outpt, outpt_p = tn.net, tn.inpt, tn.outpt, tn.outpt_p
     # [10]
     for conn in net.all_connections:
         conn.synapse = None
