@@ -7,6 +7,7 @@ import nengo
 import numpy as np
 import pytest
 import tensorflow as tf
+from tutorial_nets import training_network
 
 import nengodl_notebook as nengo_dl
 from nengodl_notebook.widgets import (
@@ -31,20 +32,7 @@ def target_fn(t, x):
 
 def make_net():
     """The tutorial's network (no synapses on connections), ensembles trainable."""
-    with nengo.Network(seed=0) as net:
-        net.inpt = nengo.Node(nengo.processes.WhiteSignal(1, 5, rms=0.3))
-        square = nengo.Ensemble(15, 1)
-        sin = nengo.Ensemble(15, 1)
-        outpt = nengo.Node(size_in=1)
-        nengo.Connection(net.inpt, square, synapse=None)
-        nengo.Connection(square, sin, function=np.square, synapse=None)
-        nengo.Connection(sin, outpt, function=np.sin, synapse=None)
-        net.inpt_p = nengo.Probe(net.inpt)
-        net.out_p = nengo.Probe(outpt, synapse=0.01)
-        net.nofilt_p = nengo.Probe(outpt)
-        nengo_dl.configure_settings(trainable=False)
-        net.config[nengo.Ensemble].trainable = True
-    return net
+    return training_network(n_neurons=15)
 
 
 @pytest.fixture
