@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[test,demo,widgets,docs,lint]"
+	$(PY) -m pip install -q -e ".[test,nengo-suite,demo,widgets,docs,lint]"
 	touch $(STAMP)
 
 ## demo: run the whole tutorial (cells 1-19, training included), save plots and numbers in build/demo
