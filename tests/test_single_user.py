@@ -71,8 +71,8 @@ def test_nested_calls_on_one_thread_are_allowed(Simulator):
     data = {inp: np.ones((4, 1, 1)), p: np.zeros((4, 1, 1))}
     losses = []
 
-    class LossEachEpoch:
-        def on_epoch_end(self, info):
+    class LossEachEpoch(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
             losses.append(sim.loss(data, objective={p: nengodl_notebook.obj.mse}))
 
     with Simulator(net, minibatch_size=2) as sim:
