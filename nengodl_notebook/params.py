@@ -248,7 +248,9 @@ class Params(Mapping):
 
     def __init__(self, entries, arrays, labels=None, origin=SNAPSHOT, legacy=False):
         self.entries = tuple(entries)
-        self.labels = tuple(labels or (e.obj for e in self.entries))
+        self.labels = tuple(
+            (e.obj for e in self.entries) if labels is None else map(str, labels)
+        )
         self.origin, self.legacy = origin, legacy
         self._arrays = {}
         for entry in self.entries:

@@ -30,13 +30,13 @@ MB = 4
 def make_net(order=("a", "b"), seed=1, extra=False):
     """inp -> a -> b -> Dense TensorNode (probed); ``order``: the ensembles' labels.
 
-    Rate neurons: the output is smooth, so training changes it steadily.
+    Rectified linear neurons: bounded gradients, so training changes it steadily.
     """
     keras.utils.set_random_seed(seed)
     with nengo.Network(seed=seed) as net:
         net.inp = nengo.Node([0.5], label="inp")
         ens = [
-            nengo.Ensemble(10, 1, neuron_type=nengo.LIFRate(), label=label)
+            nengo.Ensemble(10, 1, neuron_type=nengo.RectifiedLinear(), label=label)
             for label in order
         ]
         nengo.Connection(net.inp, ens[0], synapse=None)
@@ -55,7 +55,7 @@ def train(sim, net):
     y = np.concatenate([x, -x], axis=-1)
     sim.train(
         {net.inp: x, net.p: y},
-        tf.keras.optimizers.SGD(1e-4),
+        tf.keras.optimizers.Adam(1e-3),
         objective={net.p: nengo_dl.obj.mse},
         n_epochs=2,
         progress_bar=False,
