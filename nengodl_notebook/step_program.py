@@ -21,6 +21,7 @@ import tensorflow as tf
 
 from nengodl_notebook.op_builders.base import gather_rows, seed_tracing, xla_tracing
 from nengodl_notebook.op_builders.tensor_node_builder import xla_for_assertions
+from nengodl_notebook.tf_private import call_with_captures
 
 #: What a group sees of the current step: global step number ``k`` (1-based, as
 #: nengo's step counter after TimeUpdate), this step's input columns, the seed,
@@ -111,7 +112,7 @@ class SharedPrograms:
         if shared is concrete:
             return concrete
         captured = concrete.captured_inputs
-        return lambda *args: shared._call_flat(list(args), captured)
+        return lambda *args: call_with_captures(shared, args, captured)
 
     def clear(self):
         """Forget all programs (XLA keeps what it compiled)."""

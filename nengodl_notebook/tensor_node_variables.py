@@ -15,6 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from nengodl_notebook.tensor_node import trace
+from nengodl_notebook.tf_private import called_graph, seed_generator_states
 
 #: TensorFlow ops keeping a random state in their kernel, seeded by graph/op seeds.
 STATEFUL_RANDOM_OPS = {
@@ -91,8 +92,7 @@ def assigned_tensors(graph, top):
         elif op.type in CALL_OPS:
             names, offset = CALL_OPS[op.type]
             for name in names:
-                fn = top._functions.get(op.get_attr(name).name)
-                sub = getattr(fn, "graph", None)
+                sub = called_graph(top, op.get_attr(name).name)
                 if sub is None:
                     continue
                 written = assigned_tensors(sub, top)
@@ -111,7 +111,7 @@ def uses_op_types(graph, top, types):
         if op.type in types:
             return True
         for name in CALL_OPS.get(op.type, ((), 0))[0]:
-            sub = getattr(top._functions.get(op.get_attr(name).name), "graph", None)
+            sub = called_graph(top, op.get_attr(name).name)
             if sub is not None and uses_op_types(sub, top, types):
                 return True
     return False
@@ -142,11 +142,7 @@ def seed_generators(func):
     """
     if not isinstance(func, keras.layers.Layer):
         return []
-    return [
-        generator.state
-        for layer in func._flatten_layers(include_self=True)
-        for generator in getattr(layer, "_seed_generators", [])
-    ]
+    return seed_generator_states(func)
 
 
 class TensorNodeVariables:

@@ -11,8 +11,8 @@ import threading
 
 import numpy as np
 import tensorflow as tf
-from tensorflow.compiler.tf2xla.python import xla
 
+from nengodl_notebook.tf_private import dynamic_update_slice
 from nengodl_notebook.user_warnings import warn_user
 
 
@@ -208,26 +208,7 @@ def gather_rows(tensor, idx):
 
 def _update_slice(state, values, first):
     """``state[first:first + len(values)] = values``, in place under XLA."""
-    return xla.dynamic_update_slice(state, values, tf.constant([first, 0], tf.int32))
-
-
-def _dynamic_update_slice_grad(op, grad):
-    """Gradients of ``XlaDynamicUpdateSlice`` (TensorFlow defines none).
-
-    Registered once for the op type: a ``tf.custom_gradient`` per slice write
-    would add a function holding the traced graph to TensorFlow's global
-    gradient registry in every trace, which keeps every traced step program
-    alive until the process ends.
-    """
-    update, indices = op.inputs[1], op.inputs[2]
-    d_input = xla.dynamic_update_slice(grad, tf.zeros_like(update), indices)
-    return d_input, tf.slice(grad, indices, tf.shape(update)), None
-
-
-try:
-    tf.RegisterGradient("XlaDynamicUpdateSlice")(_dynamic_update_slice_grad)
-except KeyError:  # already defined (by a later TensorFlow): use that one
-    pass
+    return dynamic_update_slice(state, values, tf.constant([first, 0], tf.int32))
 
 
 def scatter_rows(state, idx, values, mode):
