@@ -697,17 +697,10 @@ var Zoom = class {
 function addPanning(viewport) {
   let press = null;
   let moved = false;
-  const down = (e) => {
-    if (e.button !== 0) return;
-    press = { x: e.clientX, y: e.clientY, left: viewport.scrollLeft, top: viewport.scrollTop, id: e.pointerId };
-    moved = false;
-  };
   const move = (e) => {
-    if (!press) return;
     const dx = e.clientX - press.x;
     const dy = e.clientY - press.y;
     if (!moved && Math.hypot(dx, dy) < DRAG_PX) return;
-    if (!moved) viewport.setPointerCapture?.(press.id);
     moved = true;
     viewport.classList.add("panning");
     viewport.scrollLeft = press.left - dx;
@@ -716,16 +709,27 @@ function addPanning(viewport) {
   const up = () => {
     press = null;
     viewport.classList.remove("panning");
+    document.removeEventListener("pointermove", move);
+    document.removeEventListener("pointerup", up);
+    document.removeEventListener("pointercancel", up);
+  };
+  const down = (e) => {
+    if (e.button !== 0) return;
+    press = { x: e.clientX, y: e.clientY, left: viewport.scrollLeft, top: viewport.scrollTop };
+    moved = false;
+    document.addEventListener("pointermove", move);
+    document.addEventListener("pointerup", up);
+    document.addEventListener("pointercancel", up);
   };
   const click = (e) => {
     if (moved) e.stopPropagation();
     moved = false;
   };
-  const events = [["pointerdown", down], ["pointermove", move], ["pointerup", up], ["pointercancel", up]];
-  for (const [name, fn] of events) viewport.addEventListener(name, fn);
+  viewport.addEventListener("pointerdown", down);
   viewport.addEventListener("click", click, true);
   return () => {
-    for (const [name, fn] of events) viewport.removeEventListener(name, fn);
+    up();
+    viewport.removeEventListener("pointerdown", down);
     viewport.removeEventListener("click", click, true);
   };
 }
