@@ -8,7 +8,7 @@ import pytest
 
 from nengodl_notebook.widgets import RunPanel
 from nengodl_notebook.widgets.decimate import MAX_POINTS, minmax_decimate
-from nengodl_notebook.widgets.plots import sim_lock
+from nengodl_notebook.widgets.sim_access import sim_lock
 
 # -- minmax_decimate -----------------------------------------------------------------
 

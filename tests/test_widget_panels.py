@@ -20,8 +20,8 @@ from nengodl_notebook.widgets.plots import (
     Decimator,
     NumberField,
     generated_training_data,
-    sim_lock,
 )
+from nengodl_notebook.widgets.sim_access import sim_lock
 
 MB = 4
 

@@ -6,19 +6,23 @@ import ipywidgets as widgets
 import numpy as np
 
 from nengodl_notebook.param_files import read_params
+from nengodl_notebook.widgets.labels import error_html, probe_label
 from nengodl_notebook.widgets.plots import (
     COLORS,
     close_tree,
-    error_html,
     line_figure,
     new_lines,
-    probe_label,
-    resolve_sim,
     run_inputs,
     set_lines,
-    sim_lock,
-    sim_probes,
     target_values,
+)
+from nengodl_notebook.widgets.sim_access import (
+    batch_item_chooser,
+    hold_sim,
+    probe_chooser,
+    resolve_sim,
+    show_failure,
+    sim_probes,
 )
 
 
@@ -79,15 +83,8 @@ class ComparePanel(widgets.VBox):
         )
         self.snapshot_a = widgets.Dropdown(options=[], description="A")
         self.snapshot_b = widgets.Dropdown(options=[], description="B")
-        with_target = [i for i, p in enumerate(self.probes) if p in self.targets]
-        self.probe_select = widgets.Dropdown(
-            options=[(probe_label(p), i) for i, p in enumerate(self.probes)],
-            value=(with_target or [0])[0] if self.probes else None,
-            description="Probe",
-        )
-        self.item_select = widgets.Dropdown(
-            options=list(range(self.minibatch_size)), description="Batch item"
-        )
+        self.probe_select = probe_chooser(self.probes, self.targets, multiple=False)
+        self.item_select = batch_item_chooser(self.minibatch_size)
         self.compare_button = widgets.Button(
             description="Compare", button_style="primary"
         )
@@ -188,17 +185,14 @@ class ComparePanel(widgets.VBox):
         The current parameters are restored afterwards. Returns whether it ran.
         """
         sim = self.sim
-        lock = sim_lock(sim)
-        if not lock.acquire(blocking=False):
-            self.message.value = error_html(
-                "The Simulator is busy (training is running)."
-            )
+        lock = hold_sim(sim, self.message)
+        if lock is None:
             return False
         try:
             self.message.value = ""
             self._results = self._run_snapshots(sim)
         except Exception as e:  # noqa: BLE001 -- shown in the panel
-            self.message.value = error_html(f"Compare failed: {type(e).__name__}: {e}")
+            show_failure(self.message, "Compare", e)
             return False
         finally:
             lock.release()

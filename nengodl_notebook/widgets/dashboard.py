@@ -12,8 +12,9 @@ from nengodl_notebook.config import trainable_objects
 from nengodl_notebook.simulator import Simulator
 from nengodl_notebook.widgets.compare_panel import ComparePanel
 from nengodl_notebook.widgets.input_designer import InputDesignerWidget
-from nengodl_notebook.widgets.plots import error_html, sim_lock
+from nengodl_notebook.widgets.labels import error_html
 from nengodl_notebook.widgets.run_panel import RunPanel
+from nengodl_notebook.widgets.sim_access import sim_lock
 from nengodl_notebook.widgets.training_panel import TrainingPanel
 
 #: The live Dashboard of each network: re-running the cell that makes a Dashboard

@@ -13,16 +13,16 @@ import ipywidgets as widgets
 import nengo
 import numpy as np
 
+from nengodl_notebook.widgets.labels import node_label
 from nengodl_notebook.widgets.plots import (
     COLORS,
     NumberField,
     close_tree,
-    input_nodes,
     line_figure,
     new_lines,
-    node_label,
     set_lines,
 )
+from nengodl_notebook.widgets.sim_access import input_nodes
 
 Param = collections.namedtuple(
     "Param", "name description default low high integer low_open"

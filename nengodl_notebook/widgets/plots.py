@@ -1,96 +1,17 @@
-"""Shared helpers of the panels: bqplot figures, validated number fields, sim access.
+"""Shared helpers of the panels: bqplot figures, validated number fields, targets.
 
-Nothing here imports the core beyond what a user could: the panels talk to a
-Simulator through its public API only.
+How panels reach their Simulator is `sim_access`; nothing here imports the core
+beyond what a user could.
 """
-
-import datetime
-import html
-import threading
-import weakref
 
 import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
 
+from nengodl_notebook.widgets.labels import error_html, probe_label
+from nengodl_notebook.widgets.sim_access import input_nodes, sim_network, sim_probes
+
 COLORS = list(bq.CATEGORY10)
-
-_LOCKS = weakref.WeakKeyDictionary()
-_LOCKS_GUARD = threading.Lock()
-
-
-def sim_lock(sim):
-    """The lock that panels hold while they use ``sim`` (run, train, compare).
-
-    Parameters
-    ----------
-    sim : Simulator
-
-    Returns
-    -------
-    threading.Lock
-        One lock per Simulator, shared by all panels (kept beside the Simulator,
-        not set on it).
-    """
-    with _LOCKS_GUARD:
-        if sim not in _LOCKS:
-            _LOCKS[sim] = threading.Lock()
-        return _LOCKS[sim]
-
-
-def resolve_sim(source):
-    """The Simulator behind ``source``.
-
-    A Simulator, an object with ``.sim``, or a callable returning one.
-    """
-    if hasattr(source, "run_steps") and hasattr(source, "train"):
-        return source
-    if hasattr(source, "sim"):
-        return source.sim
-    if callable(source):
-        return source()
-    raise TypeError(f"{source!r} is neither a Simulator nor provides one")
-
-
-def input_nodes(network):
-    """Nodes that feed the model from outside (``size_in == 0``, ``size_out > 0``)."""
-    return [n for n in network.all_nodes if n.size_in == 0 and n.size_out > 0]
-
-
-def node_label(node):
-    """A short name for a Node."""
-    return node.label if node.label else str(node)
-
-
-def probe_label(probe):
-    """A short name for a Probe: its label, or its target and attribute."""
-    if probe.label:
-        return probe.label
-    target = getattr(probe.target, "label", None) or str(probe.target)
-    synapse = "" if probe.synapse is None else f", synapse={probe.synapse}"
-    return f"{target}.{probe.attr}{synapse}"
-
-
-def sim_probes(sim):
-    """The probes of the simulated model, in build order."""
-    return list(sim.model.probes)
-
-
-def sim_network(sim):
-    """The network a Simulator was built from (nengo's ``model.toplevel``)."""
-    return sim.model.toplevel
-
-
-def format_duration(seconds):
-    """``h:mm:ss`` as in the core's progress summaries."""
-    return str(datetime.timedelta(seconds=round(max(seconds, 0))))
-
-
-def error_html(text):
-    """HTML of an error message shown in a panel (escaped, red)."""
-    if not text:
-        return ""
-    return f"<span style='color:#b00020'>{html.escape(str(text))}</span>"
 
 
 def close_tree(widget):

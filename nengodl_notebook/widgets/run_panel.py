@@ -7,21 +7,24 @@ import ipywidgets as widgets
 import numpy as np
 
 from nengodl_notebook.widgets.decimate import minmax_decimate
+from nengodl_notebook.widgets.labels import error_html, format_duration, probe_label
 from nengodl_notebook.widgets.plots import (
     COLORS,
     NumberField,
     close_tree,
-    error_html,
-    format_duration,
     line_figure,
     new_lines,
-    probe_label,
-    resolve_sim,
     run_inputs,
     set_lines,
-    sim_lock,
-    sim_probes,
     target_values,
+)
+from nengodl_notebook.widgets.sim_access import (
+    batch_item_chooser,
+    hold_sim,
+    probe_chooser,
+    resolve_sim,
+    show_failure,
+    sim_probes,
 )
 
 #: Steps per chunk of a run at first (halved while a chunk takes longer than
@@ -101,15 +104,8 @@ class RunPanel(widgets.VBox):
         )
         self._stop, self._running = threading.Event(), threading.Event()
         self._thread = None
-        default = [i for i, p in enumerate(self.probes) if p in self.targets] or [0]
-        self.probe_select = widgets.SelectMultiple(
-            options=[(probe_label(p), i) for i, p in enumerate(self.probes)],
-            value=default if self.probes else [],
-            description="Probes",
-        )
-        self.item_select = widgets.Dropdown(
-            options=list(range(self.minibatch_size)), description="Batch item"
-        )
+        self.probe_select = probe_chooser(self.probes, self.targets, multiple=True)
+        self.item_select = batch_item_chooser(self.minibatch_size)
         self.probe_select.observe(lambda change: self.redraw(), "value")
         self.item_select.observe(lambda change: self.redraw(), "value")
         self._build_figure()
@@ -191,18 +187,15 @@ class RunPanel(widgets.VBox):
         if self.running:
             return False
         sim = self.sim
-        lock = sim_lock(sim)
-        if not lock.acquire(blocking=False):
-            self.message.value = error_html(
-                "The Simulator is busy (training is running): press Stop or wait."
-            )
+        lock = hold_sim(sim, self.message)
+        if lock is None:
             return False
         try:
             self.message.value = ""
             data = self.designer.data() if self.designer is not None else None
         except Exception as e:  # noqa: BLE001 -- bad inputs: shown, nothing run
             lock.release()
-            self.message.value = error_html(f"Run failed: {type(e).__name__}: {e}")
+            show_failure(self.message, "Run", e)
             return False
         self._stop.clear()
         self._running.set()
@@ -251,7 +244,7 @@ class RunPanel(widgets.VBox):
                     last_draw = time.perf_counter()
             self._collect(sim, done)
         except Exception as e:  # noqa: BLE001 -- shown in the panel, not lost in a thread
-            self.message.value = error_html(f"Run failed: {type(e).__name__}: {e}")
+            show_failure(self.message, "Run", e)
             return False
         finally:
             lock.release()

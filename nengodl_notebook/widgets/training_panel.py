@@ -11,8 +11,6 @@ the training thread has ended it shows the summary or error and re-enables Start
 compiled chunk of minibatches in progress (at most ~0.4 s).
 """
 
-import shutil
-import tempfile
 import threading
 import time
 
@@ -21,19 +19,20 @@ import keras
 import numpy as np
 
 from nengodl_notebook import obj
+from nengodl_notebook.widgets.labels import error_html, format_duration, probe_label
 from nengodl_notebook.widgets.plots import (
     COLORS,
     Decimator,
     NumberField,
     close_tree,
-    error_html,
-    format_duration,
     generated_training_data,
     line_figure,
     new_lines,
-    probe_label,
-    resolve_sim,
     set_lines,
+)
+from nengodl_notebook.widgets.sim_access import (
+    hold_sim,
+    resolve_sim,
     sim_lock,
     sim_probes,
 )
@@ -174,8 +173,8 @@ class TrainingPanel(widgets.VBox):
         Loss per minibatch (decimated to <= 500 points), epoch means, test loss.
     running : bool
     runs : list of dict
-        Finished runs: ``label, path`` (saved parameters), ``loss, history,
-        stopped, seconds``.
+        Finished runs: ``label``, ``params`` (a ``sim.get_params()`` snapshot),
+        ``loss``, ``history``, ``stopped``, ``seconds``.
     on_run_end : list of callables
         Called with each finished run's dict (from the updater thread).
     """
@@ -207,7 +206,6 @@ class TrainingPanel(widgets.VBox):
         self.minibatch_size = sim.minibatch_size or 1
         self.running = False
         self.runs, self.on_run_end = [], []
-        self._tempdir = tempfile.mkdtemp(prefix="nengodl_training_")
         self._initial = None  # parameters before the first training
         self._optimizer = None  # (key, keras optimizer), reused by the next Start
         self._thread = self._updater = None
@@ -349,11 +347,8 @@ class TrainingPanel(widgets.VBox):
         if self.running:
             return False
         sim = self.sim
-        lock = sim_lock(sim)
-        if not lock.acquire(blocking=False):
-            self.message.value = error_html(
-                "The Simulator is busy: try again when it is done."
-            )
+        lock = hold_sim(sim, self.message)
+        if lock is None:
             return False
         try:
             job = self._prepare(sim)
@@ -394,8 +389,7 @@ class TrainingPanel(widgets.VBox):
             sim, objective, self.batch_size.value, self.n_steps.value
         )
         if self._initial is None:
-            self._initial = f"{self._tempdir}/initial.npz"
-            sim.save_params(self._initial)
+            self._initial = sim.get_params()
         test = self.test_data(sim) if callable(self.test_data) else self.test_data
         tests = (
             []
@@ -432,9 +426,7 @@ class TrainingPanel(widgets.VBox):
                 callbacks=callbacks,
                 progress_bar=False,
             )
-            path = f"{self._tempdir}/run{len(self.runs) + 1}.npz"
-            sim.save_params(path)
-            self._result = {"history": history, "path": path}
+            self._result = {"history": history, "params": sim.get_params()}
         except Exception as e:  # noqa: BLE001 -- shown in the error label by the updater
             self._result = {"error": e}
         finally:
@@ -466,7 +458,7 @@ class TrainingPanel(widgets.VBox):
             return
         sim = self.sim
         with sim_lock(sim):
-            sim.load_params(self._initial)
+            sim.set_params(self._initial)
         self._optimizer = None  # its moments belong to the old parameters
         self._clear_curve()
         self.summary.value = "Parameters reset to those before the first training."
@@ -536,7 +528,7 @@ class TrainingPanel(widgets.VBox):
             run = {
                 "label": f"run {len(self.runs) + 1}"
                 + (" (stopped)" * recorder.stopped),
-                "path": result["path"],
+                "params": result["params"],
                 "loss": history[-1] if history else None,
                 "history": history,
                 "stopped": recorder.stopped,
@@ -550,7 +542,6 @@ class TrainingPanel(widgets.VBox):
         if self.running:
             self.stop()
             self.join(10)
-        shutil.rmtree(self._tempdir, ignore_errors=True)
         for child in self.children:
             close_tree(child)
         super().close()
