@@ -7,6 +7,7 @@ and connects them. The core package never imports this one.
 from nengodl_notebook.widgets.compare_panel import ComparePanel
 from nengodl_notebook.widgets.dashboard import Dashboard
 from nengodl_notebook.widgets.input_designer import InputDesignerWidget
+from nengodl_notebook.widgets.neurons_panel import NeuronsPanel
 from nengodl_notebook.widgets.run_panel import RunPanel
 from nengodl_notebook.widgets.training_panel import TrainingPanel
 
@@ -14,6 +15,7 @@ __all__ = [
     "ComparePanel",
     "Dashboard",
     "InputDesignerWidget",
+    "NeuronsPanel",
     "RunPanel",
     "TrainingPanel",
 ]
