@@ -6,14 +6,24 @@ import ipywidgets as widgets
 import numpy as np
 
 from nengodl_notebook.param_files import read_params
+from nengodl_notebook.widgets.decimate import minmax_decimate
 from nengodl_notebook.widgets.labels import error_html, probe_label
+from nengodl_notebook.widgets.legend import (
+    TARGET_COLOR,
+    legend_entries,
+    legend_html,
+    legend_widget,
+    line_labels,
+    palette,
+    plot_row,
+)
 from nengodl_notebook.widgets.plots import (
-    COLORS,
     close_tree,
     line_figure,
-    new_lines,
     run_inputs,
+    series_lines,
     set_lines,
+    status_row,
     target_values,
 )
 from nengodl_notebook.widgets.sim_access import (
@@ -59,6 +69,10 @@ class ComparePanel(widgets.VBox):
         Error of A and B for the chosen item; table over all items; messages.
     figure : bqplot.Figure
     line_a, line_b, target_line : bqplot.Lines
+        One line per dimension of the chosen probe, each in its own colour
+        (`line_colors`), with at most `decimate.MAX_POINTS` points.
+    legend : ipywidgets.HTML
+        Names and colours of the lines, beside the figure.
     """
 
     def __init__(self, source, designer=None, targets=None, n_steps=1000, probes=None):
@@ -96,10 +110,11 @@ class ComparePanel(widgets.VBox):
 
     def _build_figure(self):
         self.figure, scales = line_figure("Snapshot A vs B", y_label="value")
-        self.line_a = new_lines(scales, COLORS[0], "A")
-        self.line_b = new_lines(scales, COLORS[1], "B")
-        self.target_line = new_lines(scales, "black", "target", dashed=True)
+        self.line_a = series_lines(scales, palette(0, 1), ["A"])
+        self.line_b = series_lines(scales, palette(1, 1), ["B"])
+        self.target_line = series_lines(scales, [TARGET_COLOR], ["target"], dashed=True)
         self.figure.marks = [self.target_line, self.line_a, self.line_b]
+        self.legend = legend_widget()
         self.children = [
             widgets.HBox(
                 [
@@ -110,9 +125,8 @@ class ComparePanel(widgets.VBox):
                 ]
             ),
             widgets.HBox([self.probe_select, self.item_select]),
-            self.message,
-            self.errors,
-            self.figure,
+            status_row(self.errors, self.message),
+            plot_row(self.figure, self.legend),
             self.table,
         ]
 
@@ -260,12 +274,27 @@ class ComparePanel(widgets.VBox):
             )
             target = None
         labels = [self.snapshots[k]["label"] for k in self._results["keys"]]
+        outputs = [self.outputs("A"), self.outputs("B")]
+        size = outputs[0].shape[1]
+        colors = line_colors(size)
+        names = [line_labels(f"{w}: {lab}", size) for w, lab in zip("AB", labels)]
+        entries = []
         with self.figure.hold_sync():
-            set_lines(self.line_a, t, self.outputs("A").T, [f"A: {labels[0]}"])
-            set_lines(self.line_b, t, self.outputs("B").T, [f"B: {labels[1]}"])
+            for lines, out, name, color in zip(
+                (self.line_a, self.line_b), outputs, names, colors
+            ):
+                x, y = minmax_decimate(t[: len(out)], out)
+                set_lines(lines, x, y.T, name)
+                lines.colors = color
+                entries += legend_entries(name, color)
             self.target_line.visible = target is not None
             if target is not None:
-                set_lines(self.target_line, t[: len(target)], target.T)
+                x, y = minmax_decimate(t[: len(target)], target)
+                name = line_labels("target", size)
+                set_lines(self.target_line, x, y.T, name)
+                self.target_line.colors = colors[2]
+                entries += legend_entries(name, colors[2], dashed=True)
+        self.legend.value = legend_html(entries)
         self.errors.value = self._error_text(probe, item, labels, target is not None)
         self.table.value = self._table(probe, labels) if target is not None else ""
 
@@ -299,3 +328,13 @@ class ComparePanel(widgets.VBox):
         for child in self.children:
             close_tree(child)
         super().close()
+
+
+def line_colors(size):
+    """Colours of A's, B's and the target's lines for a probe of ``size`` dims.
+
+    One colour per line: A takes the first ``size`` colours, B the next; a
+    1-D target is grey, a wider one continues the palette (dashed).
+    """
+    target = [TARGET_COLOR] if size == 1 else palette(2 * size, size)
+    return palette(0, size), palette(size, size), target

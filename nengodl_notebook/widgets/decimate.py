@@ -58,3 +58,29 @@ def minmax_decimate(x, y, max_points=MAX_POINTS):
     out_x = np.stack([x[starts], x[ends]], axis=1).reshape(-1)
     out_y = np.stack([first, second], axis=1).reshape(2 * n_buckets, -1)
     return out_x, out_y[:, 0] if flat else out_y
+
+
+def subsample(values, max_points=MAX_POINTS):
+    """At most ``max_points`` evenly spaced rows of ``values``, first and last kept.
+
+    For paths drawn against each other (an XY view), where a time bucket's min
+    and max of each coordinate would not be points of the path.
+
+    Parameters
+    ----------
+    values : array_like, shape ``(n, ...)``
+    max_points : int
+        Rows to keep at most (at least 2).
+
+    Returns
+    -------
+    ndarray
+        ``values`` itself (as an array) when ``n <= max_points``.
+    """
+    values = np.asarray(values, dtype=float)
+    if max_points < 2:
+        raise ValueError(f"max_points must be at least 2 (got {max_points})")
+    n = len(values)
+    if n <= max_points:
+        return values
+    return values[np.linspace(0, n - 1, max_points).round().astype(int)]

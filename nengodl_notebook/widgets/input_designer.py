@@ -13,14 +13,23 @@ import ipywidgets as widgets
 import nengo
 import numpy as np
 
+from nengodl_notebook.widgets.decimate import minmax_decimate
 from nengodl_notebook.widgets.labels import node_label
+from nengodl_notebook.widgets.legend import (
+    legend_entries,
+    legend_html,
+    legend_widget,
+    line_labels,
+    palette,
+    plot_row,
+)
 from nengodl_notebook.widgets.plots import (
-    COLORS,
     NumberField,
     close_tree,
     line_figure,
-    new_lines,
+    series_lines,
     set_lines,
+    status_row,
 )
 from nengodl_notebook.widgets.sim_access import input_nodes
 
@@ -146,7 +155,13 @@ class InputDesignerWidget(widgets.VBox):
         Refused entries are explained here.
     copy_button : ipywidgets.Button
         "Copy to all items": the edited entry's settings to every batch item.
-    figure, lines : bqplot Figure and Lines of the preview (all batch items).
+    figure, lines : bqplot Figure and Lines of the preview
+        One line per batch item and dimension, each in its own colour (the
+        edited item's opaque, the others faded), at most
+        `decimate.MAX_POINTS` points each.
+    legend : ipywidgets.HTML
+        Names ("item 2", or "item 2: x[1]" for a Node of several dimensions)
+        and colours of the preview's lines, beside it.
     """
 
     def __init__(self, net, minibatch_size=1, n_steps=1000, dt=0.001, nodes=None):
@@ -164,14 +179,15 @@ class InputDesignerWidget(widgets.VBox):
         self.figure, scales = line_figure(
             "Input preview", y_label="value", height="260px"
         )
-        self.lines = new_lines(scales, COLORS[0])
+        self.lines = series_lines(scales, palette(0, 1), [""])
         self.figure.marks = [self.lines]
+        self.legend = legend_widget()
         self.children = [
             self._selectors,
             self.preset,
             self._param_box,
-            self.message,
-            self.figure,
+            status_row(self.message),
+            plot_row(self.figure, self.legend),
         ]
         self._load_entry()
         self.refresh()
@@ -448,26 +464,23 @@ class InputDesignerWidget(widgets.VBox):
         node, item = self.node, self.item_select.value
         values = self.node_values(node)  # (items, steps, dims)
         t = self.dt * np.arange(1, self._n_steps + 1)
-        y = np.transpose(values, (0, 2, 1)).reshape(-1, self._n_steps)
+        y = np.transpose(values, (1, 0, 2)).reshape(self._n_steps, -1)
+        t, y = minmax_decimate(t, y)
+        size, items = node.size_out, range(self.minibatch_size)
+        several = self.minibatch_size > 1
         labels = [
-            f"item {i}" + (f"[{d}]" if node.size_out > 1 else "")
-            for i in range(self.minibatch_size)
-            for d in range(node.size_out)
+            label
+            for i in items
+            for label in line_labels(node_label(node), size, i if several else None)
         ]
-        opacities = [
-            1.0 if i == item else 0.35
-            for i in range(self.minibatch_size)
-            for _ in range(node.size_out)
-        ]
+        opacities = [1.0 if i == item else 0.35 for i in items for _ in range(size)]
+        colors = palette(0, len(labels))
         with self.lines.hold_sync():
-            set_lines(self.lines, t, y, labels)
-            self.lines.colors = [
-                COLORS[i % len(COLORS)]
-                for i in range(self.minibatch_size)
-                for _ in range(node.size_out)
-            ]
+            set_lines(self.lines, t, y.T, labels)
+            self.lines.colors = colors
             self.lines.opacities = opacities
-            self.lines.display_legend = self.minibatch_size * node.size_out <= 10
+        entries = legend_entries(labels, colors, opacities=opacities)
+        self.legend.value = legend_html(entries)
 
 
 def _freehand_available():

@@ -9,9 +9,13 @@ import ipywidgets as widgets
 import numpy as np
 
 from nengodl_notebook.widgets.labels import error_html, probe_label
+from nengodl_notebook.widgets.legend import COLORS as COLORS  # panels' colours
 from nengodl_notebook.widgets.sim_access import input_nodes, sim_network, sim_probes
 
-COLORS = list(bq.CATEGORY10)
+#: Figure margins (px): room for the tick numbers and, beyond them, the axis labels.
+FIG_MARGIN = {"top": 40, "bottom": 52, "left": 78, "right": 16}
+#: Distance of the axis labels from their axis (clear of the tick numbers).
+X_LABEL_OFFSET, Y_LABEL_OFFSET = "36px", "58px"
 
 
 def close_tree(widget):
@@ -170,8 +174,14 @@ def line_figure(title, x_label="time (s)", y_label="", height="300px"):
     """
     scales = {"x": bq.LinearScale(), "y": bq.LinearScale()}
     axes = [
-        bq.Axis(scale=scales["x"], label=x_label),
-        bq.Axis(scale=scales["y"], side="left", label=y_label, tick_format=".3g"),
+        bq.Axis(scale=scales["x"], label=x_label, label_offset=X_LABEL_OFFSET),
+        bq.Axis(
+            scale=scales["y"],
+            side="left",
+            label=y_label,
+            tick_format=".3g",
+            label_offset=Y_LABEL_OFFSET,
+        ),
     ]
     fig = bq.Figure(
         marks=[],
@@ -179,9 +189,22 @@ def line_figure(title, x_label="time (s)", y_label="", height="300px"):
         title=title,
         legend_location="top-right",
         layout=widgets.Layout(width="100%", height=height),
-        fig_margin={"top": 40, "bottom": 40, "left": 60, "right": 20},
+        fig_margin=dict(FIG_MARGIN),
     )
     return fig, scales
+
+
+def status_row(*lines):
+    """HTML status/message lines side by side in a row of reserved height.
+
+    A status that appears, changes or goes does not move what is below it.
+    """
+    for line in lines:
+        line.layout.flex = "0 1 auto"
+        line.layout.margin = "0 12px 0 0"
+    return widgets.HBox(
+        list(lines), layout=widgets.Layout(min_height="32px", align_items="center")
+    )
 
 
 def new_lines(scales, color, label="", dashed=False, marker=None):
@@ -195,6 +218,23 @@ def new_lines(scales, color, label="", dashed=False, marker=None):
         line_style="dashed" if dashed else "solid",
         display_legend=bool(label),
         marker=marker,
+    )
+
+
+def series_lines(scales, colors, labels, dashed=False):
+    """An empty Lines mark of one line per colour and label (no bqplot legend).
+
+    Name the lines in a `legend.legend_html` beside the figure instead: bqplot's
+    own legend sits over the data.
+    """
+    return bq.Lines(
+        x=np.zeros(0),
+        y=np.zeros(0),
+        scales=scales,
+        colors=list(colors),
+        labels=list(labels),
+        line_style="dashed" if dashed else "solid",
+        display_legend=False,
     )
 
 

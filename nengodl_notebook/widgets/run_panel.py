@@ -8,14 +8,22 @@ import numpy as np
 
 from nengodl_notebook.widgets.decimate import minmax_decimate
 from nengodl_notebook.widgets.labels import error_html, format_duration, probe_label
+from nengodl_notebook.widgets.legend import (
+    legend_entries,
+    legend_html,
+    legend_widget,
+    line_labels,
+    palette,
+    plot_row,
+)
 from nengodl_notebook.widgets.plots import (
-    COLORS,
     NumberField,
     close_tree,
     line_figure,
-    new_lines,
     run_inputs,
+    series_lines,
     set_lines,
+    status_row,
     target_values,
 )
 from nengodl_notebook.widgets.sim_access import (
@@ -26,6 +34,7 @@ from nengodl_notebook.widgets.sim_access import (
     show_failure,
     sim_probes,
 )
+from nengodl_notebook.widgets.xy_plot import XYPlot
 
 #: Steps per chunk of a run at first (halved while a chunk takes longer than
 #: CHUNK_SECONDS, down to MIN_CHUNK_STEPS), so that Stop answers quickly.
@@ -40,7 +49,9 @@ class RunPanel(widgets.VBox):
     """Run time, Run button, probe and batch item selectors, and a plot.
 
     Each run starts from time 0 (``sim.reset()``), feeds ``designer.data()`` and
-    plots the chosen probes of one batch item; known targets are drawn dashed.
+    plots the chosen probes of one batch item, one colour per dimension, named
+    in a legend beside the plot; known targets are drawn dashed. 2-D probes can
+    also be seen as a path, dim 1 against dim 0 (the "XY" view).
     Runs go in chunks with a progress bar and a Stop button; each line is drawn
     with at most `decimate.MAX_POINTS` points (its envelope: the full data
     stays in ``sim.data``).
@@ -72,9 +83,22 @@ class RunPanel(widgets.VBox):
         "Batch item".
     status, message : ipywidgets.HTML
         Run summary, and errors/refusals.
+    view : ipywidgets.ToggleButtons
+        "time" (values against time) or "xy" (dim 1 against dim 0 of each
+        chosen probe of 2 or more dimensions, see `xy`).
     figure : bqplot.Figure
+        The time view.
+    xy : XYPlot
+        The XY view (``xy.figure``, ``xy.lines`` by probe, and by
+        ``("target", probe)`` for targets).
+    colors : dict
+        ``{probe: [colour per dimension]}``: no two lines share a colour
+        (until the palette cycles).
     probe_lines, target_lines : dict
-        ``{probe: bqplot.Lines}`` (built once; hidden when not chosen).
+        ``{probe: bqplot.Lines}`` (one line per dimension, named
+        ``label[d]``; built once; hidden when not chosen).
+    legend : ipywidgets.HTML
+        The shown lines' colours and names, beside the figure.
     """
 
     def __init__(self, source, designer=None, targets=None, run_time=1.0, probes=None):
@@ -106,8 +130,15 @@ class RunPanel(widgets.VBox):
         self._thread = None
         self.probe_select = probe_chooser(self.probes, self.targets, multiple=True)
         self.item_select = batch_item_chooser(self.minibatch_size)
-        self.probe_select.observe(lambda change: self.redraw(), "value")
-        self.item_select.observe(lambda change: self.redraw(), "value")
+        self.view = widgets.ToggleButtons(
+            options=[("time", "time"), ("XY", "xy")],
+            description="View",
+            tooltips=["values against time", "dim 1 against dim 0 (2-D probes)"],
+            style={"button_width": "56px", "description_width": "initial"},
+        )
+        for chooser in (self.probe_select, self.item_select):
+            chooser.observe(lambda change: self.redraw(), "value")
+        self.view.observe(self._view_changed, "value")
         self._build_figure()
         controls = widgets.HBox(
             [
@@ -116,30 +147,45 @@ class RunPanel(widgets.VBox):
                 self.stop_button,
                 self.progress,
                 self.item_select,
-            ]
+            ],
+            layout=widgets.Layout(flex_flow="row wrap"),
         )
         self.children = [
             controls,
-            self.probe_select,
-            self.message,
-            self.status,
-            self.figure,
+            widgets.HBox([self.probe_select, self.view]),
+            status_row(self.status, self.message),
+            self.plot,
         ]
         self._time_changed(self.run_time.value)
 
     def _build_figure(self):
+        """A time figure and an XY figure with one colour per probe dimension."""
         self.figure, scales = line_figure("Probe outputs", y_label="value")
-        self.probe_lines, self.target_lines = {}, {}
-        for i, probe in enumerate(self.probes):
-            color = COLORS[i % len(COLORS)]
-            self.probe_lines[probe] = new_lines(scales, color, probe_label(probe))
+        self.xy = XYPlot()
+        self.colors, self.probe_lines, self.target_lines = {}, {}, {}
+        start = 0
+        for probe in self.probes:
+            name, size = probe_label(probe), probe.size_in
+            self.colors[probe] = colors = palette(start, size)
+            start += size
+            self.probe_lines[probe] = series_lines(
+                scales, colors, line_labels(name, size)
+            )
             if probe in self.targets:
-                self.target_lines[probe] = new_lines(
-                    scales, color, f"target: {probe_label(probe)}", dashed=True
+                self.target_lines[probe] = series_lines(
+                    scales, colors, line_labels(f"target: {name}", size), dashed=True
                 )
+            if size >= 2:
+                self.xy.add(probe, colors[0], f"{name}: [1] against [0]")
+                if probe in self.targets:
+                    self.xy.add(
+                        ("target", probe), colors[0], f"target: {name}", dashed=True
+                    )
         self.figure.marks = list(self.probe_lines.values()) + list(
             self.target_lines.values()
         )
+        self.legend = legend_widget()
+        self.plot = plot_row(self.figure, self.legend)
         self._results = None  # {probe: (t, data)} of the last run
         self._inputs = None  # per batch item: the run's inputs (for targets)
 
@@ -289,25 +335,64 @@ class RunPanel(widgets.VBox):
         t, data = self._results[probe]
         return t, data[item] if data.ndim == 3 else data
 
+    def _view_changed(self, change):
+        figure = self.xy.figure if change["new"] == "xy" else self.figure
+        self.plot.children = [figure, self.legend]
+        self.redraw()
+
     def redraw(self):
         """Show the chosen probes (and their targets) of the chosen batch item."""
         if self._results is None:
             return
-        chosen = {self.probes[i] for i in self.probe_select.value}
+        chosen = [p for i, p in enumerate(self.probes) if i in self.probe_select.value]
         item = self.item_select.value
+        if self.view.value == "xy":
+            entries = self._redraw_xy(chosen, item)
+        else:
+            entries = self._redraw_time(chosen, item)
+        self.legend.value = legend_html(entries) if entries else self._no_lines()
+
+    def _no_lines(self):
+        if self.view.value == "xy":
+            return "<i>The XY view shows probes of 2 or more dimensions.</i>"
+        return "<i>No probe chosen.</i>"
+
+    def _redraw_time(self, chosen, item):
+        entries = []
         with self.figure.hold_sync():
             for probe, lines in self.probe_lines.items():
                 lines.visible = probe in chosen
                 if probe in chosen:
                     t, y = minmax_decimate(*self.probe_values(probe, item))
                     set_lines(lines, t, y.T)
+                    entries += legend_entries(lines.labels, lines.colors)
             for probe, lines in self.target_lines.items():
-                t = self._results[probe][0]
-                target = self._target(probe, t, item)
-                lines.visible = probe in chosen and target is not None
-                if lines.visible:
+                target = None
+                if probe in chosen:
+                    t = self._results[probe][0]
+                    target = self._target(probe, t, item)
+                lines.visible = target is not None
+                if target is not None:
                     t, target = minmax_decimate(t[: len(target)], target)
                     set_lines(lines, t, target.T)
+                    entries += legend_entries(lines.labels, lines.colors, dashed=True)
+        return entries
+
+    def _redraw_xy(self, chosen, item):
+        paths, entries = {}, []
+        for probe in chosen:
+            if probe in self.xy.lines:
+                paths[probe] = self.probe_values(probe, item)[1]
+            if ("target", probe) in self.xy.lines:
+                target = self._target(probe, self._results[probe][0], item)
+                if target is not None:
+                    paths[("target", probe)] = target
+        self.xy.show(paths)
+        for key in paths:
+            lines = self.xy.lines[key]
+            dashed = isinstance(key, tuple)  # a target's path
+            entries += legend_entries(lines.labels, lines.colors, dashed)
+        return entries
 
     def _target(self, probe, t, item):
         try:
@@ -325,6 +410,6 @@ class RunPanel(widgets.VBox):
         """
         self.stop()
         self.wait(timeout=10)
-        for child in self.children:
+        for child in (*self.children, self.figure, self.xy.figure):
             close_tree(child)
         super().close()
