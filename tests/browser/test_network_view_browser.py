@@ -40,7 +40,7 @@ def views(lab, browser):
     write_notebook(lab.root / NOTEBOOK, CELLS)
     page = NotebookPage(browser, lab, NOTEBOOK, width=1400, height=1000)
     page.run_all()
-    page.page.locator(".nengo-network-view").nth(2).wait_for(timeout=60000)
+    page.page.locator(".nengo-network-view").nth(2).wait_for(timeout=180000)
     yield page
     page.close()
 
