@@ -76,6 +76,8 @@ def test_2_designer_sets_a_ramp_for_batch_item_2(tour, artefacts):
 def test_3_run_panel_plots_probes(tour, artefacts):
     open_tab(tour, "Run")
     tour.page.get_by_role("button", name="Run", exact=True).click()
+    # the run goes in a background thread: its status line says when it is done
+    tour.page.get_by_text("Ran 500 steps").wait_for(timeout=60000)
     tour.page.wait_for_function(
         "() => [...document.querySelectorAll('.widget-tab .bqplot path.line')]"
         ".some(p => (p.getAttribute('d') || '').length > 100)",
