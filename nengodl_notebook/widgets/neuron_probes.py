@@ -146,13 +146,16 @@ def raster_points(
         1, or ``k`` when only every ``k``-th spike of each neuron is kept.
     """
     steps, rows = np.nonzero(spike_counts(spikes, dt))
-    every = max(1, -(-len(steps) // max_points))
-    if every > 1:
-        order = np.lexsort((steps, rows))  # by neuron, then time
-        steps, rows = steps[order], rows[order]
-        rank = np.arange(len(rows)) - np.searchsorted(rows, rows)  # within a neuron
-        keep = rank % every == 0
-        steps, rows = steps[keep], rows[keep]
+    if len(steps) <= max_points:
+        return np.asarray(t)[steps], rows, 1
+    order = np.lexsort((steps, rows))  # by neuron, then time
+    steps, rows = steps[order], rows[order]
+    rank = np.arange(len(rows)) - np.searchsorted(rows, rows)  # within a neuron
+    every = -(-len(steps) // max_points)
+    while np.sum(rank % every == 0) > max_points:  # each neuron keeps its first
+        every += 1
+    keep = rank % every == 0
+    steps, rows = steps[keep], rows[keep]
     return np.asarray(t)[steps], rows, every
 
 
