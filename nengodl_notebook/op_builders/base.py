@@ -132,6 +132,22 @@ class OpBuilder:
         raise NotImplementedError
 
 
+class SingleOpBuilder(OpBuilder):
+    """A builder whose groups hold one op each (``self.op``): nothing to merge.
+
+    For ops that run their own code (Python functions, TensorNodes, nengo
+    process steps), where merging would gain nothing.
+    """
+
+    @staticmethod
+    def merge_key(op, ctx):
+        return (id(op),)
+
+    def __init__(self, ops, ctx):
+        super().__init__(ops, ctx)
+        (self.op,) = ops
+
+
 #: Index arrays made of at most this many contiguous runs are read and written
 #: with slices instead of gathers and scatters.
 MAX_RUNS = 8

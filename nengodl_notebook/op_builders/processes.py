@@ -17,6 +17,7 @@ from nengodl_notebook.op_builders.base import (
     Builder,
     OpBuilder,
     RowReader,
+    SingleOpBuilder,
     gather_rows,
     inherited_impl,
     scatter_rows,
@@ -211,7 +212,7 @@ class TriangleBuilder(OpBuilder):
         return write_output(state, self.out_idx, Y, self.mode, internal_idx, internal)
 
 
-class PythonProcessBuilder(OpBuilder):
+class PythonProcessBuilder(SingleOpBuilder):
     """Any other process with an input: nengo's step function per minibatch item.
 
     The step functions keep their state in Python; they are made anew on reset
@@ -220,13 +221,8 @@ class PythonProcessBuilder(OpBuilder):
 
     needs_python = True
 
-    @staticmethod
-    def merge_key(op, ctx):
-        return (id(op),)
-
     def __init__(self, ops, ctx):
         super().__init__(ops, ctx)
-        (self.op,) = ops
         warn_user(
             f"{type(self.op.process).__name__} takes an input and has no TensorFlow "
             "implementation; it runs nengo's NumPy step function each time step "

@@ -13,7 +13,7 @@ from nengo.exceptions import SimulationError
 
 from nengodl_notebook.op_builders.base import (
     Builder,
-    OpBuilder,
+    SingleOpBuilder,
     gather_rows,
     scatter_rows,
 )
@@ -21,18 +21,13 @@ from nengodl_notebook.precomputed_inputs import fn_name
 
 
 @Builder.register(SimPyFunc)
-class SimPyFuncBuilder(OpBuilder):
+class SimPyFuncBuilder(SingleOpBuilder):
     """``output = fn(t, x)`` for one Node, through ``tf.numpy_function``."""
 
     needs_python = True
 
-    @staticmethod
-    def merge_key(op, ctx):
-        return (id(op),)
-
     def __init__(self, ops, ctx):
         super().__init__(ops, ctx)
-        (self.op,) = ops
         self.x_idx = ctx.layout.indices(self.op.x)
         out = self.op.output
         self.out_idx = None if out is None else ctx.layout.indices(out)

@@ -15,7 +15,7 @@ from nengo.exceptions import SimulationError, ValidationError
 
 from nengodl_notebook.op_builders.base import (
     Builder,
-    OpBuilder,
+    SingleOpBuilder,
     gather_rows,
     scatter_rows,
     tracing_seed,
@@ -36,20 +36,15 @@ _warned: "weakref.WeakSet[object]" = weakref.WeakSet()
 
 
 @Builder.register(SimTensorNode)
-class SimTensorNodeBuilder(OpBuilder):
+class SimTensorNodeBuilder(SingleOpBuilder):
     """``output = tensor_func(t, x)`` for one TensorNode (one group per node).
 
     Random ops in ``tensor_func`` get a graph seed derived from the Simulator's
     seed (`tracing_seed`) and this node's place in the model.
     """
 
-    @staticmethod
-    def merge_key(op, ctx):
-        return (id(op),)
-
     def __init__(self, ops, ctx):
         super().__init__(ops, ctx)
-        (self.op,) = ops
         self.node = self.op.node
         inp = self.op.input
         self.x_idx = None if inp is None else ctx.layout.indices(inp)
