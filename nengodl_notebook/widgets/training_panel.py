@@ -17,23 +17,24 @@ import time
 import ipywidgets as widgets
 import keras
 import numpy as np
+from nengo.exceptions import SimulationError
 
 from nengodl_notebook import obj
+from nengodl_notebook.training_run import DIVERGENCE_FACTOR
+from nengodl_notebook.widgets import training_defaults as defaults
 from nengodl_notebook.widgets.labels import error_html, format_duration, probe_label
+from nengodl_notebook.widgets.loss_plot import LossPlot
 from nengodl_notebook.widgets.plots import (
-    COLORS,
-    Decimator,
     NumberField,
     close_tree,
     generated_training_data,
-    line_figure,
-    new_lines,
-    set_lines,
 )
+from nengodl_notebook.widgets.rate_finder import RateFinder
 from nengodl_notebook.widgets.sim_access import (
     hold_sim,
     resolve_sim,
     sim_lock,
+    sim_network,
     sim_probes,
 )
 
@@ -69,6 +70,8 @@ class TrainingRecorder(keras.callbacks.Callback):
         self.epochs = self.batches = self.epoch = 0
         self.batch_losses, self.epoch_losses, self.test_losses = [], [], []
         self.stopped = False
+        self.first = None  # first positive minibatch loss of the run
+        self.diverged = None  # (step, loss) of a diverging or non-finite loss
         self.start = time.perf_counter()
 
     def on_train_begin(self, logs=None):
@@ -90,8 +93,20 @@ class TrainingRecorder(keras.callbacks.Callback):
         with self.lock:
             self.step += 1
             self.batch_losses.append((self.step, loss))
+            self._check_divergence(loss)
         if self.stop.is_set():
             self.sim.stop_training()
+
+    def _check_divergence(self, loss):
+        """Note a loss as the core judges divergence (`training_run.TrainRun`)."""
+        if self.diverged is not None:
+            return
+        if not np.isfinite(loss):
+            self.diverged = (self.step, loss)
+        elif self.first is None:
+            self.first = loss if loss > 0 else None
+        elif loss > DIVERGENCE_FACTOR * self.first:
+            self.diverged = (self.step, loss)
 
     def on_epoch_end(self, epoch, logs=None):
         with self.lock:
@@ -111,15 +126,23 @@ class TrainingRecorder(keras.callbacks.Callback):
 
 
 class TestLossCallback(keras.callbacks.Callback):
-    """Computes the loss on test data before training and after each epoch."""
+    """Computes the loss on test data before training and after each epoch.
 
-    def __init__(self, sim, data, objective, recorder):
+    ``training``: with the rate neurons that training uses (else spiking).
+    """
+
+    def __init__(self, sim, data, objective, recorder, training=False):
         super().__init__()
         self.sim, self.data, self.objective = sim, data, objective
-        self.recorder = recorder
+        self.recorder, self.training = recorder, training
 
     def _record(self):
-        loss = self.sim.loss(self.data, objective=self.objective, progress_bar=False)
+        loss = self.sim.loss(
+            self.data,
+            objective=self.objective,
+            training=self.training,
+            progress_bar=False,
+        )
         with self.recorder.lock:
             self.recorder.test_losses.append((self.recorder.step, loss))
 
@@ -144,37 +167,51 @@ class TrainingPanel(widgets.VBox):
         data dict; by default `generated_training_data` from ``targets``.
     test_data : dict or callable, optional
         Data (or ``fn(sim)`` giving it) for a test loss before and after each epoch.
+        Default: a held-out ``test_split`` of the generated data (none with a
+        ``data_provider``).
     test_objective : dict, optional
         Objective of the test loss (default: mse for the test data's probes).
-    batch_size, n_steps, epochs, learning_rate, optimizer
+    batch_size, epochs, optimizer
         Initial settings.
+    n_steps : int, optional
+        Training sequence length; None ("auto"): long enough for the synapses
+        on the trained path to settle (`training_defaults.auto_n_steps`).
+    learning_rate : float
+        Default `training_defaults.DEFAULT_LEARNING_RATE` (0.001).
+    test_split : float
+        Fraction of ``batch_size`` generated in addition and held out for the
+        test loss (rounded up to whole minibatches).
     update_interval : float
         Seconds between UI updates while training.
     probes : list of nengo.Probe, optional
         Probes offered an objective (default: all).
     objectives : dict, optional
         Initial objective per probe, ``"mse"`` or ``"none"`` (default: ``"mse"``
-        for probes with a target). E.g. ``"none"`` for a filtered probe when
-        training single steps.
+        for probes with a target).
 
     Attributes
     ----------
-    start_button, stop_button, reset_button : ipywidgets.Button
-        "Start", "Stop", "Reset parameters".
+    start_button, stop_button, reset_button, find_rate_button : ipywidgets.Button
+        "Start", "Stop", "Reset parameters", "Find learning rate".
     optimizer : ipywidgets.Dropdown
         "optimizer": "Adam", "RMSprop", "SGD".
     learning_rate, epochs, batch_size, n_steps : NumberField
         "learning rate", "epochs", "batch size", "n_steps" (``.text`` is the widget).
+    n_steps_auto : ipywidgets.Checkbox
+        "auto": n_steps from the synapses on the trained path (`refresh`).
+    n_steps_hint, warning : ipywidgets.HTML
+        Why n_steps has its value; n_steps too short, or nothing trainable.
     objectives : dict
         ``{probe: Dropdown}`` with options "mse" and "none".
     minibatch_label, progress, summary, error, message : ipywidgets.HTML
-    figure : bqplot.Figure
-    batch_line, epoch_line, test_line : bqplot.Lines
-        Loss per minibatch (decimated to <= 500 points), epoch means, test loss.
+    loss_plot : LossPlot
+        One set of curves per run (``figure``; ``batch_line``, ``epoch_line``,
+        ``test_line`` are the last run's).
+    rate_finder : RateFinder
     running : bool
     runs : list of dict
         Finished runs: ``label``, ``params`` (a ``sim.get_params()`` snapshot),
-        ``loss``, ``history``, ``stopped``, ``seconds``.
+        ``loss``, ``history``, ``stopped``, ``diverged``, ``seconds``.
     on_run_end : list of callables
         Called with each finished run's dict (from the updater thread).
     """
@@ -187,21 +224,24 @@ class TrainingPanel(widgets.VBox):
         test_data=None,
         test_objective=None,
         batch_size=256,
-        n_steps=1,
+        n_steps=None,
         epochs=10,
-        learning_rate=0.01,
+        learning_rate=defaults.DEFAULT_LEARNING_RATE,
         optimizer="Adam",
         update_interval=0.2,
         probes=None,
         objectives=None,
+        test_split=0.2,
     ):
         super().__init__()
         self._initial_objectives = dict(objectives or {})
         self.source, self.targets = source, dict(targets or {})
         self.data_provider = data_provider or self._generated_data
         self.test_data, self.test_objective = test_data, test_objective
+        self.test_split = test_split
         self.update_interval = update_interval
         sim = resolve_sim(source)
+        self.network, self.dt = sim_network(sim), sim.dt
         self.probes = list(probes) if probes else sim_probes(sim)
         self.minibatch_size = sim.minibatch_size or 1
         self.running = False
@@ -210,13 +250,20 @@ class TrainingPanel(widgets.VBox):
         self._optimizer = None  # (key, keras optimizer), reused by the next Start
         self._thread = self._updater = None
         self._stop = threading.Event()
-        self._build_controls(batch_size, n_steps, epochs, learning_rate, optimizer)
-        self._build_figure()
-        self._clear_curve()
+        self._build_controls(batch_size, n_steps or 1, epochs, learning_rate, optimizer)
+        self.n_steps_auto.value = n_steps is None
+        self.loss_plot = LossPlot()
+        self.rate_finder = RateFinder(self)
+        self._layout()
+        self.n_steps_auto.observe(lambda change: self.refresh(), "value")
+        for dropdown in self.objectives.values():
+            dropdown.observe(lambda change: self.refresh(), "value")
+        self.refresh()
 
     def _build_controls(self, batch_size, n_steps, epochs, learning_rate, optimizer):
         self.message, self.error = widgets.HTML(), widgets.HTML()
         self.progress, self.summary = widgets.HTML(), widgets.HTML()
+        self.warning, self.n_steps_hint = widgets.HTML(), widgets.HTML()
         msg, mb = self.message, self.minibatch_size
         self.optimizer = widgets.Dropdown(
             options=list(OPTIMIZERS), value=optimizer, description="optimizer"
@@ -241,9 +288,18 @@ class TrainingPanel(widgets.VBox):
             ),
         )
         self.n_steps = NumberField(
-            "n_steps", n_steps, 1, 10**6, integer=True, message=msg
+            "n_steps",
+            n_steps,
+            1,
+            10**6,
+            integer=True,
+            message=msg,
+            on_change=self._n_steps_typed,
         )
-        self.minibatch_label = widgets.HTML(f"minibatch size: {mb}")
+        self.n_steps_auto = widgets.Checkbox(
+            value=False, description="auto", indent=False, layout={"width": "60px"}
+        )
+        self.minibatch_label = widgets.HTML(f"(minibatch size {mb})")
         self.objectives = {
             p: widgets.Dropdown(
                 options=list(OBJECTIVES),
@@ -264,48 +320,57 @@ class TrainingPanel(widgets.VBox):
         self.stop_button.on_click(self.stop)
         self.reset_button.on_click(self.reset_parameters)
 
-    def _build_figure(self):
-        self.figure, scales = line_figure(
-            "Training loss", x_label="minibatch", y_label="loss"
-        )
-        self.batch_line = new_lines(scales, COLORS[0], "minibatch")
-        self.epoch_line = new_lines(scales, COLORS[1], "epoch mean", marker="circle")
-        self.test_line = new_lines(
-            scales, COLORS[2], "test", dashed=True, marker="square"
-        )
-        self.figure.marks = [self.batch_line, self.epoch_line, self.test_line]
+    def _layout(self):
         settings = widgets.HBox(
-            [self.optimizer, self.learning_rate.text, self.epochs.text]
+            [
+                self.optimizer,
+                self.learning_rate.text,
+                self.rate_finder.button,
+                self.epochs.text,
+            ]
         )
         data = widgets.HBox(
-            [self.minibatch_label, self.batch_size.text, self.n_steps.text]
+            [
+                self.batch_size.text,
+                self.minibatch_label,
+                self.n_steps.text,
+                self.n_steps_auto,
+                self.n_steps_hint,
+            ]
         )
         buttons = widgets.HBox([self.start_button, self.stop_button, self.reset_button])
         objectives = widgets.VBox(
             [widgets.HTML("<b>Objective per probe</b>")]
             + list(self.objectives.values())
         )
+        self.find_rate_button = self.rate_finder.button
         self.children = [
             settings,
             data,
             objectives,
+            self.warning,
             buttons,
             self.message,
             self.progress,
             self.summary,
             self.error,
-            self.figure,
+            self.loss_plot.widget,
+            self.rate_finder.widget,
         ]
 
-    def _clear_curve(self):
-        self._series = {
-            "batch": Decimator(250),
-            "epoch": Decimator(250),
-            "test": Decimator(250),
-        }
-        self._step = 0
-        for lines in (self.batch_line, self.epoch_line, self.test_line):
-            set_lines(lines, [], [])
+    @property
+    def figure(self):
+        """The loss figure (bqplot)."""
+        return self.loss_plot.figure
+
+    def _current_lines(self, name):
+        if not self.loss_plot.runs:
+            return None
+        return self.loss_plot.runs[-1]["lines"][name]
+
+    batch_line = property(lambda self: self._current_lines("batch"))
+    epoch_line = property(lambda self: self._current_lines("epoch"))
+    test_line = property(lambda self: self._current_lines("test"))
 
     @property
     def sim(self):
@@ -320,10 +385,65 @@ class TrainingPanel(widgets.VBox):
             if OBJECTIVES[d.value] is not None
         }
 
+    # -- defaults from the network ---------------------------------------------------
+
+    def refresh(self):
+        """Check the settings against the network: call after ``trainable`` changes.
+
+        Disables Start with a message when nothing is trainable; with "auto"
+        sets n_steps from the synapses on the trained path; warns when n_steps
+        is too short for them.
+
+        Returns
+        -------
+        bool
+            Whether training can start.
+        """
+        trainable = defaults.trainable_objects(self.network)
+        ok = defaults.has_trainable(self.network, trainable)
+        path = defaults.trained_path(self.network, self.objective(), trainable)
+        if self.n_steps_auto.value:
+            n_steps, hint = defaults.auto_n_steps(path, self.dt)
+            self.n_steps.set(n_steps)
+            self.n_steps_hint.value = f"<i>{hint}</i>"
+        else:
+            self.n_steps_hint.value = ""
+        problem = (
+            defaults.NOTHING_TRAINABLE
+            if not ok
+            else defaults.n_steps_warning(path, self.n_steps.value, self.dt)
+        )
+        self.warning.value = error_html(problem)
+        if not self.running:
+            self.start_button.disabled = not ok
+        self.rate_finder.button.disabled = self.running or not ok
+        return ok
+
+    def _n_steps_typed(self, value):
+        self.n_steps_auto.value = False  # the user's value from now on
+        self.refresh()
+
     def _generated_data(self, sim, objective, batch_size, n_steps):
-        return generated_training_data(
+        """`generated_training_data`; targets while synapses settle are NaN.
+
+        NaN targets are "don't care" for mse: the loss counts the steps after
+        ``2 x`` the synapse time on the trained path (the first steps cannot
+        follow a target that is there from step 1), at most the first 40%
+        left out.
+        """
+        data = generated_training_data(
             sim, self.targets, objective, batch_size, n_steps
         )
+        path = defaults.trained_path(self.network, objective)
+        n_skip = min(defaults.settle_skip(path, self.dt), 2 * n_steps // 5)
+        for probe in objective:
+            data[probe][:, :n_skip] = np.nan
+        return data
+
+    def _held_out(self):
+        """Test items generated beside the training data (whole minibatches)."""
+        mb = self.minibatch_size
+        return int(np.ceil(self.test_split * self.batch_size.value / mb)) * mb
 
     def _make_optimizer(self, sim):
         key = (id(sim), self.optimizer.value, self.learning_rate.value)
@@ -344,7 +464,7 @@ class TrainingPanel(widgets.VBox):
         bool
             Whether a training thread was started.
         """
-        if self.running:
+        if self.running or not self.refresh():
             return False
         sim = self.sim
         lock = hold_sim(sim, self.message)
@@ -362,10 +482,11 @@ class TrainingPanel(widgets.VBox):
         self._stop.clear()
         with self.hold_sync():
             self.start_button.disabled, self.stop_button.disabled = True, False
-            self.reset_button.disabled = True
+            self.reset_button.disabled = self.rate_finder.button.disabled = True
             self.error.value = self.summary.value = self.message.value = ""
             self.progress.value = "Starting (the first run compiles the model)..."
-        self._recorder = TrainingRecorder(self._stop, sim, self._step)
+        self._recorder = TrainingRecorder(self._stop, sim, self.loss_plot.x0)
+        self.loss_plot.start_run(f"run {len(self.runs) + 1}")
         self._result = {}
         self._thread = threading.Thread(
             target=self._train,
@@ -385,12 +506,19 @@ class TrainingPanel(widgets.VBox):
         objective = self.objective()
         if not objective:
             raise ValueError("Choose an objective (mse) for at least one probe")
-        data = self.data_provider(
-            sim, objective, self.batch_size.value, self.n_steps.value
-        )
+        batch, n_steps = self.batch_size.value, self.n_steps.value
+        held_out = None
+        if self.test_data is None and self.data_provider == self._generated_data:
+            n_test = self._held_out()
+            data, held_out = defaults.split_test(
+                self.data_provider(sim, objective, batch + n_test, n_steps), n_test
+            )
+        else:
+            data = self.data_provider(sim, objective, batch, n_steps)
         if self._initial is None:
             self._initial = sim.get_params()
         test = self.test_data(sim) if callable(self.test_data) else self.test_data
+        test, training = (held_out, True) if test is None else (test, False)
         tests = (
             []
             if test is None
@@ -399,6 +527,7 @@ class TrainingPanel(widgets.VBox):
                     test,
                     self.test_objective
                     or {p: obj.mse for p in test if p in self.objectives},
+                    training,
                 )
             ]
         )
@@ -408,14 +537,15 @@ class TrainingPanel(widgets.VBox):
             "optimizer": self._make_optimizer(sim),
             "epochs": self.epochs.value,
             "tests": tests,
+            "before": sim.get_params(),
         }
 
     def _train(self, sim, lock, job):
         """The training thread: ``sim.train``; results and errors go to ``_result``."""
         start = time.perf_counter()
         callbacks = [self._recorder] + [
-            TestLossCallback(sim, data, objective, self._recorder)
-            for data, objective in job["tests"]
+            TestLossCallback(sim, data, objective, self._recorder, training)
+            for data, objective, training in job["tests"]
         ]
         try:
             history = sim.train(
@@ -425,6 +555,7 @@ class TrainingPanel(widgets.VBox):
                 n_epochs=job["epochs"],
                 callbacks=callbacks,
                 progress_bar=False,
+                restore_best_on_divergence=True,
             )
             self._result = {"history": history, "params": sim.get_params()}
         except Exception as e:  # noqa: BLE001 -- shown in the error label by the updater
@@ -450,7 +581,10 @@ class TrainingPanel(widgets.VBox):
         return not self.running
 
     def reset_parameters(self, button=None):
-        """Restore the parameters from before the first training."""
+        """Restore the parameters from before the first training.
+
+        The loss curves stay; the next run is drawn from minibatch 0 again.
+        """
         if self.running:
             return
         if self._initial is None:
@@ -460,8 +594,11 @@ class TrainingPanel(widgets.VBox):
         with sim_lock(sim):
             sim.set_params(self._initial)
         self._optimizer = None  # its moments belong to the old parameters
-        self._clear_curve()
-        self.summary.value = "Parameters reset to those before the first training."
+        self.loss_plot.x0 = 0
+        self.summary.value = (
+            "Parameters reset to those before the first training (earlier runs "
+            "stay in the plot)."
+        )
 
     # -- UI updates (updater thread) ------------------------------------------------
 
@@ -476,8 +613,9 @@ class TrainingPanel(widgets.VBox):
         finally:  # whatever happened, the panel can start again
             self.running = False
             with self.hold_sync():
-                self.start_button.disabled, self.stop_button.disabled = False, True
+                self.stop_button.disabled = True
                 self.reset_button.disabled = False
+                self.refresh()
         for callback in list(self.on_run_end) if run is not None else []:
             try:
                 callback(run)
@@ -488,53 +626,76 @@ class TrainingPanel(widgets.VBox):
 
     def _refresh(self):
         new, (e, n_epochs, done, n_batches) = self._recorder.take()
-        lines = (self.batch_line, self.epoch_line, self.test_line)
-        with self.figure.hold_sync():
-            for name, points, line in zip(("batch", "epoch", "test"), new, lines):
-                for x, y in points:
-                    self._series[name].append(x, y)
-                if points:
-                    set_lines(line, *self._series[name].arrays())
+        plot = self.loss_plot
+        for name, points in zip(plot.NAMES, new):
+            plot.add(name, points)
+        if any(new):
+            plot.redraw(current_only=True)
         total = n_epochs * n_batches
         elapsed = time.perf_counter() - self._recorder.start
         if done and total and self.running:
             eta = elapsed / done * (total - done)
-            loss = (
-                self._series["batch"].y[-1] if self._series["batch"].y else float("nan")
-            )
             self.progress.value = (
-                f"epoch {e + 1}/{n_epochs}, minibatch {done}/{total}, loss {loss:.4f}, "
-                f"{format_duration(elapsed)} elapsed, ETA {format_duration(eta)}"
+                f"epoch {e + 1}/{n_epochs}, minibatch {done}/{total}, loss "
+                f"{plot.last():.4g}, {format_duration(elapsed)} elapsed, "
+                f"ETA {format_duration(eta)}"
             )
+
+    def _divergence_text(self):
+        """What happened when the loss diverged, and the learning rate to try."""
+        step, loss = self._recorder.diverged
+        rate = self.learning_rate.value
+        first = self._recorder.first
+        grew = (
+            f"grew from {first:.4g} to {loss:.4g}"
+            if np.isfinite(loss) and first
+            else f"became {loss}"
+        )
+        return (
+            f"Training diverged: the loss {grew} at minibatch {step}. Training "
+            "stopped and the parameters that gave the lowest loss were restored. "
+            f"Try a lower learning rate, e.g. {rate / 10:.3g} (10x lower than "
+            f"{rate:.3g}), or 'Find learning rate'."
+        )
 
     def _show_result(self):
         """Summary or error label of the ended run; the run's dict (None on errors)."""
         result, recorder = self._result, self._recorder
-        self._step = recorder.step
-        run = None
+        self.loss_plot.x0 = recorder.step
+        self.progress.value = ""
+        diverged = recorder.diverged is not None
         if "error" in result:
             e = result["error"]
-            self.error.value = error_html(f"Training failed: {type(e).__name__}: {e}")
-            self.progress.value = ""
-        else:
-            history = result["history"]
-            loss = (
-                f"{history[-1]:.4f}" if history and np.isfinite(history[-1]) else "n/a"
-            )
-            verb = "stopped" if recorder.stopped else "finished"
-            self.progress.value = ""
-            took = format_duration(result["seconds"])
-            self.summary.value = f"Training {verb} in {took} (loss: {loss})"
-            run = {
-                "label": f"run {len(self.runs) + 1}"
-                + (" (stopped)" * recorder.stopped),
-                "params": result["params"],
-                "loss": history[-1] if history else None,
-                "history": history,
-                "stopped": recorder.stopped,
-                "seconds": result["seconds"],
-            }
-            self.runs.append(run)
+            if diverged and isinstance(e, SimulationError):  # a non-finite step
+                self.error.value = error_html(self._divergence_text())
+            else:
+                self.error.value = error_html(
+                    f"Training failed: {type(e).__name__}: {e}"
+                )
+            self.loss_plot.rename(f"run {len(self.runs) + 1} (failed)")
+            return None
+        history = result["history"]
+        loss = f"{history[-1]:.4f}" if history and np.isfinite(history[-1]) else "n/a"
+        stopped = recorder.stopped and not diverged
+        verb = "diverged" if diverged else "stopped" if stopped else "finished"
+        took = format_duration(result["seconds"])
+        self.summary.value = f"Training {verb} in {took} (loss: {loss})"
+        if diverged:
+            self.error.value = error_html(self._divergence_text())
+        label = f"run {len(self.runs) + 1}" + (
+            f" ({verb})" if verb != "finished" else ""
+        )
+        self.loss_plot.rename(label)
+        run = {
+            "label": label,
+            "params": result["params"],
+            "loss": history[-1] if history else None,
+            "history": history,
+            "stopped": recorder.stopped,
+            "diverged": diverged,
+            "seconds": result["seconds"],
+        }
+        self.runs.append(run)
         return run
 
     def close(self):
@@ -542,6 +703,8 @@ class TrainingPanel(widgets.VBox):
         if self.running:
             self.stop()
             self.join(10)
+        self.loss_plot.close()
+        self.rate_finder.close()
         for child in self.children:
             close_tree(child)
         super().close()
