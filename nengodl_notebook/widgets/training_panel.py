@@ -679,7 +679,11 @@ class TrainingPanel(widgets.VBox):
         stopped = recorder.stopped and not diverged
         verb = "diverged" if diverged else "stopped" if stopped else "finished"
         took = format_duration(result["seconds"])
-        self.summary.value = f"Training {verb} in {took} (loss: {loss})"
+        self.summary.value = (
+            f"Training diverged in {took}: parameters restored (see below)"
+            if diverged
+            else f"Training {verb} in {took} (loss: {loss})"
+        )
         if diverged:
             self.error.value = error_html(self._divergence_text())
         label = f"run {len(self.runs) + 1}" + (
