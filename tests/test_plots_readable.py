@@ -16,7 +16,7 @@ from nengodl_notebook.widgets.legend import (
     palette,
 )
 from nengodl_notebook.widgets.plots import FIG_MARGIN, line_figure
-from nengodl_notebook.widgets.xy_plot import XYPlot, equal_range
+from nengodl_notebook.widgets.xy_plot import XYPlot, equal_range, nice_ticks
 
 
 def circle(t):
@@ -134,6 +134,8 @@ def test_xy_view_draws_dimension_1_against_dimension_0(net, sim):
     # both axes share one range (a circle looks round) on a square figure
     x, y = panel.xy.scales["x"], panel.xy.scales["y"]
     assert (x.min, x.max) == (y.min, y.max) and x.min < -1 and x.max > 1
+    ticks = [axis.tick_values for axis in panel.xy.figure.axes]
+    assert np.array_equal(ticks[0], ticks[1]) and 0 in ticks[0]
     assert panel.xy.figure.layout.width == panel.xy.figure.layout.height
     panel.view.value = "time"
     assert panel.plot.children == (panel.figure, panel.legend)
@@ -164,6 +166,12 @@ def test_subsample_keeps_first_and_last_evenly():
     assert np.array_equal(subsample(values[:5]), values[:5])
     with pytest.raises(ValueError, match="max_points must be at least 2"):
         subsample(values, max_points=1)
+
+
+def test_nice_ticks_are_round_and_inside():
+    assert np.allclose(nice_ticks(-1.05, 1.35), [-1, -0.5, 0, 0.5, 1])
+    assert np.allclose(nice_ticks(0, 1000), [0, 200, 400, 600, 800, 1000])
+    assert np.allclose(nice_ticks(2.0, 2.0), [2.0])
 
 
 def test_equal_range_and_bad_paths():

@@ -179,7 +179,7 @@ def line_figure(title, x_label="time (s)", y_label="", height="300px"):
             scale=scales["y"],
             side="left",
             label=y_label,
-            tick_format=".3g",
+            tick_format=".3~g",
             label_offset=Y_LABEL_OFFSET,
         ),
     ]
@@ -188,7 +188,9 @@ def line_figure(title, x_label="time (s)", y_label="", height="300px"):
         axes=axes,
         title=title,
         legend_location="top-right",
-        layout=widgets.Layout(width="100%", height=height),
+        # "auto", not "100%": 100% plus the widget margins overflowed the panel
+        # by 4 px (a horizontal scrollbar); auto stretches to the panel's width
+        layout=widgets.Layout(width="auto", height=height),
         fig_margin=dict(FIG_MARGIN),
     )
     return fig, scales

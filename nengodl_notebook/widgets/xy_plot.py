@@ -34,6 +34,17 @@ def equal_range(paths, pad=0.05):
     return low - margin, high + margin
 
 
+def nice_ticks(low, high, n=5):
+    """About ``n`` round tick values (steps of 1, 2 or 5 times a power of 10)."""
+    raw = (high - low) / n
+    if not raw > 0:
+        return np.array([low])
+    magnitude = 10 ** np.floor(np.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+    first = np.ceil(low / step - 1e-9) * step
+    return np.round(np.arange(first, high + 1e-9 * step, step), 12)
+
+
 class XYPlot:
     """A square bqplot figure of paths (x: dimension 0, y: dimension 1).
 
@@ -58,14 +69,14 @@ class XYPlot:
             bq.Axis(
                 scale=self.scales["x"],
                 label="dim 0",
-                tick_format=".3g",
+                tick_format=".2~g",
                 label_offset=X_LABEL_OFFSET,
             ),
             bq.Axis(
                 scale=self.scales["y"],
                 side="left",
                 label="dim 1",
-                tick_format=".3g",
+                tick_format=".2~g",
                 label_offset=Y_LABEL_OFFSET,
             ),
         ]
@@ -120,3 +131,5 @@ class XYPlot:
             if span is not None:
                 for scale in self.scales.values():
                     scale.min, scale.max = span
+                for axis in self.figure.axes:
+                    axis.tick_values = nice_ticks(*span)
