@@ -134,25 +134,22 @@ class RunPanel(widgets.VBox):
             options=[("time", "time"), ("XY", "xy")],
             description="View",
             tooltips=["values against time", "dim 1 against dim 0 (2-D probes)"],
-            style={"button_width": "56px", "description_width": "initial"},
+            style={"button_width": "56px"},
         )
         for chooser in (self.probe_select, self.item_select):
             chooser.observe(lambda change: self.redraw(), "value")
         self.view.observe(self._view_changed, "value")
         self._build_figure()
         controls = widgets.HBox(
-            [
-                self.run_time.text,
-                self.run_button,
-                self.stop_button,
-                self.progress,
-                self.item_select,
-            ],
+            [self.run_time.text, self.run_button, self.stop_button, self.progress]
+        )
+        choices = widgets.HBox(
+            [self.probe_select, widgets.VBox([self.item_select, self.view])],
             layout=widgets.Layout(flex_flow="row wrap"),
         )
         self.children = [
             controls,
-            widgets.HBox([self.probe_select, self.view]),
+            choices,
             status_row(self.status, self.message),
             self.plot,
         ]
