@@ -1,9 +1,11 @@
 // NetworkViewWidget's view: an SVG drawing of a nengo network in a zoomable,
-// pannable viewport, with a legend. Clicking an ensemble or connection asks
-// Python to toggle its `trainable` setting; clicking a sub-network's title
+// pannable viewport, with a legend. By the click mode, clicking an ensemble or
+// connection asks Python to toggle its `trainable` setting, or clicking an
+// ensemble asks it to select the ensemble; clicking a sub-network's title
 // collapses or expands it. The drawing fits the panel's width when first shown.
 
 import { layoutGraph } from "./layout.js";
+import { clickAction, hitOf } from "./network_view_click.js";
 import { drawNetwork } from "./network_view_draw.js";
 import { legend, toolbar } from "./network_view_legend.js";
 import { STYLE } from "./network_view_style.js";
@@ -21,22 +23,6 @@ import { fitScale, scrollForZoom, zoomBy } from "./view_zoom.js";
 
 /** Pointer travel (px) after which a press is a drag (pan), not a click. */
 const DRAG_PX = 4;
-
-/**
- * What a click at `target` does: a toggle message, or a new `collapsed` list.
- * @param {Element} target
- * @param {string[]} collapsed
- * @returns {{toggle?: string, collapsed?: string[]} | null}
- */
-export function clickAction(target, collapsed) {
-  const item = target.closest("[data-id]");
-  if (!item) return null;
-  const id = item.getAttribute("data-id");
-  if (item.matches(".nengo-ensemble, .nengo-connection")) return { toggle: id };
-  if (item.matches(".nengo-network.collapsed")) return { collapsed: collapsed.filter((c) => c !== id) };
-  if (item.matches(".nengo-network-title")) return { collapsed: [...collapsed, id] };
-  return null;
-}
 
 /** Zoom of the drawing in its viewport; "fitted" until the user zooms. */
 class Zoom {
@@ -149,24 +135,39 @@ function render({ model, el }) {
   viewport.className = "nengo-network-viewport";
   /** @type {Zoom} */
   let zoom;
-  const { bar, level } = toolbar({ zoom: (steps) => zoom.zoom(steps), fit: () => zoom.fit() });
+  const setTrait = (name, value) => {
+    model.set(name, value);
+    model.save_changes();
+  };
+  const { bar, level, setMode } = toolbar({
+    zoom: (steps) => zoom.zoom(steps),
+    fit: () => zoom.fit(),
+    mode: (mode) => setTrait("click_mode", mode),
+  });
   zoom = new Zoom(viewport, level);
-  container.append(bar, legend(), viewport);
+  const key = legend();
+  container.append(bar, key.box, viewport);
   const draw = () => {
     const graph = model.get("graph") ?? { nodes: [], edges: [] };
     const labels = new Map(graph.nodes.map((n) => [n.id, n.label]));
     const layout = layoutGraph(graph, model.get("collapsed") ?? []);
-    const drawing = drawNetwork(layout, (id) => labels.get(id) ?? "?");
+    const click = { mode: model.get("click_mode"), selected: model.get("selected") };
+    const drawing = drawNetwork(layout, (id) => labels.get(id) ?? "?", click);
+    const { scrollLeft, scrollTop } = viewport; // a redraw keeps the view where it was
     viewport.replaceChildren(drawing);
     zoom.show(drawing, layout.width, layout.height);
+    Object.assign(viewport, { scrollLeft, scrollTop });
+  };
+  const modeChanged = () => {
+    setMode(model.get("click_mode"));
+    key.setMode(model.get("click_mode"));
+    draw();
   };
   const onClick = (event) => {
-    const action = clickAction(/** @type {Element} */ (event.target), model.get("collapsed") ?? []);
-    if (action?.toggle) model.send({ type: "toggle", id: action.toggle });
-    if (action?.collapsed) {
-      model.set("collapsed", action.collapsed);
-      model.save_changes();
-    }
+    const hit = hitOf(/** @type {Element} */ (event.target));
+    const action = clickAction(hit, model.get("collapsed") ?? [], model.get("click_mode"));
+    if (action?.message) model.send(action.message);
+    if (action?.collapsed) setTrait("collapsed", action.collapsed);
   };
   const onWheel = (event) => {
     if (!event.ctrlKey && !event.metaKey) return; // plain wheel scrolls
@@ -184,12 +185,13 @@ function render({ model, el }) {
   const stopPanning = addPanning(viewport);
   viewport.addEventListener("click", onClick);
   viewport.addEventListener("wheel", onWheel, { passive: false });
-  model.on("change:graph", draw);
-  model.on("change:collapsed", draw);
-  draw();
+  const redrawOn = ["change:graph", "change:collapsed", "change:selected"];
+  for (const event of redrawOn) model.on(event, draw);
+  model.on("change:click_mode", modeChanged);
+  modeChanged();
   return () => {
-    model.off("change:graph", draw);
-    model.off("change:collapsed", draw);
+    for (const event of redrawOn) model.off(event, draw);
+    model.off("change:click_mode", modeChanged);
     viewport.removeEventListener("click", onClick);
     viewport.removeEventListener("wheel", onWheel);
     stopPanning();

@@ -7,6 +7,8 @@ import { edgeLabelLines, edgeTooltip, nodeTooltip } from "./network_view_text.js
  * @typedef {import("./layout.js").PlacedNode} PlacedNode
  * @typedef {import("./layout.js").PlacedBox} PlacedBox
  * @typedef {import("./layout.js").PlacedEdge} PlacedEdge
+ * @typedef {{mode?: string, selected?: string}} ClickState  The click mode and
+ *   the selected ensemble's id (highlighted in "select" mode).
  */
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -74,14 +76,17 @@ export function drawShape(n) {
   return svg("rect", { x: x - hw, y: y - hh, width: 2 * hw, height: 2 * hh, rx: 2, class: "shape" });
 }
 
-/** @param {PlacedNode} n @returns {SVGElement} */
-function drawNode(n) {
+/** @param {PlacedNode} n @param {ClickState} click @returns {SVGElement} */
+function drawNode(n, click) {
   const cls = n.collapsed ? "nengo-network collapsed" : `nengo-${n.kind}`;
   const attrs = { class: cls, "data-id": n.id };
   if (n.collapsed) attrs["data-collapsed"] = "true";
   if (n.kind === "ensemble") attrs["data-trainable"] = String(Boolean(n.node.trainable));
+  const selected = !n.collapsed && click.mode === "select" && click.selected === n.id;
+  if (selected) attrs["data-selected"] = "true";
   const g = svg("g", attrs);
-  addTitle(g, nodeTooltip(n));
+  addTitle(g, nodeTooltip(n, click.mode));
+  if (selected) g.appendChild(svg("circle", { cx: n.x, cy: n.y, r: n.hw + 5, class: "selection" }));
   g.appendChild(drawShape(n));
   if (n.collapsed) g.appendChild(svg("text", { x: n.x, y: n.y + 4, class: "count", "text-anchor": "middle" }, `▸ ${n.count}`));
   g.appendChild(label(n.x, n.y + n.hh + 13, [[short(n.node.label), ""]], "label"));
@@ -91,15 +96,16 @@ function drawNode(n) {
 /**
  * @param {PlacedEdge} e
  * @param {(id: string) => string} labelOf
+ * @param {string} [mode]  The click mode.
  * @returns {SVGElement}
  */
-function drawEdge(e, labelOf) {
+function drawEdge(e, labelOf, mode) {
   const isProbe = e.edge.kind === "probe";
   const attrs = { class: isProbe ? "nengo-probe-edge" : "nengo-connection", "data-id": e.id };
   if (!isProbe) attrs["data-trainable"] = String(Boolean(e.edge.trainable));
   if (e.rerouted) attrs["data-rerouted"] = "true";
   const g = svg("g", attrs);
-  if (!isProbe) addTitle(g, edgeTooltip(e, labelOf));
+  if (!isProbe) addTitle(g, edgeTooltip(e, labelOf, mode));
   g.appendChild(svg("path", { d: e.d, class: "hit" }));
   g.appendChild(svg("path", { d: e.d, class: "line", "marker-end": `url(#${isProbe ? "probe-arrow" : "arrow"})` }));
   const lines = isProbe ? [] : edgeLabelLines(e.edge);
@@ -124,16 +130,17 @@ function markers() {
  * sets the drawn size (zoom) with the `width` and `height` attributes.
  * @param {Layout} layout
  * @param {(id: string) => string} labelOf  Label of a graph node by id.
+ * @param {ClickState} [click]  For the tooltips and the selection's highlight.
  * @returns {SVGSVGElement}
  */
-export function drawNetwork(layout, labelOf) {
+export function drawNetwork(layout, labelOf, click = {}) {
   const attrs = { width: layout.width, height: layout.height, viewBox: `0 0 ${layout.width} ${layout.height}`, class: "nengo-network-svg" };
   const root = /** @type {SVGSVGElement} */ (svg("svg", attrs));
   root.appendChild(markers());
   for (const box of layout.boxes) root.appendChild(drawBox(box));
   const edges = svg("g", { class: "edges" });
-  for (const e of layout.edges) edges.appendChild(drawEdge(e, labelOf));
+  for (const e of layout.edges) edges.appendChild(drawEdge(e, labelOf, click.mode));
   root.appendChild(edges);
-  for (const n of layout.nodes) root.appendChild(drawNode(n));
+  for (const n of layout.nodes) root.appendChild(drawNode(n, click));
   return root;
 }

@@ -14,6 +14,7 @@ export const STYLE = `
   --nv-brand: var(--jp-brand-color1, #2563eb);
   --nv-node: var(--jp-warn-color1, #b45309);
   --nv-net: #6366f1;
+  --nv-sel: var(--jp-accent-color1, #388e3c);
   --nv-net-text: color-mix(in srgb, var(--nv-net) 65%, var(--nv-fg));
   color: var(--nv-fg);
   font-family: var(--jp-ui-font-family, system-ui, -apple-system, "Segoe UI", sans-serif);
@@ -25,6 +26,12 @@ export const STYLE = `
   color: var(--nv-fg); background: var(--nv-panel); border: 1px solid var(--jp-border-color1, #d1d5db); border-radius: 3px;
 }
 .nengo-network-view .nengo-toolbar button:hover { border-color: var(--nv-brand); }
+.nengo-network-view .nengo-toolbar button[aria-pressed="true"] {
+  color: var(--nv-brand); font-weight: 600; border-color: var(--nv-brand);
+  background: color-mix(in srgb, var(--nv-brand) 14%, var(--nv-bg));
+}
+.nengo-network-view .nengo-click-mode { display: inline-flex; align-items: center; gap: 3px; margin: 0 4px; }
+.nengo-network-view .nengo-click-mode > span { color: var(--nv-fg2); margin-right: 2px; }
 .nengo-network-view .nengo-zoom-level { min-width: 3.5em; color: var(--nv-fg2); font-variant-numeric: tabular-nums; }
 .nengo-network-view .nengo-hint { color: var(--nv-fg2); }
 .nengo-network-view .nengo-legend { display: flex; flex-wrap: wrap; gap: 4px 14px; margin: 0 0 6px; color: var(--nv-fg2); }
@@ -45,6 +52,7 @@ export const STYLE = `
 .nengo-network-svg .nengo-ensemble { cursor: pointer; }
 .nengo-network-svg .nengo-ensemble .shape { fill: color-mix(in srgb, var(--nv-brand) 22%, var(--nv-bg)); stroke: var(--nv-brand); stroke-width: 2.5; }
 .nengo-network-svg .nengo-ensemble[data-trainable="false"] .shape { fill: var(--nv-panel); stroke: var(--nv-muted); stroke-dasharray: 4 3; stroke-width: 1.5; }
+.nengo-network-svg .selection { fill: none; stroke: var(--nv-sel); stroke-width: 3; }
 .nengo-network-svg .nengo-node .shape { fill: color-mix(in srgb, var(--nv-node) 22%, var(--nv-bg)); stroke: var(--nv-node); stroke-width: 1.5; }
 .nengo-network-svg .nengo-probe .shape { fill: var(--nv-fg2); stroke: var(--nv-fg); stroke-width: 0.5; }
 .nengo-network-svg .nengo-probe .label { fill: var(--nv-fg2); font-size: 10px; }

@@ -11,18 +11,30 @@ const yesNo = (v) => (v ? "yes" : "no");
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /**
- * Tooltip of a drawn item.
- * @param {PlacedNode} n
+ * What a click on an ensemble or connection does, for its tooltip.
+ * @param {unknown} mode  The click mode ("toggle" when not "select").
+ * @param {string} kind  "ensemble" or "connection".
  * @returns {string}
  */
-export function nodeTooltip(n) {
+function clickText(mode, kind) {
+  if (mode !== "select") return "(click to toggle)";
+  return kind === "ensemble" ? "(click to show its neurons)" : '(the click mode "toggle trainable" toggles it)';
+}
+
+/**
+ * Tooltip of a drawn item.
+ * @param {PlacedNode} n
+ * @param {unknown} [mode]  The click mode ("toggle" when not "select").
+ * @returns {string}
+ */
+export function nodeTooltip(n, mode) {
   const d = /** @type {any} */ (n.node);
   if (n.collapsed) return `${d.label}: ${plural(n.count, "object")} (click to expand)`;
   if (d.kind === "ensemble") {
     return [
       d.label,
       `Ensemble: ${d.n_neurons} ${d.neuron_type} neurons, ${plural(d.dimensions, "dimension")}`,
-      `trainable: ${yesNo(d.trainable)} (click to toggle)`,
+      `trainable: ${yesNo(d.trainable)} ${clickText(mode, "ensemble")}`,
     ].join("\n");
   }
   if (d.kind === "probe") {
@@ -36,9 +48,10 @@ export function nodeTooltip(n) {
  * Tooltip of a connection.
  * @param {PlacedEdge} e
  * @param {(id: string) => string} labelOf  Label of a graph node by id.
+ * @param {unknown} [mode]  The click mode ("toggle" when not "select").
  * @returns {string}
  */
-export function edgeTooltip(e, labelOf) {
+export function edgeTooltip(e, labelOf, mode) {
   const c = /** @type {any} */ (e.edge);
   const pre = `${labelOf(c.source)}${c.pre_neurons ? ".neurons" : ""}`;
   const post = `${labelOf(c.target)}${c.post_neurons ? ".neurons" : ""}`;
@@ -50,7 +63,7 @@ export function edgeTooltip(e, labelOf) {
     `function: ${c.function ?? "none"}`,
     `synapse: ${c.synapse}`,
     `transform: ${shape}`,
-    `trainable: ${yesNo(c.trainable)} (click to toggle)`,
+    `trainable: ${yesNo(c.trainable)} ${clickText(mode, "connection")}`,
   ].join("\n");
 }
 
@@ -69,7 +82,14 @@ export function edgeLabelLines(edge) {
   return lines;
 }
 
-/** The one-line hint shown above the drawing. */
-export const HINT =
-  "Click an ensemble or connection to toggle whether it trains; click a sub-network's title to collapse it. " +
-  "Ctrl + wheel zooms, drag pans.";
+const HINT_END = "click a sub-network's title to collapse it. Ctrl + wheel zooms, drag pans.";
+
+/**
+ * The one-line hint shown above the drawing, for a click mode.
+ * @param {string} mode  "toggle" or "select".
+ * @returns {string}
+ */
+export function hintText(mode) {
+  if (mode === "select") return `Click an ensemble to show its neurons (trainable settings stay as they are); ${HINT_END}`;
+  return `Click an ensemble or connection to toggle whether it trains; ${HINT_END}`;
+}

@@ -173,7 +173,10 @@ def test_click_on_ensemble_selects_it_and_health_table():
         sim = d.sim
         sim.run_steps(200)
         view = d.network_view
-        view.toggle(view.id_for(dead))  # a click (it toggles trainable too)
+        trainable = dict(trainable_objects(net))
+        # a click in the view's "show neurons" mode
+        view._handle_custom_msg({"type": "select", "id": view.id_for(dead)}, [])
+        assert trainable_objects(net) == trainable  # not toggled
         panel = d.neurons_panel
         assert panel.record.ensemble is dead
         assert panel.message.value.startswith("dead: 5 of 5 neurons recorded")

@@ -13,6 +13,7 @@ import pathlib
 import nengo
 import numpy as np
 import pytest
+import traitlets
 from tutorial_nets import build_tutorial_network
 
 import nengodl_notebook
@@ -294,6 +295,60 @@ def test_click_ignores_other_ids_and_messages():
     widget._handle_custom_msg({"type": "other"}, [])
     widget._handle_custom_msg("text", [])
     assert widget.graph == before
+
+
+def send(widget, kind, obj_id):
+    """A click message of ``kind`` ("toggle" or "select"), as the browser sends it."""
+    widget._handle_custom_msg({"type": kind, "id": obj_id}, [])
+
+
+def test_select_message_calls_on_select_and_keeps_trainable():
+    net = tutorial_net()
+    widget = NetworkViewWidget(net)
+    selected, changes = [], []
+    widget.on_select.append(selected.append)
+    widget.on_change.append(lambda obj, value: changes.append((obj, value)))
+    before = dict(trainable_objects(net))
+    graph = widget.graph
+
+    send(widget, "select", "ens1")
+    assert selected == [widget.object_for("ens1")]
+    assert widget.selected == "ens1"  # highlighted in the drawing
+    assert trainable_objects(net) == before
+    assert widget.graph == graph
+    assert changes == []
+
+    for other in ("conn1", "node0", "probe0", "nope"):  # not an ensemble: ignored
+        send(widget, "select", other)
+    assert len(selected) == 1 and widget.selected == "ens1"
+    assert trainable_objects(net) == before
+
+
+def test_select_from_python_and_bad_objects():
+    net = tutorial_net()
+    widget = NetworkViewWidget(net)
+    selected = []
+    widget.on_select.append(selected.append)
+    ens = widget.object_for("ens0")
+    widget.select(ens)
+    assert selected == [ens] and widget.selected == "ens0"
+    stranger = nengo.Ensemble(5, 1, label="stranger", add_to_container=False)
+    with pytest.raises(ValueError, match="stranger.*not an Ensemble of the network"):
+        widget.select(stranger)
+    with pytest.raises(ValueError, match="not an Ensemble of the network"):
+        widget.select(widget.object_for("conn0"))
+    assert selected == [ens]
+
+
+def test_click_mode_trait():
+    widget = NetworkViewWidget(tutorial_net())
+    assert widget.click_mode == "toggle"
+    assert widget.get_state()["click_mode"] == "toggle"
+    widget.set_state({"click_mode": "select"})  # the toolbar's "show neurons"
+    assert widget.click_mode == "select"
+    assert NetworkViewWidget(tutorial_net(), click_mode="select").click_mode == "select"
+    with pytest.raises(traitlets.TraitError, match="click_mode.*'toggle', 'select'"):
+        widget.click_mode = "neurons"
 
 
 def test_toggle_in_subnetwork_wins_over_outer_config():

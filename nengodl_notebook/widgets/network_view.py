@@ -3,7 +3,8 @@
 ``network_graph`` turns a network into a JSON-able dict of nodes and edges;
 ``NetworkViewWidget`` shows it (``static/network_view.js``, built from
 ``js/network_view.js``) and flips the ``trainable`` config setting of the
-Ensemble or Connection a person clicks.
+Ensemble or Connection a person clicks, or (``click_mode="select"``) selects
+the clicked Ensemble, e.g. to show its neurons.
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from nengo.ensemble import Neurons
 
 from nengodl_notebook.config import configure_settings, trainable_objects
 
-__all__ = ["COLLAPSE_OVER", "NetworkViewWidget", "network_graph", "synapse_text"]
+__all__ = [
+    "CLICK_MODES",
+    "COLLAPSE_OVER",
+    "NetworkViewWidget",
+    "network_graph",
+    "synapse_text",
+]
 
 _KIND_PREFIX = {
     nengo.Ensemble: "ens",
@@ -309,8 +316,12 @@ def _has_trainable_param(config: nengo.Config, cls: type) -> bool:
     return cls in config.params and "trainable" in config[cls].extra_params
 
 
+#: What a click on an Ensemble does: flip its trainable setting, or select it.
+CLICK_MODES = ("toggle", "select")
+
+
 class NetworkViewWidget(anywidget.AnyWidget):
-    """An SVG drawing of a network; clicking an Ensemble or Connection toggles it.
+    """An SVG drawing of a network; a click toggles trainable or selects.
 
     Parameters
     ----------
@@ -326,25 +337,36 @@ class NetworkViewWidget(anywidget.AnyWidget):
     collapsed : list of str
         Ids of the sub-networks drawn as a single box (two-way). Unless given,
         those of more than ``COLLAPSE_OVER`` objects.
+    click_mode : str
+        ``"toggle"`` (default): a click on an Ensemble or Connection flips its
+        trainable setting; ``"select"``: a click on an Ensemble selects it and
+        changes nothing (two-way; the toolbar's "Click:" buttons set it).
+    selected : str
+        Id of the selected Ensemble ("" for none), highlighted in select mode.
     on_change : list of callable
         Called as ``callback(obj, trainable)`` after each toggle.
+    on_select : list of callable
+        Called as ``callback(ensemble)`` after each selection.
 
     Notes
     -----
-    The browser sends ``{"type": "toggle", "id": ...}`` when an Ensemble or
-    Connection is clicked. After changing the network's config from Python,
-    call ``refresh()`` to redraw.
+    The browser sends ``{"type": "toggle", "id": ...}`` or ``{"type":
+    "select", "id": ...}`` for a click on an object. After changing the
+    network's config from Python, call ``refresh()`` to redraw.
     """
 
     _esm = pathlib.Path(__file__).parent / "static" / "network_view.js"
 
     graph = traitlets.Dict().tag(sync=True)
     collapsed = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    click_mode = traitlets.Enum(CLICK_MODES, default_value="toggle").tag(sync=True)
+    selected = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, net: nengo.Network, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.net = net
         self.on_change: list[Callable[[Any, bool], None]] = []
+        self.on_select: list[Callable[[Any], None]] = []
         self._ids = _IdMap(net)
         self.refresh()
         if "collapsed" not in kwargs:
@@ -400,6 +422,29 @@ class NetworkViewWidget(anywidget.AnyWidget):
         current = trainable_objects(self.net).get(obj, True)
         self.set_trainable(obj, not current)
 
+    def select(self, ensemble: nengo.Ensemble) -> None:
+        """Select ``ensemble``, as a click in select mode does (trainable unchanged).
+
+        Parameters
+        ----------
+        ensemble : nengo.Ensemble
+            An Ensemble of the network; highlighted, and passed to each
+            ``on_select`` callback.
+        """
+        obj_id = self._ids.ids.get(ensemble)
+        if obj_id is None or not isinstance(ensemble, nengo.Ensemble):
+            raise ValueError(f"{ensemble} is not an Ensemble of the network")
+        self.selected = obj_id
+        for callback in list(self.on_select):
+            callback(ensemble)
+
     def _on_msg(self, widget: Any, content: Any, buffers: Any) -> None:
-        if isinstance(content, dict) and content.get("type") == "toggle":
-            self.toggle(str(content.get("id")))
+        if not isinstance(content, dict):
+            return
+        obj_id = str(content.get("id"))
+        if content.get("type") == "toggle":
+            self.toggle(obj_id)
+        elif content.get("type") == "select":
+            obj = self._ids.objects.get(obj_id)
+            if isinstance(obj, nengo.Ensemble):  # else stale or not an ensemble
+                self.select(obj)

@@ -360,10 +360,38 @@ function layoutGraph(graph, collapsed = []) {
   return { ...placed, edges: edgeGeometry(edges, placed.nodes) };
 }
 
+// network_view_click.js
+var MODE_BUTTONS = [
+  ["toggle", "toggle trainable", "A click on an ensemble or connection toggles whether it trains"],
+  ["select", "show neurons", "A click on an ensemble shows its neurons (its trainable setting is left as it is)"]
+];
+function hitOf(target) {
+  const item = target.closest("[data-id]");
+  if (!item) return null;
+  const id = item.getAttribute("data-id") ?? "";
+  if (item.matches(".nengo-ensemble")) return { id, what: "ensemble" };
+  if (item.matches(".nengo-connection")) return { id, what: "connection" };
+  if (item.matches(".nengo-network.collapsed")) return { id, what: "collapsed" };
+  if (item.matches(".nengo-network-title")) return { id, what: "title" };
+  return null;
+}
+function clickAction(hit, collapsed, mode) {
+  if (!hit) return null;
+  const { id, what } = hit;
+  if (what === "collapsed") return { collapsed: collapsed.filter((c) => c !== id) };
+  if (what === "title") return { collapsed: [...collapsed, id] };
+  if (mode === "select") return what === "ensemble" ? { message: { type: "select", id } } : null;
+  return { message: { type: "toggle", id } };
+}
+
 // network_view_text.js
 var yesNo = (v) => v ? "yes" : "no";
 var plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
-function nodeTooltip(n) {
+function clickText(mode, kind) {
+  if (mode !== "select") return "(click to toggle)";
+  return kind === "ensemble" ? "(click to show its neurons)" : '(the click mode "toggle trainable" toggles it)';
+}
+function nodeTooltip(n, mode) {
   const d = (
     /** @type {any} */
     n.node
@@ -373,7 +401,7 @@ function nodeTooltip(n) {
     return [
       d.label,
       `Ensemble: ${d.n_neurons} ${d.neuron_type} neurons, ${plural(d.dimensions, "dimension")}`,
-      `trainable: ${yesNo(d.trainable)} (click to toggle)`
+      `trainable: ${yesNo(d.trainable)} ${clickText(mode, "ensemble")}`
     ].join("\n");
   }
   if (d.kind === "probe") {
@@ -386,7 +414,7 @@ synapse: ${d.synapse}`;
 Node: output ${d.output}
 size_in ${d.size_in}, size_out ${d.size_out}`;
 }
-function edgeTooltip(e, labelOf) {
+function edgeTooltip(e, labelOf, mode) {
   const c = (
     /** @type {any} */
     e.edge
@@ -401,7 +429,7 @@ function edgeTooltip(e, labelOf) {
     `function: ${c.function ?? "none"}`,
     `synapse: ${c.synapse}`,
     `transform: ${shape}`,
-    `trainable: ${yesNo(c.trainable)} (click to toggle)`
+    `trainable: ${yesNo(c.trainable)} ${clickText(mode, "connection")}`
   ].join("\n");
 }
 function edgeLabelLines(edge) {
@@ -414,7 +442,11 @@ function edgeLabelLines(edge) {
   if (c.synapse && c.synapse !== "none") lines.push([c.synapse, "syn"]);
   return lines;
 }
-var HINT = "Click an ensemble or connection to toggle whether it trains; click a sub-network's title to collapse it. Ctrl + wheel zooms, drag pans.";
+var HINT_END = "click a sub-network's title to collapse it. Ctrl + wheel zooms, drag pans.";
+function hintText(mode) {
+  if (mode === "select") return `Click an ensemble to show its neurons (trainable settings stay as they are); ${HINT_END}`;
+  return `Click an ensemble or connection to toggle whether it trains; ${HINT_END}`;
+}
 
 // network_view_draw.js
 var SVG_NS = "http://www.w3.org/2000/svg";
@@ -453,25 +485,28 @@ function drawShape(n) {
   }
   return svg("rect", { x: x - hw, y: y - hh, width: 2 * hw, height: 2 * hh, rx: 2, class: "shape" });
 }
-function drawNode(n) {
+function drawNode(n, click) {
   const cls = n.collapsed ? "nengo-network collapsed" : `nengo-${n.kind}`;
   const attrs = { class: cls, "data-id": n.id };
   if (n.collapsed) attrs["data-collapsed"] = "true";
   if (n.kind === "ensemble") attrs["data-trainable"] = String(Boolean(n.node.trainable));
+  const selected = !n.collapsed && click.mode === "select" && click.selected === n.id;
+  if (selected) attrs["data-selected"] = "true";
   const g = svg("g", attrs);
-  addTitle(g, nodeTooltip(n));
+  addTitle(g, nodeTooltip(n, click.mode));
+  if (selected) g.appendChild(svg("circle", { cx: n.x, cy: n.y, r: n.hw + 5, class: "selection" }));
   g.appendChild(drawShape(n));
   if (n.collapsed) g.appendChild(svg("text", { x: n.x, y: n.y + 4, class: "count", "text-anchor": "middle" }, `\u25B8 ${n.count}`));
   g.appendChild(label(n.x, n.y + n.hh + 13, [[short(n.node.label), ""]], "label"));
   return g;
 }
-function drawEdge(e, labelOf) {
+function drawEdge(e, labelOf, mode) {
   const isProbe = e.edge.kind === "probe";
   const attrs = { class: isProbe ? "nengo-probe-edge" : "nengo-connection", "data-id": e.id };
   if (!isProbe) attrs["data-trainable"] = String(Boolean(e.edge.trainable));
   if (e.rerouted) attrs["data-rerouted"] = "true";
   const g = svg("g", attrs);
-  if (!isProbe) addTitle(g, edgeTooltip(e, labelOf));
+  if (!isProbe) addTitle(g, edgeTooltip(e, labelOf, mode));
   g.appendChild(svg("path", { d: e.d, class: "hit" }));
   g.appendChild(svg("path", { d: e.d, class: "line", "marker-end": `url(#${isProbe ? "probe-arrow" : "arrow"})` }));
   const lines = isProbe ? [] : edgeLabelLines(e.edge);
@@ -488,7 +523,7 @@ function markers() {
   }
   return defs;
 }
-function drawNetwork(layout, labelOf) {
+function drawNetwork(layout, labelOf, click = {}) {
   const attrs = { width: layout.width, height: layout.height, viewBox: `0 0 ${layout.width} ${layout.height}`, class: "nengo-network-svg" };
   const root = (
     /** @type {SVGSVGElement} */
@@ -497,9 +532,9 @@ function drawNetwork(layout, labelOf) {
   root.appendChild(markers());
   for (const box of layout.boxes) root.appendChild(drawBox(box));
   const edges = svg("g", { class: "edges" });
-  for (const e of layout.edges) edges.appendChild(drawEdge(e, labelOf));
+  for (const e of layout.edges) edges.appendChild(drawEdge(e, labelOf, click.mode));
   root.appendChild(edges);
-  for (const n of layout.nodes) root.appendChild(drawNode(n));
+  for (const n of layout.nodes) root.appendChild(drawNode(n, click));
   return root;
 }
 
@@ -514,9 +549,11 @@ var ENTRIES = [
   ["not trainable connection", { class: "nengo-connection", "data-trainable": "false" }, { line: true }],
   ["probe link", { class: "nengo-probe-edge" }, { line: true }]
 ];
+var SELECTED = ["selected ensemble", { class: "nengo-ensemble", "data-trainable": "true", "data-selected": "true" }, { kind: "ensemble", hw: 5, hh: 5, selected: true }];
 function swatch(attrs, shape) {
   const icon = svg("svg", { width: 24, height: 14, class: "nengo-network-svg", "aria-hidden": "true" });
   const g = svg("g", attrs);
+  if (shape.selected) g.appendChild(svg("circle", { cx: 12, cy: 7, r: 6.5, class: "selection" }));
   if (shape.line) g.appendChild(svg("path", { d: "M1,7 L23,7", class: "line" }));
   else g.appendChild(drawShape({ ...shape, x: 12, y: 7 }));
   icon.appendChild(g);
@@ -525,13 +562,41 @@ function swatch(attrs, shape) {
 function legend() {
   const box = document.createElement("div");
   box.className = "nengo-legend";
-  for (const [text, attrs, shape] of ENTRIES) {
+  const items = [...ENTRIES, SELECTED].map(([text, attrs, shape]) => {
     const item = document.createElement("span");
     item.className = "nengo-legend-item";
     item.append(swatch(attrs, shape), text);
     box.appendChild(item);
-  }
-  return box;
+    return item;
+  });
+  const selected = items[items.length - 1];
+  const setMode = (mode) => {
+    selected.hidden = mode !== "select";
+  };
+  return { box, setMode };
+}
+function modeButtons(choose) {
+  const group = document.createElement("span");
+  group.className = "nengo-click-mode";
+  group.setAttribute("role", "group");
+  group.setAttribute("aria-label", "Click mode");
+  const label2 = document.createElement("span");
+  label2.textContent = "Click:";
+  group.appendChild(label2);
+  const buttons = MODE_BUTTONS.map(([mode, text, title]) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = text;
+    b.title = title;
+    b.dataset.mode = mode;
+    b.addEventListener("click", () => choose(mode));
+    group.appendChild(b);
+    return b;
+  });
+  const setMode = (mode) => {
+    for (const b of buttons) b.setAttribute("aria-pressed", String(b.dataset.mode === mode));
+  };
+  return { group, setMode };
 }
 function button(text, title, onClick) {
   const b = document.createElement("button");
@@ -547,17 +612,22 @@ function toolbar(actions) {
   bar.className = "nengo-toolbar";
   const level = document.createElement("span");
   level.className = "nengo-zoom-level";
+  const modes = modeButtons(actions.mode);
   const hint = document.createElement("span");
   hint.className = "nengo-hint";
-  hint.textContent = HINT;
   bar.append(
     button("\u2212", "Zoom out", () => actions.zoom(-1)),
     button("+", "Zoom in", () => actions.zoom(1)),
     button("Fit", "Fit to width", () => actions.fit()),
     level,
+    modes.group,
     hint
   );
-  return { bar, level };
+  const setMode = (mode) => {
+    modes.setMode(mode);
+    hint.textContent = hintText(mode);
+  };
+  return { bar, level, setMode };
 }
 
 // network_view_style.js
@@ -572,6 +642,7 @@ var STYLE = `
   --nv-brand: var(--jp-brand-color1, #2563eb);
   --nv-node: var(--jp-warn-color1, #b45309);
   --nv-net: #6366f1;
+  --nv-sel: var(--jp-accent-color1, #388e3c);
   --nv-net-text: color-mix(in srgb, var(--nv-net) 65%, var(--nv-fg));
   color: var(--nv-fg);
   font-family: var(--jp-ui-font-family, system-ui, -apple-system, "Segoe UI", sans-serif);
@@ -583,6 +654,12 @@ var STYLE = `
   color: var(--nv-fg); background: var(--nv-panel); border: 1px solid var(--jp-border-color1, #d1d5db); border-radius: 3px;
 }
 .nengo-network-view .nengo-toolbar button:hover { border-color: var(--nv-brand); }
+.nengo-network-view .nengo-toolbar button[aria-pressed="true"] {
+  color: var(--nv-brand); font-weight: 600; border-color: var(--nv-brand);
+  background: color-mix(in srgb, var(--nv-brand) 14%, var(--nv-bg));
+}
+.nengo-network-view .nengo-click-mode { display: inline-flex; align-items: center; gap: 3px; margin: 0 4px; }
+.nengo-network-view .nengo-click-mode > span { color: var(--nv-fg2); margin-right: 2px; }
 .nengo-network-view .nengo-zoom-level { min-width: 3.5em; color: var(--nv-fg2); font-variant-numeric: tabular-nums; }
 .nengo-network-view .nengo-hint { color: var(--nv-fg2); }
 .nengo-network-view .nengo-legend { display: flex; flex-wrap: wrap; gap: 4px 14px; margin: 0 0 6px; color: var(--nv-fg2); }
@@ -603,6 +680,7 @@ var STYLE = `
 .nengo-network-svg .nengo-ensemble { cursor: pointer; }
 .nengo-network-svg .nengo-ensemble .shape { fill: color-mix(in srgb, var(--nv-brand) 22%, var(--nv-bg)); stroke: var(--nv-brand); stroke-width: 2.5; }
 .nengo-network-svg .nengo-ensemble[data-trainable="false"] .shape { fill: var(--nv-panel); stroke: var(--nv-muted); stroke-dasharray: 4 3; stroke-width: 1.5; }
+.nengo-network-svg .selection { fill: none; stroke: var(--nv-sel); stroke-width: 3; }
 .nengo-network-svg .nengo-node .shape { fill: color-mix(in srgb, var(--nv-node) 22%, var(--nv-bg)); stroke: var(--nv-node); stroke-width: 1.5; }
 .nengo-network-svg .nengo-probe .shape { fill: var(--nv-fg2); stroke: var(--nv-fg); stroke-width: 0.5; }
 .nengo-network-svg .nengo-probe .label { fill: var(--nv-fg2); font-size: 10px; }
@@ -641,15 +719,6 @@ function scrollForZoom(scroll, cursor, before, after) {
 
 // network_view.js
 var DRAG_PX = 4;
-function clickAction(target, collapsed) {
-  const item = target.closest("[data-id]");
-  if (!item) return null;
-  const id = item.getAttribute("data-id");
-  if (item.matches(".nengo-ensemble, .nengo-connection")) return { toggle: id };
-  if (item.matches(".nengo-network.collapsed")) return { collapsed: collapsed.filter((c) => c !== id) };
-  if (item.matches(".nengo-network-title")) return { collapsed: [...collapsed, id] };
-  return null;
-}
 var Zoom = class {
   /** @param {HTMLElement} viewport @param {HTMLElement} level */
   constructor(viewport, level) {
@@ -745,28 +814,42 @@ function render({ model, el }) {
   const viewport = document.createElement("div");
   viewport.className = "nengo-network-viewport";
   let zoom;
-  const { bar, level } = toolbar({ zoom: (steps) => zoom.zoom(steps), fit: () => zoom.fit() });
+  const setTrait = (name, value) => {
+    model.set(name, value);
+    model.save_changes();
+  };
+  const { bar, level, setMode } = toolbar({
+    zoom: (steps) => zoom.zoom(steps),
+    fit: () => zoom.fit(),
+    mode: (mode) => setTrait("click_mode", mode)
+  });
   zoom = new Zoom(viewport, level);
-  container.append(bar, legend(), viewport);
+  const key = legend();
+  container.append(bar, key.box, viewport);
   const draw = () => {
     const graph = model.get("graph") ?? { nodes: [], edges: [] };
     const labels = new Map(graph.nodes.map((n) => [n.id, n.label]));
     const layout = layoutGraph(graph, model.get("collapsed") ?? []);
-    const drawing = drawNetwork(layout, (id) => labels.get(id) ?? "?");
+    const click = { mode: model.get("click_mode"), selected: model.get("selected") };
+    const drawing = drawNetwork(layout, (id) => labels.get(id) ?? "?", click);
+    const { scrollLeft, scrollTop } = viewport;
     viewport.replaceChildren(drawing);
     zoom.show(drawing, layout.width, layout.height);
+    Object.assign(viewport, { scrollLeft, scrollTop });
+  };
+  const modeChanged = () => {
+    setMode(model.get("click_mode"));
+    key.setMode(model.get("click_mode"));
+    draw();
   };
   const onClick = (event) => {
-    const action = clickAction(
+    const hit = hitOf(
       /** @type {Element} */
-      event.target,
-      model.get("collapsed") ?? []
+      event.target
     );
-    if (action?.toggle) model.send({ type: "toggle", id: action.toggle });
-    if (action?.collapsed) {
-      model.set("collapsed", action.collapsed);
-      model.save_changes();
-    }
+    const action = clickAction(hit, model.get("collapsed") ?? [], model.get("click_mode"));
+    if (action?.message) model.send(action.message);
+    if (action?.collapsed) setTrait("collapsed", action.collapsed);
   };
   const onWheel = (event) => {
     if (!event.ctrlKey && !event.metaKey) return;
@@ -784,12 +867,13 @@ function render({ model, el }) {
   const stopPanning = addPanning(viewport);
   viewport.addEventListener("click", onClick);
   viewport.addEventListener("wheel", onWheel, { passive: false });
-  model.on("change:graph", draw);
-  model.on("change:collapsed", draw);
-  draw();
+  const redrawOn = ["change:graph", "change:collapsed", "change:selected"];
+  for (const event of redrawOn) model.on(event, draw);
+  model.on("change:click_mode", modeChanged);
+  modeChanged();
   return () => {
-    model.off("change:graph", draw);
-    model.off("change:collapsed", draw);
+    for (const event of redrawOn) model.off(event, draw);
+    model.off("change:click_mode", modeChanged);
     viewport.removeEventListener("click", onClick);
     viewport.removeEventListener("wheel", onWheel);
     stopPanning();
@@ -798,6 +882,5 @@ function render({ model, el }) {
 }
 var network_view_default = { render };
 export {
-  clickAction,
   network_view_default as default
 };
