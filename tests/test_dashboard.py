@@ -202,3 +202,50 @@ def test_rerunning_the_cell_or_closing_the_widget_stops_training():
     time.sleep(1.0)
     second.widget.close()  # closing the widget (e.g. clearing the output) stops it too
     assert second.closed and not second.training_panel._thread.is_alive()
+
+
+def test_toggling_the_last_trainable_object_off_disables_start(dashboard):
+    d = dashboard
+    if d.network_view is None:
+        pytest.skip("network_view.py not available yet")
+    panel = d.training_panel
+    assert not panel.start_button.disabled
+    for ens in d.net.all_ensembles:  # the network view's click, in Python
+        d.network_view.set_trainable(ens, False)
+    assert panel.start_button.disabled  # checked at once, not at Start
+    assert "Nothing is trainable" in panel.warning.value
+    assert "Network tab" in panel.warning.value
+    d.network_view.set_trainable(d.net.all_ensembles[0], True)
+    assert not panel.start_button.disabled
+    assert "Nothing is trainable" not in panel.warning.value
+
+
+def test_reset_after_rerunning_the_cell_restores_the_first_parameters():
+    net = make_net()
+
+    def make():
+        return Dashboard(
+            net,
+            targets={net.nofilt_p: target_fn},
+            minibatch_size=MB,
+            n_steps=20,
+            batch_size=32,
+            training_n_steps=1,
+            epochs=2,
+            learning_rate=1e-3,
+            update_interval=0.05,
+        )
+
+    first = make()
+    untrained = first.sim.get_params()
+    first.training_panel.start()
+    assert first.training_panel.join(60)
+    trained = first.sim.get_params()
+    assert trained != untrained
+    second = make()  # the cell re-run: parameters and runs taken over
+    try:
+        assert second.sim.get_params() == trained
+        second.training_panel.reset_button.click()
+        assert second.sim.get_params() == untrained  # not the taken-over ones
+    finally:
+        second.close()

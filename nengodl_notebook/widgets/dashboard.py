@@ -158,8 +158,9 @@ class Dashboard:
             run=lambda: self.run_panel.run(background=False),
         )
 
-    def _continue_from(self, params, runs):
-        """Take over a previous Dashboard's parameters and finished runs."""
+    def _continue_from(self, params, runs, initial):
+        """Take over a previous Dashboard's parameters and finished runs (and the
+        parameters from before its first training, for Reset)."""
         try:
             self._sim.set_params(params)
         except ValidationError as e:  # the network changed: start afresh
@@ -169,6 +170,7 @@ class Dashboard:
             )
             return
         self.training_panel.runs.extend(runs)
+        self.training_panel.initial_params = initial
         for run in runs:
             self.compare_panel.add_run(run)
         self.status.value = (
@@ -253,6 +255,7 @@ class Dashboard:
             self._sim = new
         finally:
             lock.release()
+        self.training_panel.refresh()
 
     def _network_changed(self, *args, **kwargs):
         if self._sim is None:
@@ -264,6 +267,7 @@ class Dashboard:
             )
         else:
             self.status.value = ""
+        self.training_panel.refresh()  # "nothing trainable", auto n_steps
 
     # -- display ---------------------------------------------------------------------
 
@@ -315,14 +319,16 @@ class Dashboard:
             not stop within 10 s).
         runs : list of dict
             The training panel's finished runs.
+        initial : Params or None
+            The parameters from before the first training (what Reset restores).
         """
         if self._sim is None or self.closed:
-            return None, []
+            return None, [], None
         panel = self.training_panel
         panel.stop()
         if not panel.join(10):
-            return None, []
-        return self._sim.get_params(), list(panel.runs)
+            return None, [], None
+        return self._sim.get_params(), list(panel.runs), panel.initial_params
 
     def close(self):
         """Stop training (waits up to 10 s), close the panels and the Simulator."""
@@ -354,6 +360,7 @@ def _take_over(net, keep):
     previous = _LIVE.get(id(net))
     if previous is None:
         return None
-    params, runs = previous.hand_over() if keep and previous.net is net else (None, [])
+    handed = previous.hand_over() if keep and previous.net is net else (None, [], None)
     previous.close()
-    return (params, runs) if params is not None and runs else None
+    params, runs, _ = handed
+    return handed if params is not None and runs else None

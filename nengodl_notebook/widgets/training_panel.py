@@ -20,7 +20,6 @@ import numpy as np
 from nengo.exceptions import SimulationError
 
 from nengodl_notebook import obj
-from nengodl_notebook.training_run import DIVERGENCE_FACTOR
 from nengodl_notebook.widgets import training_defaults as defaults
 from nengodl_notebook.widgets.labels import error_html, format_duration, probe_label
 from nengodl_notebook.widgets.loss_plot import LossPlot
@@ -37,6 +36,10 @@ from nengodl_notebook.widgets.sim_access import (
     sim_network,
     sim_probes,
 )
+from nengodl_notebook.widgets.training_recorder import (
+    TestLossCallback,
+    TrainingRecorder,
+)
 
 OPTIMIZERS = {
     "Adam": keras.optimizers.Adam,
@@ -44,113 +47,6 @@ OPTIMIZERS = {
     "SGD": keras.optimizers.SGD,
 }
 OBJECTIVES = {"mse": obj.mse, "none": None}
-
-
-class TrainingRecorder(keras.callbacks.Callback):
-    """Keras callback of ``sim.train`` that records numbers for the UI (thread-safe).
-
-    Parameters
-    ----------
-    stop : threading.Event
-        Re-sends a Stop to the Simulator if it was pressed before training began.
-    sim : Simulator
-    step0 : int
-        Minibatch steps of earlier runs (x offset of the loss curve).
-    """
-
-    #: Its batch-end hook only stores numbers: it may run after the compiled chunk
-    #: of minibatches, so Stop takes effect at the end of the chunk (< 0.4 s).
-    async_safe = True
-
-    def __init__(self, stop, sim, step0=0):
-        super().__init__()
-        self.lock = threading.Lock()
-        self.stop, self.sim = stop, sim
-        self.step = self.step0 = step0
-        self.epochs = self.batches = self.epoch = 0
-        self.batch_losses, self.epoch_losses, self.test_losses = [], [], []
-        self.stopped = False
-        self.first = None  # first positive minibatch loss of the run
-        self.diverged = None  # (step, loss) of a diverging or non-finite loss
-        self.start = time.perf_counter()
-
-    def on_train_begin(self, logs=None):
-        with self.lock:
-            self.epochs, self.batches = self.params["epochs"], self.params["steps"]
-        if self.stop.is_set():
-            self.sim.stop_training()
-
-    def on_epoch_begin(self, epoch, logs=None):
-        with self.lock:
-            self.epoch = epoch
-
-    def on_train_batch_end(self, batch, logs=None):
-        # logs["loss"] is the epoch's running mean (as Keras): this minibatch's
-        # loss is (batch + 1) * mean - batch * previous mean
-        mean = logs["loss"]
-        loss = mean if batch == 0 else (batch + 1) * mean - batch * self._mean
-        self._mean = mean
-        with self.lock:
-            self.step += 1
-            self.batch_losses.append((self.step, loss))
-            self._check_divergence(loss)
-        if self.stop.is_set():
-            self.sim.stop_training()
-
-    def _check_divergence(self, loss):
-        """Note a loss as the core judges divergence (`training_run.TrainRun`)."""
-        if self.diverged is not None:
-            return
-        if not np.isfinite(loss):
-            self.diverged = (self.step, loss)
-        elif self.first is None:
-            self.first = loss if loss > 0 else None
-        elif loss > DIVERGENCE_FACTOR * self.first:
-            self.diverged = (self.step, loss)
-
-    def on_epoch_end(self, epoch, logs=None):
-        with self.lock:
-            self.epoch_losses.append((self.step, logs["loss"]))
-
-    def on_train_end(self, logs=None):
-        with self.lock:
-            self.stopped = bool(self.model.stop_training)
-
-    def take(self):
-        """New points since the last call, and the progress numbers."""
-        with self.lock:
-            new = self.batch_losses, self.epoch_losses, self.test_losses
-            self.batch_losses, self.epoch_losses, self.test_losses = [], [], []
-            done = self.step - self.step0
-            return new, (self.epoch, self.epochs, done, self.batches)
-
-
-class TestLossCallback(keras.callbacks.Callback):
-    """Computes the loss on test data before training and after each epoch.
-
-    ``training``: with the rate neurons that training uses (else spiking).
-    """
-
-    def __init__(self, sim, data, objective, recorder, training=False):
-        super().__init__()
-        self.sim, self.data, self.objective = sim, data, objective
-        self.recorder, self.training = recorder, training
-
-    def _record(self):
-        loss = self.sim.loss(
-            self.data,
-            objective=self.objective,
-            training=self.training,
-            progress_bar=False,
-        )
-        with self.recorder.lock:
-            self.recorder.test_losses.append((self.recorder.step, loss))
-
-    def on_train_begin(self, logs=None):
-        self._record()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self._record()
 
 
 class TrainingPanel(widgets.VBox):
@@ -234,7 +130,7 @@ class TrainingPanel(widgets.VBox):
         test_split=0.2,
     ):
         super().__init__()
-        self._initial_objectives = dict(objectives or {})
+        self.initial_params_objectives = dict(objectives or {})
         self.source, self.targets = source, dict(targets or {})
         self.data_provider = data_provider or self._generated_data
         self.test_data, self.test_objective = test_data, test_objective
@@ -246,7 +142,8 @@ class TrainingPanel(widgets.VBox):
         self.minibatch_size = sim.minibatch_size or 1
         self.running = False
         self.runs, self.on_run_end = [], []
-        self._initial = None  # parameters before the first training
+        #: ``sim.get_params()`` from before the first training (what Reset restores)
+        self.initial_params = None
         self._optimizer = None  # (key, keras optimizer), reused by the next Start
         self._thread = self._updater = None
         self._stop = threading.Event()
@@ -303,7 +200,7 @@ class TrainingPanel(widgets.VBox):
         self.objectives = {
             p: widgets.Dropdown(
                 options=list(OBJECTIVES),
-                value=self._initial_objectives.get(
+                value=self.initial_params_objectives.get(
                     p, "mse" if p in self.targets else "none"
                 ),
                 description=probe_label(p),
@@ -515,8 +412,8 @@ class TrainingPanel(widgets.VBox):
             )
         else:
             data = self.data_provider(sim, objective, batch, n_steps)
-        if self._initial is None:
-            self._initial = sim.get_params()
+        if self.initial_params is None:
+            self.initial_params = sim.get_params()
         test = self.test_data(sim) if callable(self.test_data) else self.test_data
         test, training = (held_out, True) if test is None else (test, False)
         tests = (
@@ -587,12 +484,12 @@ class TrainingPanel(widgets.VBox):
         """
         if self.running:
             return
-        if self._initial is None:
+        if self.initial_params is None:
             self.message.value = error_html("Nothing to reset: not trained yet.")
             return
         sim = self.sim
         with sim_lock(sim):
-            sim.set_params(self._initial)
+            sim.set_params(self.initial_params)
         self._optimizer = None  # its moments belong to the old parameters
         self.loss_plot.x0 = 0
         self.summary.value = (
