@@ -248,3 +248,31 @@ def test_designer_preview_of_a_long_run_is_bounded(net):
     assert list(designer.lines.labels) == ["osc[0]", "osc[1]"]  # one item: no "item"
     assert len(designer.lines.x) <= MAX_POINTS
     assert np.asarray(designer.lines.y).shape == (2, len(designer.lines.x))
+
+
+def test_all_batch_items_get_their_own_colours_and_names(net, Simulator):
+    with Simulator(net, minibatch_size=3) as sim:
+        panel = RunPanel(sim, targets={net.osc_p: circle_target}, run_time=0.3)
+        panel.probe_select.value = (0, 1)
+        panel.item_select.value = "all"
+        assert panel.run()
+        out, stim = panel.probe_lines[net.osc_p], panel.probe_lines[net.stim_p]
+        assert list(stim.labels) == ["item 0", "item 1", "item 2"]
+        assert list(out.labels)[-2:] == ["item 2: out[0]", "item 2: out[1]"]
+        assert np.asarray(out.y).shape == (6, 300)
+        shown = list(stim.colors) + list(out.colors)
+        assert len(shown) == len(set(shown)) == 9
+        target = panel.target_lines[net.osc_p]
+        assert list(target.labels)[-1] == "target: item 2: out[1]"
+        assert np.asarray(target.y).shape == (6, 300)
+        assert "item 1: out[0]" in panel.legend.value
+        panel.view.value = "xy"
+        path = panel.xy.lines[net.osc_p]
+        assert np.asarray(path.x).shape == (3, 300)
+        assert list(path.labels) == ["item 0: out", "item 1: out", "item 2: out"]
+        assert len(set(path.colors)) == 3
+        assert "target: item 2: out" in panel.legend.value
+        panel.item_select.value = 1  # one item: no "item" in the names
+        assert np.asarray(path.x).shape == (300,)
+        assert list(path.labels) == ["out: [1] against [0]"]
+        panel.close()

@@ -43,6 +43,8 @@ MIN_CHUNK_STEPS = 50
 CHUNK_SECONDS = 0.5
 #: The plot follows a run at most this often (seconds).
 REDRAW_SECONDS = 0.5
+#: The batch item chooser's value that shows every item.
+ALL_ITEMS = "all"
 
 
 class RunPanel(widgets.VBox):
@@ -80,7 +82,8 @@ class RunPanel(widgets.VBox):
     probe_select : ipywidgets.SelectMultiple
         "Probes" (values are indices into ``probes``).
     item_select : ipywidgets.Dropdown
-        "Batch item".
+        "Batch item": an item, or `ALL_ITEMS` ("all", when there are several),
+        each item's lines in their own colours, named "item 2: out[0]".
     status, message : ipywidgets.HTML
         Run summary, and errors/refusals.
     view : ipywidgets.ToggleButtons
@@ -130,6 +133,11 @@ class RunPanel(widgets.VBox):
         self._thread = None
         self.probe_select = probe_chooser(self.probes, self.targets, multiple=True)
         self.item_select = batch_item_chooser(self.minibatch_size)
+        if self.minibatch_size > 1:
+            self.item_select.options = [
+                *((str(i), i) for i in range(self.minibatch_size)),
+                ("all", ALL_ITEMS),
+            ]
         self.view = widgets.ToggleButtons(
             options=[("time", "time"), ("XY", "xy")],
             description="View",
@@ -160,11 +168,11 @@ class RunPanel(widgets.VBox):
         self.figure, scales = line_figure("Probe outputs", y_label="value")
         self.xy = XYPlot()
         self.colors, self.probe_lines, self.target_lines = {}, {}, {}
-        start = 0
+        self._starts, start = {}, 0
         for probe in self.probes:
             name, size = probe_label(probe), probe.size_in
             self.colors[probe] = colors = palette(start, size)
-            start += size
+            self._starts[probe], start = start, start + size
             self.probe_lines[probe] = series_lines(
                 scales, colors, line_labels(name, size)
             )
@@ -338,15 +346,16 @@ class RunPanel(widgets.VBox):
         self.redraw()
 
     def redraw(self):
-        """Show the chosen probes (and their targets) of the chosen batch item."""
+        """Show the chosen probes (and their targets) of the chosen batch item(s)."""
         if self._results is None:
             return
         chosen = [p for i, p in enumerate(self.probes) if i in self.probe_select.value]
         item = self.item_select.value
+        items = list(range(self.minibatch_size)) if item == ALL_ITEMS else [item]
         if self.view.value == "xy":
-            entries = self._redraw_xy(chosen, item)
+            entries = self._redraw_xy(chosen, items)
         else:
-            entries = self._redraw_time(chosen, item)
+            entries = self._redraw_time(chosen, items)
         self.legend.value = legend_html(entries) if entries else self._no_lines()
 
     def _no_lines(self):
@@ -354,41 +363,76 @@ class RunPanel(widgets.VBox):
             return "<i>The XY view shows probes of 2 or more dimensions.</i>"
         return "<i>No probe chosen.</i>"
 
-    def _redraw_time(self, chosen, item):
+    def _line_style(self, probe, items, prefix=""):
+        """Labels and colours of a probe's lines over ``items`` (item-major)."""
+        size, several = probe.size_in, len(items) > 1
+        labels = [
+            prefix + label
+            for i in items
+            for label in line_labels(probe_label(probe), size, i if several else None)
+        ]
+        return labels, palette(self._starts[probe] * len(items), size * len(items))
+
+    def _targets(self, probe, items):
+        """Targets of ``items`` side by side ``(n, items * size)``, or None."""
+        t = self._results[probe][0]
+        values = [self._target(probe, t, i) for i in items]
+        if any(v is None for v in values):
+            return None
+        n = min(len(v) for v in values)
+        return t[:n], np.concatenate([v[:n] for v in values], axis=1)
+
+    def _redraw_time(self, chosen, items):
         entries = []
         with self.figure.hold_sync():
             for probe, lines in self.probe_lines.items():
                 lines.visible = probe in chosen
                 if probe in chosen:
-                    t, y = minmax_decimate(*self.probe_values(probe, item))
-                    set_lines(lines, t, y.T)
-                    entries += legend_entries(lines.labels, lines.colors)
-            for probe, lines in self.target_lines.items():
-                target = None
-                if probe in chosen:
                     t = self._results[probe][0]
-                    target = self._target(probe, t, item)
+                    y = np.concatenate(
+                        [self.probe_values(probe, i)[1] for i in items], 1
+                    )
+                    labels, colors = self._line_style(probe, items)
+                    t, y = minmax_decimate(t, y)
+                    set_lines(lines, t, y.T, labels)
+                    lines.colors = colors
+                    entries += legend_entries(labels, colors)
+            for probe, lines in self.target_lines.items():
+                target = self._targets(probe, items) if probe in chosen else None
                 lines.visible = target is not None
                 if target is not None:
-                    t, target = minmax_decimate(t[: len(target)], target)
-                    set_lines(lines, t, target.T)
-                    entries += legend_entries(lines.labels, lines.colors, dashed=True)
+                    labels, colors = self._line_style(probe, items, "target: ")
+                    t, y = minmax_decimate(*target)
+                    set_lines(lines, t, y.T, labels)
+                    lines.colors = colors
+                    entries += legend_entries(labels, colors, dashed=True)
         return entries
 
-    def _redraw_xy(self, chosen, item):
+    def _redraw_xy(self, chosen, items):
         paths, entries = {}, []
         for probe in chosen:
-            if probe in self.xy.lines:
-                paths[probe] = self.probe_values(probe, item)[1]
-            if ("target", probe) in self.xy.lines:
-                target = self._target(probe, self._results[probe][0], item)
-                if target is not None:
-                    paths[("target", probe)] = target
+            if probe not in self.xy.lines:
+                continue
+            colors = self._line_style(probe, items)[1][:: probe.size_in]
+            name = probe_label(probe)
+            paths[probe] = np.stack([self.probe_values(probe, i)[1] for i in items])
+            labels = [f"{name}: [1] against [0]"]
+            if len(items) > 1:
+                labels = [f"item {i}: {name}" for i in items]
+            keys = [probe]
+            target = self._targets(probe, items) if probe in self.targets else None
+            if target is not None:
+                size = probe.size_in
+                paths[("target", probe)] = np.stack(
+                    [target[1][:, k * size : (k + 1) * size] for k in range(len(items))]
+                )
+                keys.append(("target", probe))
+            for key in keys:
+                dashed = isinstance(key, tuple)  # a target's path
+                named = [f"target: {label}" for label in labels] if dashed else labels
+                self.xy.lines[key].colors, self.xy.lines[key].labels = colors, named
+                entries += legend_entries(named, colors, dashed)
         self.xy.show(paths)
-        for key in paths:
-            lines = self.xy.lines[key]
-            dashed = isinstance(key, tuple)  # a target's path
-            entries += legend_entries(lines.labels, lines.colors, dashed)
         return entries
 
     def _target(self, probe, t, item):

@@ -111,23 +111,32 @@ class XYPlot:
         Parameters
         ----------
         paths : dict
-            ``{key: array (n, size >= 2)}``; columns 0 and 1 are drawn, with at
-            most `decimate.MAX_POINTS` evenly spaced points each.
+            ``{key: array (n, size >= 2)}``, or ``(k, n, size)`` for ``k``
+            paths in one mark (one per colour of its Lines); columns 0 and 1
+            are drawn, with at most `decimate.MAX_POINTS` evenly spaced points
+            each.
         """
+        kept = {}
         for key, values in paths.items():
             values = np.asarray(values, dtype=float)
-            if values.ndim != 2 or values.shape[1] < 2:
+            if values.ndim not in (2, 3) or values.shape[-1] < 2:
                 raise ValueError(
-                    f"XY path {key!r} needs shape (n, 2 or more) (got {values.shape})"
+                    f"XY path {key!r} needs shape (n, 2 or more) or (k, n, 2 or more)"
+                    f" (got {values.shape})"
                 )
-        kept = {key: subsample(np.asarray(v, float)[:, :2]) for key, v in paths.items()}
+            values = values if values.ndim == 3 else values[None]
+            kept[key] = np.stack([subsample(v[:, :2]) for v in values])
         span = equal_range(list(kept.values()))
         with self.figure.hold_sync():
             for key, lines in self.lines.items():
                 lines.visible = key in kept
                 if key in kept:
+                    xy = kept[key]  # (k, m, 2)
                     with lines.hold_sync():
-                        lines.x, lines.y = kept[key][:, 0], kept[key][:, 1]
+                        if len(xy) == 1:
+                            lines.x, lines.y = xy[0, :, 0], xy[0, :, 1]
+                        else:
+                            lines.x, lines.y = xy[:, :, 0], xy[:, :, 1]
             if span is not None:
                 for scale in self.scales.values():
                     scale.min, scale.max = span
