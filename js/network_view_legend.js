@@ -46,7 +46,7 @@ export function legend() {
   });
   const selected = items[items.length - 1];
   const setMode = (mode) => {
-    selected.hidden = mode !== "select";
+    selected.style.display = mode === "select" ? "" : "none";
   };
   return { box, setMode };
 }

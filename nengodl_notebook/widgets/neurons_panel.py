@@ -33,7 +33,10 @@ from nengodl_notebook.widgets.sim_access import (
 )
 
 #: Shown while no ensemble is chosen.
-CHOOSE = "Click an ensemble in the Network tab, or choose one here."
+CHOOSE = (
+    'Click an ensemble in the Network tab (click mode "show neurons"), '
+    "or choose one here."
+)
 #: Shown while the Simulator has not run.
 NO_RUN = "No run yet: press Run here (or in the Run tab)."
 

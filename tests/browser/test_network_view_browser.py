@@ -1,4 +1,5 @@
-"""The network view in real JupyterLab and Chromium: fit, zoom, pan, tooltips, themes.
+"""The network view in real JupyterLab and Chromium: fit, zoom, pan, tooltips, the
+click mode, themes.
 
 Screenshots of the view in the light and dark themes are written to
 docs/screenshots/ (network-view-light.png, network-view-dark.png; used in the
@@ -172,6 +173,39 @@ def test_tooltips_show_labels(views):
         "connection",
     ):
         assert kind in legend
+
+
+def test_show_neurons_mode_selects_without_toggling(views):
+    """In "show neurons" mode a click selects an ensemble; trainable stays."""
+    subnet = view(views, 2)
+    subnet.scroll_into_view_if_needed()
+    ids = views.kernel_json("{e.label: subnet.id_for(e) for e in model.all_ensembles}")
+    ens = subnet.locator(f".nengo-ensemble[data-id='{ids['b']}']")
+    trainable = "[n['trainable'] for n in subnet.graph['nodes'] if 'trainable' in n]"
+    before = views.kernel_json(trainable)
+    mode = subnet.locator(".nengo-click-mode button")
+    assert mode.first.get_attribute("aria-pressed") == "true"  # "toggle trainable"
+    key = subnet.locator(".nengo-legend-item", has_text="selected ensemble")
+    assert not key.is_visible()  # shown in "show neurons" mode only
+    try:
+        subnet.locator(".nengo-click-mode button:text-is('show neurons')").click()
+        assert mode.first.get_attribute("aria-pressed") == "false"
+        hint = subnet.locator(".nengo-hint").text_content()
+        assert hint.startswith("Click an ensemble to show its neurons")
+        assert key.is_visible()
+        ens.click()
+        subnet.locator(f"[data-id='{ids['b']}'][data-selected='true']").wait_for(
+            timeout=10000
+        )
+        assert views.kernel_json("subnet.selected") == ids["b"]
+        assert views.kernel_json("subnet.click_mode") == "select"
+        assert ens.get_attribute("data-trainable") == "false"  # still not trainable
+        assert views.kernel_json(trainable) == before
+    finally:
+        subnet.locator(".nengo-click-mode button:text-is('toggle trainable')").click()
+    port = subnet.locator(".nengo-network-viewport")
+    port.locator("[data-selected='true']").wait_for(state="detached", timeout=10000)
+    assert views.kernel_json("subnet.click_mode") == "toggle"
 
 
 def fill_of(page, selector):

@@ -1,5 +1,6 @@
-"""The Neurons tab in real JupyterLab and Chromium: a click on an ensemble in the
-Network tab, then its spike raster in the Neurons tab.
+"""The Neurons tab in real JupyterLab and Chromium: in the Network tab's "show
+neurons" click mode, a click on an ensemble (its trainable setting unchanged),
+then its spike raster in the Neurons tab.
 
 Screenshots of the tab in the light and dark themes are written to
 docs/screenshots/ (neurons-panel-light.png, neurons-panel-dark.png).
@@ -17,6 +18,11 @@ from tests.test_neurons_panel import small_net
 
 NOTEBOOK = "neurons-panel.ipynb"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
+#: The trainable setting of each object of the network, as the kernel sees it.
+TRAINABLE_CONFIG = (
+    "[[str(o), t] for o, t in __import__('nengodl_notebook.config', fromlist=['_'])"
+    ".trainable_objects(net).items()]"
+)
 
 CELLS = [
     "import nengo\nimport numpy as np\n"
@@ -76,11 +82,31 @@ def test_click_on_ensemble_shows_its_spike_raster(notebook):
     assert raster_dots(notebook).count() == 0
     assert "Click an ensemble" in neurons_page(notebook).inner_text()
     open_tab(notebook, "Network")
-    notebook.page.locator(".nengo-ensemble[data-id='ens0']").click()
+    trainable = "dash.network_view.graph['nodes'][0]['trainable']"
+    assert notebook.kernel_json("dash.network_view.graph['nodes'][0]['id']") == "ens0"
+    assert notebook.kernel_json(trainable) is True
+    config = notebook.kernel_json(TRAINABLE_CONFIG)
+    view = notebook.page.locator(".nengo-network-view")
+    view.locator(".nengo-click-mode button:text-is('show neurons')").click()
+    assert notebook.kernel_json("dash.network_view.click_mode") == "select"
+    assert (
+        view.locator(".nengo-hint")
+        .text_content()
+        .startswith("Click an ensemble to show its neurons")
+    )
+    ens0 = view.locator(".nengo-ensemble[data-id='ens0']")
+    ens0.click()
     for _ in range(50):  # the click's message reaches the kernel
         if notebook.kernel_json("dash.neurons_panel.ensemble_select.value") == 0:
             break
         notebook.page.wait_for_timeout(200)
+    assert notebook.kernel_json("dash.neurons_panel.ensemble_select.value") == 0
+    view.locator(".nengo-ensemble[data-id='ens0'][data-selected='true']").wait_for(
+        timeout=10000
+    )  # highlighted
+    assert ens0.get_attribute("data-trainable") == "true"  # drawn as before
+    assert notebook.kernel_json(trainable) is True  # the click did not toggle it
+    assert notebook.kernel_json(TRAINABLE_CONFIG) == config
     open_tab(notebook, "Neurons")
     n_spikes = notebook.kernel_json("len(dash.neurons_panel.raster_mark.x)")
     assert n_spikes > 100

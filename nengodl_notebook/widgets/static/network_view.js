@@ -571,7 +571,7 @@ function legend() {
   });
   const selected = items[items.length - 1];
   const setMode = (mode) => {
-    selected.hidden = mode !== "select";
+    selected.style.display = mode === "select" ? "" : "none";
   };
   return { box, setMode };
 }
