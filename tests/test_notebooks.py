@@ -128,3 +128,26 @@ def test_keras_in_nengo(kernel_name):
         f"notebook executed in {elapsed:.1f} s; test accuracy: rate {before:.3f} -> "
         f"{after:.3f}, spiking {spiking:.3f}"
     )
+
+
+def test_dashboard_on_your_network(kernel_name):
+    path = NOTEBOOKS / "04-dashboard-on-your-network.ipynb"
+    nb, elapsed = execute(path, kernel_name)
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    for cell in code_cells:
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        assert not errors, (cell.source, errors)
+    text = "\n".join(cell_text(c) for c in code_cells)
+    # synapses on the trained path: auto n_steps lets the EnsembleArray learn
+    assert "auto: 5 x the 0.02 s of synapses" in text
+    before = find_number(text, "EnsembleArray test loss before training:")
+    after = find_number(text, "EnsembleArray test loss after training:")
+    assert after < 0.5 * before, (before, after)
+    # the integrator's 0.01 diverges: stopped, parameters restored
+    assert "Training diverged" in text
+    assert "Parameters back to those before the run: True" in text
+    assert find_number(text, "Suggested learning rate:") < 0.01
+    assert "Training finished in" in text
+    # a 10 s run of the 50 chains sends at most 2000 points per line
+    assert find_number(text, "points sent for a 10 s line:") <= 2000
+    print(f"notebook executed in {elapsed:.1f} s")
