@@ -4,9 +4,14 @@ A bar with ETA while training (the running loss after it), then one summary
 line such as ``Training finished in 0:00:01 (loss: 0.0002)``.
 """
 
+import time
+
 import keras
 
 from nengodl_notebook import progress
+
+#: The running loss after the bar is updated at most this often (seconds).
+POSTFIX_SECONDS = 0.1
 
 
 class TrainingProgress(keras.callbacks.Callback):
@@ -25,6 +30,7 @@ class TrainingProgress(keras.callbacks.Callback):
         super().__init__()
         self.enabled = enabled
         self.phase = None
+        self._shown = 0.0  # when the running loss was last shown
 
     def on_train_begin(self, logs=None):
         total = self.params["epochs"] * self.params["steps"]
@@ -32,8 +38,15 @@ class TrainingProgress(keras.callbacks.Callback):
         self.phase.__enter__()
 
     def on_train_batch_end(self, batch, logs=None):
-        self.phase.update(1)
-        self.phase.set_postfix(loss=logs["loss"])
+        self.advance(1, logs["loss"])
+
+    def advance(self, n, loss):
+        """``n`` more minibatches done; ``loss`` is the epoch's running loss."""
+        self.phase.update(n)
+        now = time.monotonic()
+        if now - self._shown > POSTFIX_SECONDS:  # formatting it costs ~3 us a call
+            self.phase.set_postfix(loss=loss)
+            self._shown = now
 
     def on_epoch_end(self, epoch, logs=None):
         self.phase.extra = f" (loss: {logs['loss']:.4f})"

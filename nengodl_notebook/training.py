@@ -382,8 +382,8 @@ class Trainer:
                 run.last = (epoch, start + n_applied - 1)
             run.record(totals, epoch, start, done)
             stopped = self.stop_event.is_set()
-            for b in range(start, done):  # a step not applied is reported too
-                hooks.minibatch_end(b, float(totals[b]))
+            # a step not applied is reported too
+            hooks.minibatches_end(start, [float(t) for t in totals[start:done]])
             stop_now = run.diverged() and run.restore_best
             if status != APPLIED:
                 message = run.failure_message(

@@ -168,6 +168,15 @@ class TrainingCallbacks:
             verbose=0,
         )
         self.single = any(needs_single_minibatches(cb) for cb in self.list.callbacks)
+        # called directly: CallbackList converts the logs to Python numbers on
+        # every call (~30 us), and ours are Python floats already
+        self.progress = progress  # advanced once per chunk (see `minibatches_end`)
+        self.batch_end = [
+            cb
+            for cb in self.list.callbacks
+            if cb is not progress
+            and any(overrides(cb, name) for name in BATCH_END_HOOKS)
+        ]
         self.total, self.count = 0.0, 0
         self.last_logs = None
 
@@ -182,11 +191,19 @@ class TrainingCallbacks:
         """Before the chunk whose first minibatch is ``batch``."""
         self.list.on_train_batch_begin(batch)
 
-    def minibatch_end(self, batch, loss):
-        """After the chunk that ran minibatch ``batch``, whose loss was ``loss``."""
-        self.total += loss
-        self.count += 1
-        self.list.on_train_batch_end(batch, {"loss": self.total / self.count})
+    def minibatches_end(self, start, losses):
+        """After a chunk: minibatches ``start, start + 1, ...`` had ``losses``.
+
+        Batch-end hooks run once per minibatch; the progress bar advances once.
+        """
+        for batch, loss in enumerate(losses, start):
+            self.total += loss
+            self.count += 1
+            logs = {"loss": self.total / self.count}
+            for callback in self.batch_end:
+                callback.on_train_batch_end(batch, logs)
+        if losses:
+            self.progress.advance(len(losses), self.total / self.count)
 
     def epoch_end(self, epoch, extra_logs=None):
         """Call ``on_epoch_end``; the epoch's mean loss.

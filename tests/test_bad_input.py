@@ -4,6 +4,7 @@ import nengo
 import numpy as np
 import pytest
 from nengo.exceptions import SimulationError, SimulatorClosed, ValidationError
+from unsupported import UnknownNode
 
 import nengodl_notebook
 
@@ -109,35 +110,6 @@ def test_closed_simulator(net, Simulator):
         with pytest.raises(SimulatorClosed, match="closed"):
             call()
     assert sim.data[net.p].shape == (3, 1)  # data stays readable
-
-
-class SimUnknown(nengo.builder.Operator):
-    """An operator kind nengodl_notebook does not know.
-
-    Notes
-    -----
-    1. sets ``[out]``
-    2. incs ``[]``
-    3. reads ``[]``
-    4. updates ``[]``
-    """
-
-    def __init__(self, out, tag=None):
-        super().__init__(tag=tag)
-        self.sets, self.incs, self.reads, self.updates = [out], [], [], []
-
-
-class UnknownNode(nengo.Node):
-    """A Node whose builder adds an operator we have no op builder for."""
-
-
-@nengo.builder.Builder.register(UnknownNode)
-def build_unknown_node(model, node):
-    out = nengo.builder.Signal(np.zeros(node.size_out), name=f"{node}.out")
-    model.sig[node]["out"] = out
-    model.sig[node]["in"] = None
-    model.params[node] = None
-    model.add_op(SimUnknown(nengo.builder.Signal(np.zeros(1)), tag="unknown op"))
 
 
 def test_unsupported_parts_are_named(net, Simulator):

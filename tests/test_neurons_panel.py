@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from nengo.utils.ensemble import tuning_curves
 from tutorial_nets import training_network
+from unsupported import UnknownNode
 
 import nengodl_notebook
 from nengodl_notebook import NotSupportedError
@@ -193,44 +194,14 @@ def test_click_on_ensemble_selects_it_and_health_table():
 # -- robustness ---------------------------------------------------------------------
 
 
-class SimMystery(nengo.builder.Operator):
-    """An operator kind nengodl_notebook does not know.
-
-    Notes
-    -----
-    1. sets ``[out]``
-    2. incs ``[]``
-    3. reads ``[]``
-    4. updates ``[]``
-    """
-
-    def __init__(self, out, tag=None):
-        super().__init__(tag=tag)
-        self.sets, self.incs, self.reads, self.updates = [out], [], [], []
-
-
-class MysteryNode(nengo.Node):
-    """A Node whose builder adds an operator we have no op builder for."""
-
-
-@nengo.builder.Builder.register(MysteryNode)
-def build_mystery_node(model, node):
-    out = nengo.builder.Signal(np.zeros(node.size_out), name=f"{node}.out")
-    model.sig[node]["out"] = out
-    model.sig[node]["in"] = None
-    model.params[node] = None
-    model.sig[node]["mystery"] = nengo.builder.Signal(np.zeros(1), name="mystery")
-    model.add_op(SimMystery(model.sig[node]["mystery"]))
-
-
 def test_unsupported_part_gives_a_dashboard_with_a_message():
     net = small_net()
     with net:
-        MysteryNode(np.zeros(2), label="mystery")
+        UnknownNode(np.zeros(2), label="mystery")
     before = state_of(net)
     d = Dashboard(net, minibatch_size=MB)
     try:
-        assert "SimMystery" in d.build_error and "'mystery'" in d.build_error
+        assert "SimUnknown" in d.build_error and "'mystery'" in d.build_error
         assert "NotSupportedError" in d.build_error and "mystery" in d.status.value
         tab = d.widget.children[1]
         assert list(tab.titles)[0] == "Network"
@@ -243,7 +214,7 @@ def test_unsupported_part_gives_a_dashboard_with_a_message():
         assert state_of(net) == before
     finally:
         d.close()
-    with pytest.raises(NotSupportedError, match="SimMystery"):
+    with pytest.raises(NotSupportedError, match="SimUnknown"):
         nengodl_notebook.Simulator(net, progress_bar=False)  # the core still raises
 
 

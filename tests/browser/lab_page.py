@@ -83,3 +83,32 @@ class NotebookPage:
 
     def close(self):
         self.page.close()
+
+
+def set_theme(page, name, light):
+    """Switch JupyterLab to theme ``name`` and wait until it is applied.
+
+    Parameters
+    ----------
+    page : NotebookPage
+    name : str
+        E.g. "JupyterLab Dark".
+    light : bool
+        Whether that theme is a light one (JupyterLab's ``jpThemeLight``).
+    """
+    page.page.evaluate(
+        "(theme) => window.jupyterapp.commands.execute('apputils:change-theme',"
+        " {theme})",
+        name,
+    )
+    page.page.wait_for_function(
+        "(light) => document.body.dataset.jpThemeLight === String(light)",
+        arg=light,
+        timeout=30000,
+    )
+    page.page.wait_for_timeout(500)
+
+
+def luminance(rgb):
+    """Relative luminance (0 black .. 1 white) of an ``(r, g, b)`` in 0..255."""
+    return (0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]) / 255

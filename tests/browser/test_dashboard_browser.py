@@ -1,16 +1,20 @@
 """The dashboard tour in real JupyterLab and Chromium: what a person sees and clicks.
 
-Screenshots of each panel are written to build/browser-artefacts/ (used in the
-README).
+Screenshots of each panel are written to docs/screenshots/ (used in the README):
+``dashboard-<tab>.png`` in JupyterLab's light theme and ``dashboard-<tab>-dark.png``
+in its dark theme.
 """
 
 import time
 
 import pytest
 
-from tests.browser.lab_page import NotebookPage
+from tests.browser.conftest import ROOT
+from tests.browser.lab_page import NotebookPage, set_theme
 
 NOTEBOOK = "02-dashboard-tour.ipynb"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+TABS = ["Network", "Inputs", "Run", "Training", "Compare", "Neurons"]
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +43,7 @@ def field(page, label, kind="text"):
     return box.locator("select" if kind == "dropdown" else "input")
 
 
-def test_1_network_view_toggles_trainable(tour, artefacts):
+def test_1_network_view_toggles_trainable(tour):
     ens = tour.page.locator(".nengo-ensemble[data-id='ens0']")
     assert ens.get_attribute("data-trainable") == "true"
     assert tour.kernel_json("trainable_objects(net)[square]") is True
@@ -50,7 +54,7 @@ def test_1_network_view_toggles_trainable(tour, artefacts):
         timeout=10000,
     )
     assert tour.kernel_json("trainable_objects(net)[square]") is False
-    dashboard(tour).screenshot(path=str(artefacts / "dashboard-network.png"))
+    dashboard(tour).screenshot(path=str(SCREENSHOTS / "dashboard-network.png"))
     ens.click()  # back on, for the training below
     tour.page.wait_for_function(
         "() => document.querySelector(\".nengo-ensemble[data-id='ens0']\")"
@@ -60,7 +64,7 @@ def test_1_network_view_toggles_trainable(tour, artefacts):
     assert tour.kernel_json("trainable_objects(net)[square]") is True
 
 
-def test_2_designer_sets_a_ramp_for_batch_item_2(tour, artefacts):
+def test_2_designer_sets_a_ramp_for_batch_item_2(tour):
     open_tab(tour, "Inputs")
     field(tour, "Batch item", "dropdown").select_option(label="2")
     field(tour, "Preset", "dropdown").select_option(label="ramp")
@@ -70,10 +74,10 @@ def test_2_designer_sets_a_ramp_for_batch_item_2(tour, artefacts):
     assert len(values) == 500 and max(diffs) - min(diffs) < 1e-9 and diffs[0] != 0
     other = tour.kernel_json("dash.designer.data()[inpt][3, :, 0].tolist()")
     assert other != values  # only item 2 changed
-    dashboard(tour).screenshot(path=str(artefacts / "dashboard-inputs.png"))
+    dashboard(tour).screenshot(path=str(SCREENSHOTS / "dashboard-inputs.png"))
 
 
-def test_3_run_panel_plots_probes(tour, artefacts):
+def test_3_run_panel_plots_probes(tour):
     open_tab(tour, "Run")
     tour.page.get_by_role("button", name="Run", exact=True).click()
     # the run goes in a background thread: its status line says when it is done
@@ -84,7 +88,7 @@ def test_3_run_panel_plots_probes(tour, artefacts):
         timeout=60000,
     )
     assert tour.kernel_json("dash.sim.n_steps") == 500
-    dashboard(tour).screenshot(path=str(artefacts / "dashboard-run.png"))
+    dashboard(tour).screenshot(path=str(SCREENSHOTS / "dashboard-run.png"))
 
 
 def loss_path(tour):
@@ -97,7 +101,7 @@ def loss_path(tour):
     )
 
 
-def test_4_training_starts_updates_live_and_stops(tour, artefacts):
+def test_4_training_starts_updates_live_and_stops(tour):
     open_tab(tour, "Training")
     epochs = field(tour, "epochs")
     epochs.fill("100000")
@@ -113,7 +117,7 @@ def test_4_training_starts_updates_live_and_stops(tour, artefacts):
     assert start.is_disabled() and not stop.is_disabled()
     start.click(force=True)  # a second Start while training: ignored
     assert tour.kernel_json("dash.training_panel.running") is True
-    dashboard(tour).screenshot(path=str(artefacts / "dashboard-training.png"))
+    dashboard(tour).screenshot(path=str(SCREENSHOTS / "dashboard-training.png"))
     stop.click()  # (Stop's latency is measured in benchmarks/dashboard_training.py)
     tour.page.wait_for_function(
         "() => { const b = [...document.querySelectorAll('button')]"
@@ -125,7 +129,7 @@ def test_4_training_starts_updates_live_and_stops(tour, artefacts):
     assert tour.kernel_json("len(dash.training_panel.runs)") == 1
 
 
-def test_5_compare_before_and_after(tour, artefacts):
+def test_5_compare_before_and_after(tour):
     open_tab(tour, "Compare")
     tour.page.get_by_role("button", name="Compare", exact=True).click()
     tour.page.wait_for_function(
@@ -141,8 +145,26 @@ def test_5_compare_before_and_after(tour, artefacts):
     assert labels[0] != labels[1]
     errors = tour.kernel_json("dash.compare_panel.errors.value")
     assert "MSE" in errors
-    dashboard(tour).screenshot(path=str(artefacts / "dashboard-compare.png"))
+    dashboard(tour).screenshot(path=str(SCREENSHOTS / "dashboard-compare.png"))
 
 
 def test_6_no_console_errors_from_our_code(tour):
     assert tour.our_errors() == []
+
+
+def test_7_every_tab_in_the_dark_theme(tour):
+    set_theme(tour, "JupyterLab Dark", light=False)
+    try:
+        for title in TABS:
+            open_tab(tour, title)
+            name = title.lower()
+            dashboard(tour).screenshot(
+                path=str(SCREENSHOTS / f"dashboard-{name}-dark.png")
+            )
+        background = tour.page.evaluate(
+            "() => getComputedStyle(document.querySelector('.widget-tab'))"
+            ".getPropertyValue('--jp-layout-color0')"
+        )
+        assert background.strip().lower() not in ("", "#fff", "#ffffff", "white")
+    finally:
+        set_theme(tour, "JupyterLab Light", light=True)

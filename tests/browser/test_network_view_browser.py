@@ -13,7 +13,7 @@ import textwrap
 import pytest
 
 from tests.browser.conftest import ROOT, write_notebook
-from tests.browser.lab_page import NotebookPage
+from tests.browser.lab_page import NotebookPage, luminance, set_theme
 from tests.test_widget_network_view import chains_net, subnet_net, wide_net
 
 NOTEBOOK = "network-view.ipynb"
@@ -217,24 +217,6 @@ def fill_of(page, selector):
     return [
         float(v) for v in rgb[rgb.index("(") + 1 : -1].replace(",", " ").split()[:3]
     ]
-
-
-def luminance(rgb):
-    return (0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]) / 255
-
-
-def set_theme(page, name, light):
-    page.page.evaluate(
-        "(theme) => window.jupyterapp.commands.execute('apputils:change-theme',"
-        " {theme})",
-        name,
-    )
-    page.page.wait_for_function(
-        "(light) => document.body.dataset.jpThemeLight === String(light)",
-        arg=light,
-        timeout=30000,
-    )
-    page.page.wait_for_timeout(500)
 
 
 def test_light_and_dark_theme_colours(views, artefacts):

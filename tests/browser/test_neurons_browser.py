@@ -13,7 +13,7 @@ import textwrap
 import pytest
 
 from tests.browser.conftest import ROOT, write_notebook
-from tests.browser.lab_page import NotebookPage
+from tests.browser.lab_page import NotebookPage, set_theme
 from tests.test_neurons_panel import small_net
 
 NOTEBOOK = "neurons-panel.ipynb"
@@ -61,20 +61,6 @@ def neurons_page(page):
 
 def raster_dots(page):
     return neurons_page(page).locator(".bqplot .dot")
-
-
-def set_theme(page, name, light):
-    page.page.evaluate(
-        "(theme) => window.jupyterapp.commands.execute('apputils:change-theme',"
-        " {theme})",
-        name,
-    )
-    page.page.wait_for_function(
-        "(light) => document.body.dataset.jpThemeLight === String(light)",
-        arg=light,
-        timeout=30000,
-    )
-    page.page.wait_for_timeout(500)
 
 
 def test_click_on_ensemble_shows_its_spike_raster(notebook):

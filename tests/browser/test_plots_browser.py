@@ -16,7 +16,7 @@ import pytest
 
 from nengodl_notebook.widgets.decimate import MAX_POINTS
 from tests.browser.conftest import ROOT, write_notebook
-from tests.browser.lab_page import NotebookPage
+from tests.browser.lab_page import NotebookPage, luminance, set_theme
 
 NOTEBOOK = "plots.ipynb"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
@@ -62,24 +62,6 @@ CELLS = [
     "compare.add_snapshot('trained')\n"
     "compare.add_class('h8-compare')\ncompare",
 ]
-
-
-def luminance(rgb):
-    return (0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]) / 255
-
-
-def set_theme(page, name, light):
-    page.page.evaluate(
-        "(theme) => window.jupyterapp.commands.execute('apputils:change-theme',"
-        " {theme})",
-        name,
-    )
-    page.page.wait_for_function(
-        "(light) => document.body.dataset.jpThemeLight === String(light)",
-        arg=light,
-        timeout=30000,
-    )
-    page.page.wait_for_timeout(500)
 
 
 MONITOR_JS = """
