@@ -282,3 +282,31 @@ def test_rerun_while_training_keeps_the_stopped_run():
         assert same_params(second.sim.get_params(), run["params"])
     finally:
         second.close()
+
+
+def test_neuron_health_is_shown_live_during_training():
+    net = small_net(n_neurons=20)
+    with net:  # no input, intercepts above 0: never fires
+        nengo.Ensemble(5, 1, label="dead", intercepts=nengo.dists.Choice([0.5]))
+    d = Dashboard(
+        net,
+        minibatch_size=MB,
+        targets={net.p: lambda t, x: x},
+        batch_size=8,
+        epochs=2,
+        update_interval=0.05,
+    )
+    try:
+        panel = d.training_panel
+        seen = []
+        panel.health.observe(lambda change: seen.append(change["new"]), "value")
+        assert panel.start()
+        assert panel.join(120) and panel.error.value == "", panel.error.value
+        # before training, after epoch 1 (at least once while it ran), after epoch 2
+        assert any("before training" in v for v in seen), seen
+        assert "after epoch 2" in panel.health.value
+        assert "<td>dead</td><td>5</td>" in panel.health.value  # 5 recorded
+        assert "<td>0.0</td><td>5</td>" in panel.health.value  # rate 0, 5 dead
+        assert "<td>a</td><td>20</td>" in panel.health.value
+    finally:
+        d.close()

@@ -148,7 +148,11 @@ class Dashboard:
         if "training_n_steps" in training:
             training["n_steps"] = training.pop("training_n_steps")
         self.training_panel = TrainingPanel(
-            self, targets=targets, probes=probes, **training
+            self,
+            targets=targets,
+            probes=probes,
+            neuron_records=self.records,
+            **training,
         )
         self.compare_panel = ComparePanel(self, self.designer, targets, probes=probes)
         self.training_panel.on_run_end.append(self.compare_panel.add_run)

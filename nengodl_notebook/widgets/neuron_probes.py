@@ -218,3 +218,29 @@ def max_rate(neuron_type: nengo.neurons.NeuronType, dt: float) -> float:
     if neuron_type.spiking:
         return 1.0 / max(tau_ref, dt)
     return 1.0 / tau_ref if tau_ref > 0 else float("inf")
+
+
+def health_rows(records, outputs, dt, label):
+    """Per record: ``(label, recorded, mean rate, dead, saturated)``.
+
+    Parameters
+    ----------
+    records : list of EnsembleRecord
+    outputs : dict
+        ``{probe: array}`` with each record's ``spikes`` probe output,
+        ``(n_steps, n)`` or ``(items, n_steps, n)``; rates are averaged over items.
+    dt : float
+    label : callable
+        Names an ensemble.
+    """
+    rows = []
+    for r in records:
+        output = np.asarray(outputs[r.spikes])
+        output = output.reshape(-1, *output.shape[-2:])  # (items, steps, n)
+        typ = r.ensemble.neuron_type
+        rates = np.mean([firing_rates(o, dt, typ.spiking) for o in output], axis=0)
+        dead, saturated = health(rates, max_rate(typ, dt))
+        rows.append(
+            (label(r.ensemble), len(r.neurons), float(np.mean(rates)), dead, saturated)
+        )
+    return rows

@@ -12,8 +12,7 @@ from nengodl_notebook.widgets.neuron_probes import (
     EnsembleRecord,
     decoded_value,
     firing_rates,
-    health,
-    max_rate,
+    health_rows,
     neuron_curves,
     raster_points,
     rate_histogram,
@@ -207,18 +206,7 @@ class NeuronsPanel(widgets.VBox):
         """Per recorded ensemble over all batch items of the last run:
         ``(label, recorded, mean rate, dead, saturated)``."""
         sim = self.sim if sim is None else sim
-        rows = []
-        for r in self.records:
-            output = np.asarray(sim.data[r.spikes])
-            output = output.reshape(-1, *output.shape[-2:])  # (items, steps, n)
-            typ = r.ensemble.neuron_type
-            rates = np.mean(
-                [firing_rates(o, self.dt, typ.spiking) for o in output], axis=0
-            )
-            dead, saturated = health(rates, max_rate(typ, self.dt))
-            label = ensemble_label(r.ensemble)
-            rows.append((label, len(r.neurons), float(np.mean(rates)), dead, saturated))
-        return rows
+        return health_rows(self.records, sim.data, self.dt, ensemble_label)
 
     # -- drawing -------------------------------------------------------------------
 
@@ -244,7 +232,7 @@ class NeuronsPanel(widgets.VBox):
             self.message.value = NO_RUN
             return
         self._draw(record, data)
-        self.health_table.value = _health_html(rows)
+        self.health_table.value = health_html(rows)
 
     def _draw(self, record, data):
         ens = record.ensemble
@@ -284,7 +272,8 @@ def _item(data, item):
     return data[item] if data.ndim == 3 else data
 
 
-def _health_html(rows):
+def health_html(rows, title="Neuron health in the last run"):
+    """An HTML table of `neuron_probes.health_rows`, under ``title``."""
     head = (
         "<tr><th>ensemble</th><th>recorded</th><th>mean rate (Hz)</th>"
         "<th>dead</th><th>saturated</th></tr>"
@@ -295,6 +284,6 @@ def _health_html(rows):
         for label, n, rate, dead, sat in rows
     )
     return (
-        "<b>Neuron health in the last run</b> (dead: never fired; saturated: "
+        f"<b>{html.escape(title)}</b> (dead: never fired; saturated: "
         f">= 90 % of the maximum rate)<table>{head}{body}</table>"
     )

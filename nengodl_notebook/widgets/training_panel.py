@@ -23,6 +23,7 @@ from nengodl_notebook import obj
 from nengodl_notebook.widgets import training_defaults as defaults
 from nengodl_notebook.widgets.labels import error_html, format_duration, probe_label
 from nengodl_notebook.widgets.loss_plot import LossPlot
+from nengodl_notebook.widgets.neurons_panel import ensemble_label, health_html
 from nengodl_notebook.widgets.plots import (
     NumberField,
     close_tree,
@@ -31,15 +32,21 @@ from nengodl_notebook.widgets.plots import (
 from nengodl_notebook.widgets.rate_finder import RateFinder
 from nengodl_notebook.widgets.sim_access import (
     hold_sim,
+    input_nodes,
     resolve_sim,
     sim_lock,
     sim_network,
     sim_probes,
 )
 from nengodl_notebook.widgets.training_recorder import (
+    NeuronHealthCallback,
     TestLossCallback,
     TrainingRecorder,
+    held_inputs,
 )
+
+#: Steps of the spiking run that counts dead and saturated neurons live.
+HEALTH_STEPS = 200
 
 OPTIMIZERS = {
     "Adam": keras.optimizers.Adam,
@@ -79,6 +86,10 @@ class TrainingPanel(widgets.VBox):
         test loss (rounded up to whole minibatches).
     update_interval : float
         Seconds between UI updates while training.
+    neuron_records : list of neuron_probes.EnsembleRecord, optional
+        Recorded neurons (the Dashboard's): their dead and saturated counts are
+        shown live, before training and after each epoch, from a
+        `HEALTH_STEPS`-step spiking run on the first minibatch of inputs.
     probes : list of nengo.Probe, optional
         Probes offered an objective (default: all).
     objectives : dict, optional
@@ -128,13 +139,15 @@ class TrainingPanel(widgets.VBox):
         probes=None,
         objectives=None,
         test_split=0.2,
+        neuron_records=None,
     ):
         super().__init__()
-        self.initial_params_objectives = dict(objectives or {})
+        self._initial_objectives = dict(objectives or {})
         self.source, self.targets = source, dict(targets or {})
         self.data_provider = data_provider or self._generated_data
         self.test_data, self.test_objective = test_data, test_objective
         self.test_split = test_split
+        self.neuron_records = list(neuron_records or [])
         self.update_interval = update_interval
         sim = resolve_sim(source)
         self.network, self.dt = sim_network(sim), sim.dt
@@ -160,6 +173,7 @@ class TrainingPanel(widgets.VBox):
     def _build_controls(self, batch_size, n_steps, epochs, learning_rate, optimizer):
         self.message, self.error = widgets.HTML(), widgets.HTML()
         self.progress, self.summary = widgets.HTML(), widgets.HTML()
+        self.health = widgets.HTML()  # live neuron health (with neuron_records)
         self.warning, self.n_steps_hint = widgets.HTML(), widgets.HTML()
         msg, mb = self.message, self.minibatch_size
         self.optimizer = widgets.Dropdown(
@@ -200,7 +214,7 @@ class TrainingPanel(widgets.VBox):
         self.objectives = {
             p: widgets.Dropdown(
                 options=list(OBJECTIVES),
-                value=self.initial_params_objectives.get(
+                value=self._initial_objectives.get(
                     p, "mse" if p in self.targets else "none"
                 ),
                 description=probe_label(p),
@@ -252,6 +266,7 @@ class TrainingPanel(widgets.VBox):
             self.summary,
             self.error,
             self.loss_plot.widget,
+            self.health,
             self.rate_finder.widget,
         ]
 
@@ -428,7 +443,12 @@ class TrainingPanel(widgets.VBox):
                 )
             ]
         )
+        health = None
+        if self.neuron_records:
+            nodes = input_nodes(self.network)
+            health = held_inputs(data, nodes, self.minibatch_size, HEALTH_STEPS)
         return {
+            "health": health,
             "data": data,
             "objective": objective,
             "optimizer": self._make_optimizer(sim),
@@ -444,6 +464,16 @@ class TrainingPanel(widgets.VBox):
             TestLossCallback(sim, data, objective, self._recorder, training)
             for data, objective, training in job["tests"]
         ]
+        if job["health"] is not None:
+            callbacks.append(
+                NeuronHealthCallback(
+                    sim,
+                    self.neuron_records,
+                    job["health"],
+                    self._recorder,
+                    ensemble_label,
+                )
+            )
         try:
             history = sim.train(
                 job["data"],
@@ -522,6 +552,13 @@ class TrainingPanel(widgets.VBox):
                 )
 
     def _refresh(self):
+        with self._recorder.lock:
+            health = self._recorder.health
+        if health is not None:
+            epoch, rows = health
+            when = "before training" if epoch == 0 else f"after epoch {epoch}"
+            title = f"Neuron health {when} ({HEALTH_STEPS}-step run on held inputs)"
+            self.health.value = health_html(rows, title)
         new, (e, n_epochs, done, n_batches) = self._recorder.take()
         plot = self.loss_plot
         for name, points in zip(plot.NAMES, new):

@@ -11,6 +11,7 @@ import keras
 import numpy as np
 
 from nengodl_notebook.training_run import DIVERGENCE_FACTOR
+from nengodl_notebook.widgets.neuron_probes import health_rows
 
 
 class TrainingRecorder(keras.callbacks.Callback):
@@ -39,6 +40,7 @@ class TrainingRecorder(keras.callbacks.Callback):
         self.stopped = False
         self.first = None  # first positive minibatch loss of the run
         self.diverged = None  # (step, loss) of a diverging or non-finite loss
+        self.health = None  # (epoch, rows) from NeuronHealthCallback
         self.start = time.perf_counter()
 
     def on_train_begin(self, logs=None):
@@ -118,3 +120,49 @@ class TestLossCallback(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self._record()
+
+
+class NeuronHealthCallback(keras.callbacks.Callback):
+    """Counts dead and saturated neurons before training and after each epoch.
+
+    Runs the network (spiking, as a run does, with the parameters trained so
+    far) on a few held inputs and stores `neuron_probes.health_rows` of the
+    recorded ensembles in ``recorder.health`` as ``(epoch, rows)``.
+
+    Parameters
+    ----------
+    sim : Simulator
+    records : list of neuron_probes.EnsembleRecord
+    inputs : dict
+        ``{input node: (minibatch_size, n_steps, size)}`` to run.
+    recorder : TrainingRecorder
+    label : callable
+        Names an ensemble.
+    """
+
+    def __init__(self, sim, records, inputs, recorder, label):
+        super().__init__()
+        self.sim, self.records, self.inputs = sim, records, inputs
+        self.recorder, self.label = recorder, label
+
+    def _record(self, epoch):
+        outputs = self.sim.predict(self.inputs, verbose=False)
+        rows = health_rows(self.records, outputs, self.sim.dt, self.label)
+        with self.recorder.lock:
+            self.recorder.health = (epoch, rows)
+
+    def on_train_begin(self, logs=None):
+        self._record(0)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._record(epoch + 1)
+
+
+def held_inputs(data, nodes, minibatch_size, n_steps):
+    """The first minibatch of ``data``'s inputs, each item's first value held
+    for ``n_steps`` (long enough to count spikes)."""
+    return {
+        node: np.repeat(np.asarray(data[node])[:minibatch_size, :1], n_steps, axis=1)
+        for node in nodes
+        if node in data
+    }

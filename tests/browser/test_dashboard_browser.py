@@ -153,6 +153,10 @@ def test_6_no_console_errors_from_our_code(tour):
 
 
 def test_7_every_tab_in_the_dark_theme(tour):
+    # the Neurons tab shows the "square" ensemble of a fresh run
+    tour.kernel(
+        "dash.run_panel.run(background=False); dash.neurons_panel.select(square)"
+    )
     set_theme(tour, "JupyterLab Dark", light=False)
     try:
         for title in TABS:
