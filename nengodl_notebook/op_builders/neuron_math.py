@@ -12,6 +12,7 @@ import nengo
 import numpy as np
 import tensorflow as tf
 
+from nengodl_notebook import neurons
 from nengodl_notebook.op_builders.base import inherited_impl
 
 
@@ -202,6 +203,36 @@ def poisson_spiking(dt, J, p, s, rand):
     return (p["amplitude"] / dt) * count * sign, {}
 
 
+def _leaky(J, p):
+    return tf.where(J < 0, p["negative_slope"] * J, J)
+
+
+def leaky_relu(dt, J, p, s, rand):
+    return p["amplitude"] * _leaky(J, p), {}
+
+
+def spiking_leaky_relu(dt, J, p, s, rand):
+    voltage = s["voltage"] + _leaky(J, p) * dt
+    n_spikes = tf.sign(voltage) * tf.floor(tf.abs(voltage))  # np.trunc
+    return (p["amplitude"] / dt) * n_spikes, {"voltage": voltage - n_spikes}
+
+
+def soft_lif_rate(dt, J, p, s, rand):
+    """`nengodl_notebook.neurons.SoftLIFRate`'s step (see ``soft_lif_q``)."""
+    sigma = p["sigma"]
+    x = (J - 1) / sigma
+    valid = x > neurons.SOFTPLUS_LOW
+    x_valid = tf.where(valid, x, tf.zeros_like(x))  # NaN-free gradients
+    high = neurons.SOFTPLUS_HIGH
+    softplus = tf.where(
+        x_valid > high, x_valid, tf.math.log1p(tf.exp(tf.minimum(x_valid, high)))
+    )
+    q = tf.where(
+        valid, tf.math.log1p(1.0 / (sigma * softplus)), -x - tf.math.log(sigma)
+    )
+    return p["amplitude"] / (p["tau_ref"] + p["tau_rc"] * q), {}
+
+
 # neuron type -> (parameter names, step function); state names come from nengo
 TF_NEURON_IMPL = {
     nengo.RectifiedLinear: (("amplitude",), rectified_linear),
@@ -225,6 +256,10 @@ TF_NEURON_IMPL = {
     nengo.RegularSpiking: (("amplitude",), regular_spiking),
     nengo.StochasticSpiking: (("amplitude", "negative"), stochastic_spiking),
     nengo.PoissonSpiking: (("amplitude", "negative"), poisson_spiking),
+    # nengodl_notebook.neurons (NengoDL 3.6's neuron types)
+    neurons.SoftLIFRate: (("sigma", "tau_rc", "tau_ref", "amplitude"), soft_lif_rate),
+    neurons.LeakyReLU: (("negative_slope", "amplitude"), leaky_relu),
+    neurons.SpikingLeakyReLU: (("negative_slope", "amplitude"), spiking_leaky_relu),
 }
 
 
@@ -278,6 +313,7 @@ def rate_twin(neuron_type, sigma=None):
         nengo.RegularSpiking: scaled_rate,
         nengo.StochasticSpiking: scaled_rate,
         nengo.PoissonSpiking: scaled_rate,
+        neurons.SpikingLeakyReLU: leaky_relu,
     }
     if klass in twins:
         return twins[klass]
