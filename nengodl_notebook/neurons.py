@@ -9,7 +9,7 @@ import nengo
 import numpy as np
 from nengo.params import NumberParam
 
-# softplus(x) is x beyond this (to round-off); below LOW_CUT its log1p(1 / z)
+# softplus(x) is x above SOFTPLUS_HIGH (to round-off); below SOFTPLUS_LOW, log1p(1 / z)
 # is replaced by its asymptote -log(z) = -(x + log(sigma))
 SOFTPLUS_HIGH = 30.0
 SOFTPLUS_LOW = -20.0
