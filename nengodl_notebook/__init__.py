@@ -4,7 +4,8 @@
 tutorial: ``Simulator`` (a drop-in for ``nengo.Simulator`` with
 ``minibatch_size``, ``data=``, ``train``/``loss`` and ``compile/fit/evaluate/
 predict``), ``TensorNode`` and ``Layer`` (TensorFlow code and Keras layers in a
-network), ``configure_settings`` and ``obj`` (objectives).
+network), ``configure_settings``, ``obj`` (objectives), ``dists`` (Keras-style
+initialisers as nengo distributions) and ``neurons`` (NengoDL's neuron types).
 """
 
 import os
@@ -17,7 +18,7 @@ from nengodl_notebook.tf_startup import import_tensorflow
 
 import_tensorflow()  # before any module imports it: see tf_startup
 
-from nengodl_notebook import obj
+from nengodl_notebook import dists, neurons, obj
 from nengodl_notebook.config import configure_settings
 from nengodl_notebook.planner import NotSupportedError
 from nengodl_notebook.simulator import Simulator
@@ -33,6 +34,8 @@ __all__ = [
     "Simulator",
     "TensorNode",
     "configure_settings",
+    "dists",
+    "neurons",
     "obj",
 ]
 
