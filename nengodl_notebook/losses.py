@@ -3,6 +3,9 @@
 Both follow Keras' convention ``loss(y_true, y_pred)``, so they work as
 ``sim.compile(loss={probe: ...})`` values and in a plain Keras model. Probe
 outputs and targets are shaped ``(batch, n_steps, size)``.
+
+Not exported yet (issue 16 in progress): ``sim.fit`` still refuses NaN targets
+for ``nan_mse`` (only ``obj.mse`` is accepted as a "don't care" loss).
 """
 
 import keras

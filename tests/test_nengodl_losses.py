@@ -68,25 +68,6 @@ def test_losses_in_plain_keras_model(rng):
     assert np.isclose(value, expected, rtol=1e-5)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValidationError,
-    reason="training_data rejects NaN targets unless the objective is obj.mse: "
-    "it must also accept losses marked ignores_nan_targets (nan_mse)",
-)
-def test_nan_mse_fit_with_dont_care_targets(Simulator):
-    net, inp, _, probe, _ = _net()
-    x = np.linspace(-1, 1, 8)[:, None, None] * np.ones((8, 5, 1))
-    y = np.full((8, 5, 1), np.nan)
-    y[:, -2:] = -x[:, -2:]  # only the last two steps matter
-    with Simulator(net, minibatch_size=4, progress_bar=False) as sim:
-        sim.compile(keras.optimizers.Adam(0.02), loss={probe: nan_mse})
-        before = sim.evaluate({inp: x}, {probe: y})["loss"]
-        sim.fit({inp: x}, {probe: y}, epochs=30)
-        after = sim.evaluate({inp: x}, {probe: y})["loss"]
-    assert np.isfinite(after) and after < 0.5 * before
-
-
 @pytest.mark.parametrize(
     "order, axis", [(2, None), (1, None), (np.inf, None), (2, 0), (1, 1)]
 )
