@@ -13,7 +13,7 @@ from typing import Any
 import nengo
 from nengo.ensemble import Neurons
 from nengo.exceptions import ValidationError
-from nengo.params import BoolParam, NumberParam
+from nengo.params import BoolParam, NumberParam, Parameter
 
 from nengodl_notebook.tensor_node import TensorNode
 
@@ -22,6 +22,16 @@ TRAINABLE_CLASSES = (nengo.Ensemble, Neurons, nengo.Connection, TensorNode)
 #: Simulator-wide settings and their defaults (stored on ``config[nengo.Network]``).
 SETTINGS = {
     "lif_smoothing": NumberParam("lif_smoothing", default=None, low=0, optional=True),
+    # NengoDL 3.6's other settings (issue 16); their meaning is documented in
+    # configure_settings and implemented where each is read (get_setting).
+    "stateful": BoolParam("stateful", default=True),
+    "keep_history": BoolParam("keep_history", default=True),
+    "inference_only": BoolParam("inference_only", default=False),
+    "learning_phase": BoolParam("learning_phase", default=None, optional=True),
+    "dtype": Parameter("dtype", default=None, optional=True),
+    "planner": Parameter("planner", default=None, optional=True),
+    "sorter": Parameter("sorter", default=None, optional=True),
+    "simplifications": Parameter("simplifications", default=None, optional=True),
 }
 
 
@@ -75,7 +85,7 @@ def configure_settings(trainable: bool | None = None, **settings: Any) -> None:
 def get_setting(network, name):
     """A simulator setting of the top-level ``network`` (its default if unset)."""
     config = network.config
-    if nengo.Network in config.params and name in config[nengo.Network]:
+    if nengo.Network in config.params and name in config[nengo.Network].extra_params:
         return getattr(config[nengo.Network], name)
     return SETTINGS[name].default
 
