@@ -214,6 +214,16 @@ def trainable_parts(store, tensor_vars):
     return parts
 
 
+def _unused_encoders(part, network):
+    """Whether ``part`` is the encoders of an Ensemble no Connection drives as an
+    Ensemble (only its ``.neurons`` get input, as in ``Layer(neuron_type)``):
+    such encoders cannot change anything, so no gradient is expected."""
+    text, owner, _ = part
+    if not (isinstance(owner, nengo.Ensemble) and text.endswith(" encoders")):
+        return False
+    return not any(c.post_obj is owner for c in network.all_connections)
+
+
 def no_gradient_report(parts, reached, network, probes):
     """Text of a warning about parameters that got no gradient, or None.
 
@@ -232,6 +242,8 @@ def no_gradient_report(parts, reached, network, probes):
     probes : list of nengo.Probe
         The objective's probes.
     """
+    if network is not None:  # encoders of ensembles driven only at .neurons
+        parts = [part for part in parts if not _unused_encoders(part, network)]
     none = [(text, owner) for text, owner, pos in parts if not reached[pos].any()]
     ups = {p: upstream(network, [p]) if network is not None else set() for p in probes}
     up = set().union(*ups.values())

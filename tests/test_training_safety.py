@@ -382,6 +382,26 @@ def test_parameters_not_upstream_are_not_named(Simulator):
             sim.train(make_data(net), keras.optimizers.Adam(0.001), mse(net))
 
 
+def test_encoders_of_neurons_only_ensembles_are_not_named(Simulator):
+    """Input only at ``.neurons`` (as ``Layer(neuron_type)`` makes): the encoders
+    cannot change anything, so their missing gradient is no warning."""
+    with nengo.Network(seed=0) as net:
+        net.inp = nengo.Node([0.0], label="inp")
+        net.ens = nengo.Ensemble(20, 1, neuron_type=nengo.RectifiedLinear())
+        net.out = nengo.Node(size_in=1, label="out")
+        nengo.Connection(
+            net.inp, net.ens.neurons, transform=np.ones((20, 1)), synapse=None
+        )
+        nengo.Connection(
+            net.ens.neurons, net.out, transform=np.ones((1, 20)) / 20, synapse=None
+        )
+        net.p = nengo.Probe(net.out, synapse=None, label="p_out")
+    with Simulator(net, minibatch_size=MB) as sim:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", NoGradientWarning)
+            sim.train(make_data(net), keras.optimizers.Adam(0.001), mse(net))
+
+
 # -- 5. after a failure the parameters are finite and those the message names ----------
 
 
