@@ -5,7 +5,8 @@ tutorial: ``Simulator`` (a drop-in for ``nengo.Simulator`` with
 ``minibatch_size``, ``data=``, ``train``/``loss`` and ``compile/fit/evaluate/
 predict``), ``TensorNode`` and ``Layer`` (TensorFlow code and Keras layers in a
 network), ``configure_settings``, ``obj`` (objectives), ``dists`` (Keras-style
-initialisers as nengo distributions) and ``neurons`` (NengoDL's neuron types).
+initialisers as nengo distributions) and ``neurons`` (NengoDL's neuron types,
+also at the top level: ``SoftLIFRate``, ``LeakyReLU``, ``SpikingLeakyReLU``).
 """
 
 import os
@@ -20,6 +21,7 @@ import_tensorflow()  # before any module imports it: see tf_startup
 
 from nengodl_notebook import dists, neurons, obj
 from nengodl_notebook.config import configure_settings
+from nengodl_notebook.neurons import LeakyReLU, SoftLIFRate, SpikingLeakyReLU
 from nengodl_notebook.planner import NotSupportedError
 from nengodl_notebook.simulator import Simulator
 from nengodl_notebook.tensor_node import Layer, TensorNode
@@ -30,8 +32,11 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "Layer",
+    "LeakyReLU",
     "NotSupportedError",
     "Simulator",
+    "SoftLIFRate",
+    "SpikingLeakyReLU",
     "TensorNode",
     "configure_settings",
     "dists",

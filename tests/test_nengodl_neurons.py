@@ -169,3 +169,10 @@ def test_training_spiking_leaky_relu_uses_the_rate_twin(Simulator):
             data, tf.keras.optimizers.Adam(0.5), {probe: nengo_dl.obj.mse}, n_epochs=5
         )
     assert history[-1] < 0.95 * history[0]
+
+
+def test_neuron_types_are_also_top_level_names():
+    """NengoDL 3 code writes ``nengo_dl.SoftLIFRate`` as well as the module path."""
+    for name in ("SoftLIFRate", "LeakyReLU", "SpikingLeakyReLU"):
+        assert getattr(nengo_dl, name) is getattr(neurons, name)
+        assert name in nengo_dl.__all__
