@@ -1,5 +1,7 @@
 """TensorNode and Layer: TensorFlow code and Keras layers inside a Nengo network."""
 
+import warnings
+
 import keras
 import nengo
 import numpy as np
@@ -556,6 +558,10 @@ def test_tf_print_falls_back_to_no_xla(Simulator, capfd):
     with Simulator(net, jit_compile=False) as plain:
         plain.run_steps(3)
     np.testing.assert_array_equal(sim.data[net.p], plain.data[net.p])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # warned once per TensorNode
+        with Simulator(net) as again:
+            assert not again._program.jit_compile
     np.testing.assert_allclose(
         sim.data[net.p][:, 0], 2 * np.sin(sim.trange()), rtol=1e-6
     )

@@ -178,9 +178,29 @@ def xla_for_assertions(groups, jit_compile):
     return jit_compile if jit_compile or not nodes else False
 
 
-def xla_error(node, dtype, batch):
-    """Why XLA cannot compile ``node``'s function, or None when it can."""
+#: `xla_error` results: node -> {(dtype, minibatch size): (weakref to func, result)}.
+_xla_checked: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
 
+
+def xla_error(node, dtype, batch):
+    """Why XLA cannot compile ``node``'s function, or None when it can.
+
+    Remembered per node, function, dtype and minibatch size: another Simulator of
+    the same network does not lower the function again.
+    """
+    key = (tf.as_dtype(dtype).name, batch)
+    checked = _xla_checked.setdefault(node, {})
+    func_ref, result = checked.get(key, (lambda: None, None))
+    if func_ref() is not node.tensor_func:
+        result = _lowering_error(node, dtype, batch)
+        try:  # a weak reference: the function may refer to the node
+            checked[key] = (weakref.ref(node.tensor_func), result)
+        except TypeError:  # no weak references to it: not remembered
+            pass
+    return result
+
+
+def _lowering_error(node, dtype, batch):
     def traced(*args):
         return call(node, node.tensor_func, args, dtype, batch)
 
