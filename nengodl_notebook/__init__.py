@@ -21,10 +21,11 @@ import_tensorflow()  # before any module imports it: see tf_startup
 
 from nengodl_notebook import dists, neurons, obj
 from nengodl_notebook.config import configure_settings
+from nengodl_notebook.layer import Layer
 from nengodl_notebook.neurons import LeakyReLU, SoftLIFRate, SpikingLeakyReLU
 from nengodl_notebook.planner import NotSupportedError
 from nengodl_notebook.simulator import Simulator
-from nengodl_notebook.tensor_node import Layer, TensorNode
+from nengodl_notebook.tensor_node import TensorNode
 
 # The one version number: pyproject.toml reads it (statically, so keep it a plain
 # string literal), and the installed metadata and the docs take it from there.

@@ -20,7 +20,10 @@ import numpy as np
 import tensorflow as tf
 
 from nengodl_notebook.op_builders.base import gather_rows, seed_tracing, xla_tracing
-from nengodl_notebook.op_builders.tensor_node_builder import xla_for_assertions
+from nengodl_notebook.op_builders.tensor_node_builder import (
+    xla_for_assertions,
+    xla_for_uncompilable,
+)
 from nengodl_notebook.tf_private import call_with_captures
 
 #: What a group sees of the current step: global step number ``k`` (1-based, as
@@ -136,8 +139,9 @@ class StepProgram:
     params : callable
         Returns the flat parameter vector (a tensor).
     jit_compile : bool or None
-        XLA compilation; None means "when no group runs Python code and no
-        TensorNode has assertions" (see `xla_for_assertions`).
+        XLA compilation; None means "when no group runs Python code and every
+        TensorNode compiles with XLA and has no assertions" (see
+        `xla_for_assertions`, `xla_for_uncompilable`).
     seeded_by_trace : bool
         Some ops take the seed when traced (stateful random ops in TensorNodes):
         programs are then traced per seed and afresh after `restart_random`.
@@ -153,6 +157,7 @@ class StepProgram:
         self.uses_python = any(g.needs_python for g in groups)
         if not self.uses_python:
             jit_compile = xla_for_assertions(groups, jit_compile)
+            jit_compile = xla_for_uncompilable(groups, jit_compile)
         if jit_compile is None:
             jit_compile = not self.uses_python
         self.jit_compile = bool(jit_compile) and not self.uses_python

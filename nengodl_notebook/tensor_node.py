@@ -3,8 +3,8 @@
 ``TensorNode(tensor_func, shape_in, shape_out, pass_time)`` is a ``nengo.Node``
 whose output is ``tensor_func(t, x)`` on minibatched tensors, run inside the
 compiled time loop of `nengodl_notebook.Simulator` (with XLA when the function
-compiles). ``Layer(keras_layer)(x)`` makes a TensorNode from a Keras layer and
-connects ``x`` to it in one line.
+compiles). ``Layer(keras_layer)(x)`` (`nengodl_notebook.layer`) makes a TensorNode
+from a Keras layer and connects ``x`` to it in one line.
 
 TensorFlow variables a function uses are found by tracing it (see
 `nengodl_notebook.tensor_node_variables`): variables it assigns to are *state* (reset by
@@ -123,6 +123,7 @@ class TensorNode(nengo.Node):
         self.shape_out = _flat_alias(self, shape_out, size_out, "shape_out", "size_out")
         self.pass_time = pass_time
         self.tensor_func = tensor_func
+        build_keras_layer(self, tensor_func)
         # a trace (tf.function), not an eager call: it gives the output shape without
         # running the function, so state variables (a step counter) do not change
         concrete = trace(self, tensor_func, tf.float32, 1, check_batch=False)
@@ -143,6 +144,27 @@ class TensorNode(nengo.Node):
     def size_out(self):
         """Number of output dimensions (flattened ``shape_out``)."""
         return 0 if self.shape_out is None else int(np.prod(self.shape_out))
+
+
+def build_keras_layer(node, func):
+    """Build an unbuilt Keras layer on a symbolic ``keras.Input``, as Keras does.
+
+    Only for a layer taking the node's input alone (``pass_time=False``). A
+    layer whose ``build`` runs eager code (``clone_model`` then ``set_weights``,
+    ``.numpy()``...) could not be built inside the trace that follows. A layer
+    that fails here is left to that trace, which reports the error.
+    """
+    if (
+        not isinstance(func, keras.layers.Layer)
+        or func.built
+        or node.pass_time
+        or node.shape_in is None
+    ):
+        return
+    try:
+        func(keras.Input(shape=tuple(node.shape_in)))
+    except Exception:  # noqa: BLE001 -- reported by the trace (traced_error)
+        return
 
 
 def not_overridable(node):
@@ -369,90 +391,3 @@ def build_tensor_node(model, node):
     model.sig[node]["in"] = sig_in
     model.sig[node]["out"] = sig_out
     model.params[node] = None
-
-
-# -- Keras layers ----------------------------------------------------------------------
-
-
-class Layer:
-    """Insert a Keras layer (or any function of ``x``) into a network in one line.
-
-    ``Layer(keras_layer)(x)`` makes a ``TensorNode(keras_layer, pass_time=False)``
-    taking ``x``'s output, connects ``x`` to it and returns the TensorNode. The
-    layer is built on first call with the input shape.
-
-    Parameters
-    ----------
-    layer_func : keras.layers.Layer or callable
-        A Keras layer or model, or a function ``f(x)`` of minibatched tensors.
-    """
-
-    def __init__(self, layer_func: Callable[..., Any]) -> None:
-        if not callable(layer_func):
-            raise ValidationError(
-                f"Layer needs a Keras layer or a callable (got "
-                f"{type(layer_func).__name__})",
-                attr="layer_func",
-            )
-        self.layer_func = layer_func
-
-    def __call__(
-        self,
-        x: Any,
-        shape_in: Sequence[int] | None = None,
-        synapse: Any = None,
-        transform: Any = 1,
-        label: str | None = None,
-        return_conn: bool = False,
-        **conn_kwargs: Any,
-    ) -> "TensorNode | tuple[TensorNode, nengo.Connection]":
-        """Make the TensorNode and its Connection from ``x``.
-
-        Parameters
-        ----------
-        x : nengo.Node, nengo.Ensemble, nengo.ensemble.Neurons, TensorNode or a slice
-            The input (its ``size_out`` values, reshaped to ``shape_in``).
-        shape_in : tuple of int, optional
-            Input shape without the minibatch axis (default ``(x.size_out,)``).
-        synapse : nengo.synapses.Synapse or None
-            Synapse of the connection (none by default).
-        transform : optional
-            Transform of the connection.
-        label : str, optional
-            Label of the TensorNode (default: the layer's name).
-        return_conn : bool
-            Also return the Connection.
-        **conn_kwargs
-            Further ``nengo.Connection`` arguments.
-
-        Returns
-        -------
-        TensorNode, or ``(TensorNode, nengo.Connection)`` with ``return_conn``
-        """
-        if shape_in is None:
-            shape_in = (_connection_size(x, transform),)
-        if label is None:
-            label = getattr(self.layer_func, "name", None)
-        node = TensorNode(
-            self.layer_func, shape_in=shape_in, pass_time=False, label=label
-        )
-        conn = nengo.Connection(
-            x, node, synapse=synapse, transform=transform, **conn_kwargs
-        )
-        return (node, conn) if return_conn else node
-
-
-def _connection_size(x, transform):
-    """Size of what a Connection from ``x`` with ``transform`` delivers."""
-    inputs = (nengo.Node, nengo.Ensemble, nengo.ensemble.Neurons, nengo.base.ObjView)
-    if not isinstance(x, inputs):
-        raise ValidationError(
-            f"Layer input must be a Node, Ensemble, Neurons or TensorNode (got "
-            f"{type(x).__name__})",
-            attr="x",
-        )
-    if isinstance(transform, nengo.transforms.Transform):
-        return transform.size_out
-    if transform is not None and np.ndim(transform) == 2:
-        return np.shape(transform)[0]
-    return x.size_out

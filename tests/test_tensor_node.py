@@ -1,5 +1,7 @@
 """TensorNode and Layer: TensorFlow code and Keras layers inside a Nengo network."""
 
+import warnings
+
 import keras
 import nengo
 import numpy as np
@@ -493,21 +495,102 @@ def test_assignment_inside_cond_is_state():
 
 
 def test_not_xla_compilable(Simulator):
+    """A TensorNode XLA cannot compile: the model runs without XLA, with a warning.
+
+    ``jit_compile=True`` from the user keeps XLA, and running then fails.
+    """
+
     def python_inside(t):
         value = tf.numpy_function(lambda t: np.float32(2 * t), [t], tf.float32)
         return tf.reshape(value, (1, 1))
 
     with nengo.Network() as net:
         node = nengo_dl.TensorNode(
-            python_inside, shape_out=(1,)
+            python_inside, shape_out=(1,), label="py"
         )  # unknown static shape
         p = nengo.Probe(node)
-    with Simulator(net) as sim:
+    with pytest.warns(UserWarning, match=r"XLA cannot compile.*'py'.*PyFunc"):
+        sim = Simulator(net)
+    with sim:
+        assert not sim._program.jit_compile
+        sim.run_steps(2)
+    np.testing.assert_allclose(sim.data[p][:, 0], [0.002, 0.004], rtol=1e-6)
+    with Simulator(net, jit_compile=True) as sim:
         with pytest.raises(SimulationError, match="jit_compile=False"):
             sim.run_steps(2)
+        sim.run_steps(0)  # still usable
     with Simulator(net, jit_compile=False) as sim:
         sim.run_steps(2)
     np.testing.assert_allclose(sim.data[p][:, 0], [0.002, 0.004], rtol=1e-6)
+
+
+def print_net():
+    """inp (sin) -> TensorNode printing t and returning 2 x -> probe."""
+
+    def printed(t, x):
+        tf.print("tensor node at t =", t)
+        return 2 * x
+
+    with nengo.Network(seed=0) as net:
+        inp = nengo.Node(np.sin)
+        net.node = nengo_dl.TensorNode(printed, shape_in=(1,), label="printer")
+        nengo.Connection(inp, net.node, synapse=None)
+        net.p = nengo.Probe(net.node)
+    return net
+
+
+def test_tf_print_falls_back_to_no_xla(Simulator, capfd):
+    net = print_net()
+    with pytest.warns(UserWarning, match=r"'printer'.*StringFormat") as record:
+        sim = Simulator(net)
+    assert sum("XLA cannot compile" in str(w.message) for w in record) == 1
+    with sim:
+        assert not sim._program.jit_compile
+        sim.run_steps(3)
+        sim.compile(keras.optimizers.SGD(0.0), loss="mse")  # training: no XLA too
+        sim.evaluate(np.ones((1, 2, 1)), np.ones((1, 2, 1)), verbose=0)
+    printed = capfd.readouterr().err
+    assert [line for line in printed.splitlines() if "tensor node" in line][:3] == [
+        "tensor node at t = 0.001",
+        "tensor node at t = 0.002",
+        "tensor node at t = 0.003",
+    ]
+    with Simulator(net, jit_compile=False) as plain:
+        plain.run_steps(3)
+    np.testing.assert_array_equal(sim.data[net.p], plain.data[net.p])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # warned once per TensorNode
+        with Simulator(net) as again:
+            assert not again._program.jit_compile
+    np.testing.assert_allclose(
+        sim.data[net.p][:, 0], 2 * np.sin(sim.trange()), rtol=1e-6
+    )
+
+
+def test_tf_print_with_jit_compile_true_raises(Simulator):
+    net = print_net()
+    with Simulator(net, jit_compile=True) as sim:
+        with pytest.raises(
+            SimulationError, match=r"(?s)StringFormat.*jit_compile=False"
+        ):
+            sim.run_steps(2)
+        assert sim.n_steps == 0
+
+
+def test_string_ops_fall_back_to_no_xla(Simulator):
+    def via_strings(x):
+        return tf.strings.to_number(tf.strings.as_string(x, precision=3))
+
+    with nengo.Network() as net:
+        inp = nengo.Node([0.25, -1.5])
+        node = nengo_dl.TensorNode(via_strings, shape_in=(2,), pass_time=False)
+        nengo.Connection(inp, node, synapse=None)
+        p = nengo.Probe(node)
+    with pytest.warns(UserWarning, match="AsString"):
+        sim = Simulator(net, minibatch_size=2)
+    with sim:
+        sim.run_steps(2)
+    np.testing.assert_allclose(sim.data[p], np.tile([0.25, -1.5], (2, 2, 1)))
 
 
 def test_unknown_output_shape_needs_shape_out():
@@ -529,3 +612,49 @@ def test_copy():
         twin = node.copy(add_to_container=False)
     assert twin.shape_in == (2, 1) and twin.shape_out == (2, 1)
     assert twin.tensor_func is double and twin.label == "a"
+
+
+class ClonedCopy(keras.layers.Layer):
+    """A layer whose build clones a model and copies its weights (eager code)."""
+
+    def __init__(self, model, **kwargs):
+        super().__init__(**kwargs)
+        self.model = model
+
+    def build(self, input_shape):
+        self.inner = keras.models.clone_model(self.model)
+        self.inner.set_weights(self.model.get_weights())  # .numpy(): eager only
+
+    def call(self, x):
+        return self.inner(x)
+
+
+class WrappedSequential(keras.layers.Layer):
+    """A layer whose build makes a Sequential model and reads its kernel."""
+
+    def build(self, input_shape):
+        self.seq = keras.Sequential(
+            [keras.layers.Dense(4, activation="relu"), keras.layers.Dense(3)]
+        )
+        self.seq.build(input_shape)
+        self.kernel_norm = float(np.linalg.norm(self.seq.layers[0].kernel.numpy()))
+
+    def call(self, x):
+        return self.seq(x)
+
+
+def test_layers_whose_build_makes_models(Simulator):
+    """Built on a symbolic keras.Input first, as Keras builds them."""
+    keras.utils.set_random_seed(0)
+    base = keras.Sequential([keras.Input((5,)), keras.layers.Dense(3)])
+    cloned, wrapped = ClonedCopy(base), WrappedSequential()
+    x = np.linspace(-1, 1, 10).reshape(2, 5).astype(np.float32)
+    with nengo.Network() as net:
+        inp = nengo.Node(np.zeros(5))
+        p_cloned = nengo.Probe(nengo_dl.Layer(cloned)(inp))
+        p_wrapped = nengo.Probe(nengo_dl.Layer(wrapped)(inp))
+    assert cloned.built and wrapped.built and wrapped.kernel_norm > 0
+    with Simulator(net, minibatch_size=2) as sim:
+        sim.run_steps(1, data={inp: x[:, None]})
+    np.testing.assert_allclose(sim.data[p_cloned][:, 0], base(x).numpy(), atol=1e-6)
+    np.testing.assert_allclose(sim.data[p_wrapped][:, 0], wrapped(x).numpy(), atol=1e-6)

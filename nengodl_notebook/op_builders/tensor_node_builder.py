@@ -4,7 +4,9 @@ Unlike Python Nodes (``pyfunc.py``), a TensorNode's function is TensorFlow code:
 it is traced into the compiled step, so it runs with XLA when it compiles. XLA
 drops assertions (``tf.debugging.assert_*``), so a model whose TensorNodes
 assert is compiled without XLA unless XLA is asked for (see
-`xla_for_assertions`).
+`xla_for_assertions`); a model with a TensorNode XLA cannot compile
+(``tf.print``, ``tf.numpy_function``, string ops) too (see
+`xla_for_uncompilable`).
 """
 
 import re
@@ -20,7 +22,13 @@ from nengodl_notebook.op_builders.base import (
     scatter_rows,
     tracing_seed,
 )
-from nengodl_notebook.tensor_node import SimTensorNode, call, trace, traced_error
+from nengodl_notebook.tensor_node import (
+    SimTensorNode,
+    arg_specs,
+    call,
+    trace,
+    traced_error,
+)
 from nengodl_notebook.tensor_node_variables import (
     derived_seed,
     graph_random_seed,
@@ -33,6 +41,8 @@ ASSERT_OPS = {"Assert"}
 
 #: TensorNodes already warned about (see `xla_for_assertions`).
 _warned: "weakref.WeakSet[object]" = weakref.WeakSet()
+#: TensorNodes already warned about (see `xla_for_uncompilable`).
+_warned_uncompilable: "weakref.WeakSet[object]" = weakref.WeakSet()
 
 
 @Builder.register(SimTensorNode)
@@ -54,6 +64,7 @@ class SimTensorNodeBuilder(SingleOpBuilder):
         #: Name scope of the node's ops: TensorFlow's errors name it.
         self.scope = f"TensorNode{self.seed_offset}_{label}".rstrip("_")
         self._asserts = None
+        self._xla_error = False  # not checked yet; then a str or None
 
     @property
     def asserts(self):
@@ -66,6 +77,20 @@ class SimTensorNodeBuilder(SingleOpBuilder):
             concrete = trace(node, node.tensor_func, ctx.dtype, ctx.minibatch_size)
             self._asserts = uses_op_types(concrete.graph, concrete.graph, ASSERT_OPS)
         return self._asserts
+
+    @property
+    def xla_error(self):
+        """Why XLA cannot compile the node's function (None when it can).
+
+        Found by lowering the function alone to XLA's HLO (once, when asked):
+        unsupported ops (``tf.print``, ``tf.numpy_function``, string ops) fail
+        there, in milliseconds, without compiling machine code.
+        """
+        if self._xla_error is False:
+            self._xla_error = xla_error(
+                self.node, self.ctx.dtype, self.ctx.minibatch_size
+            )
+        return self._xla_error
 
     def failed_assertion(self, error):
         """The SimulationError for ``error`` if an assertion of this node failed."""
@@ -151,3 +176,77 @@ def xla_for_assertions(groups, jit_compile):
             "jit_compile=True to the Simulator to run it with XLA, unchecked."
         )
     return jit_compile if jit_compile or not nodes else False
+
+
+#: `xla_error` results: node -> {(dtype, minibatch size): (weakref to func, result)}.
+_xla_checked: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
+
+
+def xla_error(node, dtype, batch):
+    """Why XLA cannot compile ``node``'s function, or None when it can.
+
+    Remembered per node, function, dtype and minibatch size: another Simulator of
+    the same network does not lower the function again.
+    """
+    key = (tf.as_dtype(dtype).name, batch)
+    checked = _xla_checked.setdefault(node, {})
+    func_ref, result = checked.get(key, (lambda: None, None))
+    if func_ref() is not node.tensor_func:
+        result = _lowering_error(node, dtype, batch)
+        try:  # a weak reference: the function may refer to the node
+            checked[key] = (weakref.ref(node.tensor_func), result)
+        except TypeError:  # no weak references to it: not remembered
+            pass
+    return result
+
+
+def _lowering_error(node, dtype, batch):
+    def traced(*args):
+        return call(node, node.tensor_func, args, dtype, batch)
+
+    func = tf.function(traced, jit_compile=True, autograph=False)
+    try:
+        func.experimental_get_compiler_ir(*arg_specs(node, dtype, batch))(stage="hlo")
+    except Exception as e:  # noqa: BLE001 -- any failure: run it without XLA
+        message = str(e)
+        ops = re.findall(r"(\w+) \(No registered '\w+' OpKernel for XLA", message)
+        if ops:
+            return f"unsupported TensorFlow ops: {', '.join(dict.fromkeys(ops))}"
+        return f"{type(e).__name__}: {message.splitlines()[0] if message else ''}"
+    return None
+
+
+def xla_for_uncompilable(groups, jit_compile):
+    """The XLA setting for a step program, given TensorNodes XLA cannot compile.
+
+    With the default (``jit_compile=None``) a program with such TensorNodes
+    (``tf.print``, ``tf.numpy_function``, string ops...) runs without XLA, and
+    one warning names them (once per TensorNode). An explicit ``True`` or
+    ``False`` is returned as it is (``True`` then fails when the program runs).
+
+    Parameters
+    ----------
+    groups : list of OpBuilder
+    jit_compile : bool or None
+
+    Returns
+    -------
+    bool or None
+    """
+    if jit_compile is not None:
+        return jit_compile
+    failing = [
+        (g.node, g.xla_error)
+        for g in groups
+        if isinstance(g, SimTensorNodeBuilder) and g.xla_error is not None
+    ]
+    new = [(node, why) for node, why in failing if node not in _warned_uncompilable]
+    _warned_uncompilable.update(node for node, _ in new)
+    if new:
+        names = "; ".join(f"{node} ({why})" for node, why in new)
+        warn_user(
+            f"XLA cannot compile the tensor_func of {names}, so this model runs "
+            "without XLA (slower). Pass jit_compile=False to the Simulator to choose "
+            "that without this check."
+        )
+    return False if failing else None
