@@ -61,8 +61,9 @@ def state_from_arrays(saved, template, path):
         key = PREFIX + name
         if key not in saved:
             raise ValidationError(
-                f"{path}: the run state lacks {name!r}; it was saved by a Simulator "
-                "of another network",
+                f"{path}: the run state does not fit this Simulator (it lacks "
+                f"{name!r}): it was saved by a Simulator of another network or "
+                "minibatch_size",
                 attr="path",
             )
         return saved[key]
