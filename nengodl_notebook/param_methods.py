@@ -29,7 +29,7 @@ class ParamMethods:
     _take_run_state: Any
     _restore_run_state: Any
     _params_changed: Any
-    check_run_state: Any
+    _check_run_state: Any
 
     @exclusive("save parameters")
     def save_params(
@@ -82,7 +82,7 @@ class ParamMethods:
         if include_state:
             own = self._take_run_state(False)
             run_state = state_from_arrays(saved, own, params.origin.subject)
-            self.check_run_state(run_state, params.origin.subject)
+            self._check_run_state(run_state, params.origin.subject)
         apply_params(self._store, self._tensor_vars, params)
         self._params_changed()
         if run_state is not None:

@@ -135,7 +135,7 @@ class RunStateMethods:
             self._recorder.chunks = {p: list(c) for p, c in chunks}
         self.data.reset()
 
-    def check_run_state(self, snapshot, origin="the run state"):
+    def _check_run_state(self, snapshot, origin="the run state"):
         """Raise a ValidationError unless ``snapshot`` fits this Simulator."""
         if not isinstance(snapshot, RunState):
             raise ValidationError(
@@ -197,7 +197,7 @@ class RunStateMethods:
             The snapshot does not fit this Simulator; nothing is changed.
         """
         self._check_open("set the run state")
-        self.check_run_state(run_state)
+        self._check_run_state(run_state)
         self._restore_run_state(run_state)
 
     def soft_reset(
