@@ -7,11 +7,12 @@ from nengo.exceptions import ValidationError
 class IsolateState(keras.callbacks.Callback):
     """Keeps the simulation state as it was when this callback was made.
 
-    The saved state is the simulator's time step, its state (neuron voltages,
-    synapse values...), its TensorNodes' state and its probe data; trained
-    parameters are not part of it. `reset` puts it back, as do the ends of
-    training, of an epoch, of evaluation and of prediction, so what runs in
-    between (a callback that calls ``sim.run``, say) leaves no trace.
+    The saved state is the simulator's run state (`Simulator.get_run_state`):
+    time step, state (neuron voltages, synapse values...), TensorNodes' state,
+    random streams and probe data; trained parameters are not part of it.
+    `reset` puts it back, as do the ends of training, of an epoch, of
+    evaluation and of prediction, so what runs in between (a callback that
+    calls ``sim.run``, say) leaves no trace.
 
     Parameters
     ----------
@@ -30,34 +31,18 @@ class IsolateState(keras.callbacks.Callback):
 
     def __init__(self, sim):
         super().__init__()
-        for name in ("_state", "_n_steps", "_recorder", "_tensor_vars", "data"):
-            if not hasattr(sim, name):
-                raise ValidationError(
-                    f"IsolateState needs a nengodl_notebook Simulator (got {sim!r})",
-                    attr="sim",
-                )
+        if not all(hasattr(sim, m) for m in ("get_run_state", "set_run_state")):
+            raise ValidationError(
+                f"IsolateState needs a nengodl_notebook Simulator (got {sim!r})",
+                attr="sim",
+            )
         self.sim = sim
-        self.saved = self._take()
-
-    def _take(self):
-        sim = self.sim
-        return (
-            sim._state,  # an immutable tensor: no copy needed
-            sim._n_steps,
-            {p: list(c) for p, c in sim._recorder.chunks.items()},
-            [var.numpy().copy() for var in sim._tensor_vars.state],
-        )
+        self.saved = sim.get_run_state(include_probes=True)
 
     def reset(self):
-        """Put back the state saved when this callback was made."""
-        sim = self.sim
-        state, n_steps, chunks, node_state = self.saved
-        sim._state = state
-        sim._n_steps = n_steps
-        sim._recorder.chunks = {p: list(c) for p, c in chunks.items()}
-        for var, value in zip(sim._tensor_vars.state, node_state):
-            var.assign(value)
-        sim.data.reset()
+        """Put back the state saved when this callback was made
+        (`Simulator.set_run_state`)."""
+        self.sim.set_run_state(self.saved)
 
     def on_epoch_end(self, epoch, logs=None):
         """Reset the state at the end of each epoch."""

@@ -22,7 +22,7 @@ from nengodl_notebook.params import Origin, ParamEntry, Params
 FILE_FORMAT = "nengodl_notebook params 2"
 
 
-def write_params(params, path):
+def write_params(params, path, extra=None):
     """Save a snapshot to ``path`` (``.npz``; no pickle).
 
     As `np.savez`, ``.npz`` is appended to a path not ending with it. The file is
@@ -34,6 +34,9 @@ def write_params(params, path):
     ----------
     params : Params
     path : str, os.PathLike or file object
+    extra : dict, optional
+        More arrays to save (the run state, see `state_files`); their names
+        must start with ``__``, which parameter keys never do.
     """
     entries = params.entries
     contents = {
@@ -42,6 +45,7 @@ def write_params(params, path):
         "__labels__": np.array(params.labels, dtype=str),
         "__structure__": np.array([e.row() for e in entries], dtype=str).reshape(-1, 4),
         **params,
+        **(extra or {}),
     }
     if hasattr(path, "write"):
         np.savez(path, **contents)
@@ -56,6 +60,11 @@ def read_params(path):
     parameter file (an OSError for a missing file). The snapshot's errors name
     the file too.
     """
+    return read_params_file(path)[0]
+
+
+def read_params_file(path):
+    """``(snapshot, arrays)``: `read_params`, and every array in the file."""
     path = npz_path(path)
     saved = _read(path)
     entries, legacy = _saved_entries(path, saved)
@@ -64,7 +73,7 @@ def read_params(path):
     if labels is not None and len(labels) != len(entries):
         labels = None  # only shown, never compared
     arrays = {e.key: saved[e.key] for e in entries}
-    return Params(entries, arrays, labels, Origin.file(path), legacy=legacy)
+    return Params(entries, arrays, labels, Origin.file(path), legacy=legacy), saved
 
 
 def npz_path(path):

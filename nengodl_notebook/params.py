@@ -535,3 +535,12 @@ def _assign_all(store, tensor_vars, values):
         if tensor_vars is not None:
             tensor_vars.assign(old_weights)
         raise
+
+
+def revert_params(store, tensor_vars, initial):
+    """Set every parameter back to ``initial`` (the snapshot taken at construction).
+
+    Afterwards ``sim.data`` reports nengo's build values again, bit for bit.
+    """
+    apply_params(store, tensor_vars, initial)
+    store.changed = []

@@ -4,7 +4,6 @@ User API only; the work is done by nengo's builder, the planner, the op builders
 the step program and the input/probe helpers.
 """
 
-import os
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -23,12 +22,13 @@ from nengodl_notebook import progress, run_data, validation
 from nengodl_notebook.config import get_setting, trainable_objects
 from nengodl_notebook.freeze import freeze
 from nengodl_notebook.model_checks import input_node_ops
-from nengodl_notebook.param_files import read_params, write_params
+from nengodl_notebook.param_methods import ParamMethods
 from nengodl_notebook.params import (
     Params,
     ParamStore,
     apply_params,
     parameter_signals,
+    revert_params,
     take_params,
 )
 from nengodl_notebook.planner import (
@@ -47,6 +47,7 @@ from nengodl_notebook.precomputed_inputs import (
 )
 from nengodl_notebook.probes import ProbeRecorder, SimulationData
 from nengodl_notebook.run_chunks import ChunkLength, HeldInterrupt
+from nengodl_notebook.run_state import RunStateMethods, network_is_stateful
 from nengodl_notebook.signals import SignalValues
 from nengodl_notebook.simulator_training import TrainingMethods
 from nengodl_notebook.single_user import SingleUser, exclusive
@@ -78,7 +79,7 @@ def random_tensor_nodes_jit(tensor_vars, jit_compile):
     return False
 
 
-class Simulator(TrainingMethods):
+class Simulator(RunStateMethods, ParamMethods, TrainingMethods):
     """Simulate a Nengo network in TensorFlow (a drop-in for ``nengo.Simulator``).
 
     Parameters
@@ -358,23 +359,54 @@ class Simulator(TrainingMethods):
             raise SimulatorClosed(f"Cannot {action}: this Simulator is closed")
 
     @exclusive("reset")
-    def reset(self, seed: int | None = None) -> None:
-        """Reset state, time and probe data; ``seed`` changes the random inputs."""
+    def reset(
+        self,
+        seed: int | None = None,
+        include_trainable: bool = True,
+        include_probes: bool = True,
+        include_processes: bool = True,
+    ) -> None:
+        """Reset the simulator to time 0 (state and TensorNode state always).
+
+        Parameters
+        ----------
+        seed : int, optional
+            A new seed (kept for later resets too).
+        include_trainable : bool
+            Also put every parameter back to its value at construction (undoing
+            training, `set_params` and `load_params`).
+        include_probes : bool
+            Also forget probe data (else it stays, and new data is appended).
+        include_processes : bool
+            Also restart the random streams of processes and TensorNodes from
+            the seed (else they continue where they are).
+        """
         self._check_open("reset")
         if seed is not None:
             self.seed = validation.check_seed(seed)  # a bad seed leaves the old one
+        if not hasattr(self, "_initial_params"):  # the constructor's reset
+            self._initial_params = take_params(self._store, self._tensor_vars)
+        elif include_trainable:
+            revert_params(self._store, self._tensor_vars, self._initial_params)
         batch = self.minibatch_size or 1
-        rngs = process_rngs(self._nengo_step_order, self.seed, batch)
+        if include_processes:
+            self._restart_processes(self.seed)
+        self._tensor_vars.reset()
+        self._state = self._store.initial_state(batch)
+        self._n_steps = 0
+        if include_probes:
+            self._recorder.clear()
+        self.data.reset()
+
+    def _restart_processes(self, seed):
+        """Process step functions and random streams made afresh from ``seed``."""
+        rngs = process_rngs(self._nengo_step_order, seed, self.minibatch_size or 1)
         self._inputs.reset(rngs)
         for builder in self._ctx.python_processes:
             builder.reset(rngs[builder.op])
-        self._tensor_vars.reset()
-        self._tensor_vars.reseed(self.seed)
-        self._program.restart_random(self.seed)
-        self._state = self._store.initial_state(batch)
-        self._n_steps = 0
-        self._recorder.clear()
-        self.data.reset()
+        self._tensor_vars.reseed(seed)
+        self._program.restart_random(seed)
+        self._stream_seed = seed
 
     @exclusive("clear probes")
     def clear_probes(self) -> None:
@@ -387,6 +419,7 @@ class Simulator(TrainingMethods):
         time_in_seconds: float,
         data: Mapping[nengo.Node, ArrayLike] | None = None,
         progress_bar: bool | None = None,
+        stateful: bool = True,
     ) -> None:
         """Simulate for ``time_in_seconds`` (rounded to a whole number of steps).
 
@@ -396,6 +429,10 @@ class Simulator(TrainingMethods):
         data : dict, optional
             Maps input Nodes to arrays ``(minibatch_size, n_steps, size_out)``
             that replace the Nodes' outputs during this run.
+        progress_bar : bool, optional
+            Show a progress bar (default: the Simulator's ``progress_bar``).
+        stateful : bool
+            Keep the final state (see `run_steps`).
         """
         steps = run_data.steps_for_time(time_in_seconds, self.dt)
         if steps == 0:
@@ -404,7 +441,7 @@ class Simulator(TrainingMethods):
                 f"still at time {self.time}."
             )
             return
-        self.run_steps(steps, data=data, progress_bar=progress_bar)
+        self.run_steps(steps, data=data, progress_bar=progress_bar, stateful=stateful)
 
     @exclusive("run")
     def run_steps(
@@ -412,8 +449,16 @@ class Simulator(TrainingMethods):
         steps: int,
         data: Mapping[nengo.Node, ArrayLike] | None = None,
         progress_bar: bool | None = None,
+        stateful: bool = True,
     ) -> None:
         """Simulate for ``steps`` time steps (see `run` for ``data``).
+
+        With ``stateful=False`` (or ``configure_settings(stateful=False)`` on
+        the network, which overrides ``stateful=True``) the run starts from the
+        current state and its probe data is appended to ``sim.data`` as usual,
+        but afterwards the time step, state, TensorNode state and random
+        streams are those from before the run: the next run starts where this
+        one started. ``sim.trange()`` then has fewer entries than the data.
 
         Runs execute in compiled chunks (see `run_chunks`). Ctrl-C stops a run
         after the chunk in progress, with a ``KeyboardInterrupt``; a run that fails
@@ -437,6 +482,15 @@ class Simulator(TrainingMethods):
         )
         validation.check_run_memory(estimate, steps)  # refuses before any change
         show = self.progress_bar if progress_bar is None else progress_bar
+        stateful = stateful and network_is_stateful(self._network)
+        before = None if stateful else self._take_run_state(include_probes=False)
+        try:
+            self._run_steps(steps, overrides, show, stateful)
+        finally:
+            if before is not None:
+                self._restore_run_state(before)
+
+    def _run_steps(self, steps, overrides, show, stateful):
         with (
             progress.Phase("Simulating", "Simulation", steps, enabled=show) as phase,
             HeldInterrupt() as interrupt,
@@ -451,8 +505,14 @@ class Simulator(TrainingMethods):
                 interrupt.deliver(
                     f"Simulation interrupted after step {self._n_steps} (t = "
                     f"{self.time:g} s), {steps - done} steps before the end of this "
-                    "run. State, probe data and random inputs are those of that step: "
-                    "run again to continue."
+                    "run. "
+                    + (
+                        "State, probe data and random inputs are those of that "
+                        "step: run again to continue."
+                        if stateful
+                        else "Probe data is kept; the state is that before the "
+                        "run (stateful=False)."
+                    )
                 )
 
     def _run_chunk(self, steps, overrides):
@@ -490,7 +550,7 @@ class Simulator(TrainingMethods):
 
     def _input_tensor(self, steps, overrides):
         """The inputs of the next ``steps`` steps (cached when they repeat)."""
-        key = (self.seed, self._n_steps, steps)
+        key = (self._stream_seed, self._n_steps, steps)
         cacheable = not overrides and self._inputs.time_only
         if cacheable and key in self._input_cache:
             return self._input_cache[key]
@@ -519,9 +579,16 @@ class Simulator(TrainingMethods):
                 f"TensorFlow failed while simulating: {e.message}{hint}"
             ) from e
 
-    def step(self) -> None:
-        """Advance the simulator by one time step."""
-        self.run_steps(1, progress_bar=False)
+    def step(
+        self,
+        data: Mapping[nengo.Node, ArrayLike] | None = None,
+        progress_bar: bool = False,
+        stateful: bool = True,
+    ) -> None:
+        """Advance the simulator by one time step (`run_steps` of 1 step; no
+        progress bar unless asked for). ``data`` arrays have shape
+        ``(minibatch_size, 1, size_out)``."""
+        self.run_steps(1, data=data, progress_bar=progress_bar, stateful=stateful)
 
     def trange(
         self, dt: float | None = None, sample_every: float | None = None
@@ -620,21 +687,6 @@ class Simulator(TrainingMethods):
             is not finite. Nothing is changed then.
         """
         apply_params(self._store, self._tensor_vars, params)
-        self._params_changed()
-
-    @exclusive("save parameters")
-    def save_params(self, path: str | os.PathLike) -> None:
-        """Save all parameters (`get_params`) to a file (npz, no pickle), atomically.
-
-        ``.npz`` is appended to a path not ending with it.
-        """
-        write_params(take_params(self._store, self._tensor_vars), path)
-
-    @exclusive("load parameters")
-    def load_params(self, path: str | os.PathLike) -> None:
-        """Load parameters saved by `save_params`, with the checks of `set_params`
-        (errors name the file)."""
-        apply_params(self._store, self._tensor_vars, read_params(path))
         self._params_changed()
 
     @exclusive("freeze parameters")

@@ -376,5 +376,5 @@ def test_gradient_training_with_a_learning_rule(Simulator):
         w = sim.data[weights]
         assert np.allclose(w[:, 0], trained, atol=1e-3)
         assert np.abs(w[:, -1] - w[:, 0]).max() > 1e-7
-        sim.reset()
+        sim.reset(include_trainable=False)
         assert np.allclose(sim.signals[sim.model.sig[conn]["weights"]], trained)

@@ -74,7 +74,7 @@ def values(sim):
 
 
 def probe_output(sim, net, n_steps=20):
-    sim.reset()
+    sim.reset(include_trainable=False)
     sim.run_steps(n_steps)
     return sim.data[net.p].copy()
 

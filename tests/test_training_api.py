@@ -268,7 +268,7 @@ def test_training_reduces_loss_and_run_uses_trained_params(Simulator):
         after = sim.loss(data, mse_obj(net))
         assert after < 0.9 * before
 
-        sim.reset()
+        sim.reset(include_trainable=False)
         sim.run_steps(1, data={net.inp: x16})
         out_after = np.array(sim.data[net.p])
         assert out_after.shape == (MB, 1, 1)

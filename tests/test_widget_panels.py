@@ -431,14 +431,14 @@ def test_compare_after_training(net, sim, tmp_path):
     after = params_of(sim, tmp_path, "after")
     assert all(np.array_equal(trained[k], after[k]) for k in trained)  # restored
     # A and B are the runs with each snapshot's parameters
-    sim.reset()
+    sim.reset(include_trainable=False)
     sim.run_steps(200, data=d.data())
     assert np.allclose(compare.line_b.y, sim.data[net.nofilt_p][0, :, 0])
     sim.set_params(compare.snapshots[0]["params"])
     assert all(
         np.array_equal(before[k], params_of(sim, tmp_path, "b")[k]) for k in before
     )
-    sim.reset()
+    sim.reset(include_trainable=False)
     sim.run_steps(200, data=d.data())
     assert np.allclose(compare.line_a.y, sim.data[net.nofilt_p][0, :, 0])
     assert "MSE (item 0)" in compare.errors.value

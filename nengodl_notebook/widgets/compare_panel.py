@@ -220,7 +220,7 @@ class ComparePanel(widgets.VBox):
         try:
             for key in dict.fromkeys((self.snapshot_a.value, self.snapshot_b.value)):
                 sim.set_params(self.snapshots[key]["params"])
-                sim.reset()
+                sim.reset(include_trainable=False)
                 sim.run_steps(n, data=data, progress_bar=False)
                 results[key] = {p: np.array(sim.data[p]) for p in self.probes}
                 if "t" not in results:
@@ -233,7 +233,7 @@ class ComparePanel(widgets.VBox):
                     ]
         finally:
             sim.set_params(current)
-            sim.reset()
+            sim.reset(include_trainable=False)
         results["keys"] = (self.snapshot_a.value, self.snapshot_b.value)
         return results
 

@@ -277,7 +277,7 @@ class RunPanel(widgets.VBox):
         n_steps, done, chunk = self.n_steps, 0, CHUNK_STEPS
         started = last_draw = time.perf_counter()
         try:
-            sim.reset()
+            sim.reset(include_trainable=False)
             while done < n_steps and not self._stop.is_set():
                 steps = min(chunk, n_steps - done)
                 part = None
