@@ -19,7 +19,7 @@ from nengo.utils.progress import ProgressBar
 from nengo.utils.simulator import operator_dependency_graph
 from numpy.typing import ArrayLike
 
-from nengodl_notebook import progress, run_data, validation
+from nengodl_notebook import progress, run_data, sim_settings, validation
 from nengodl_notebook.config import get_setting, trainable_objects
 from nengodl_notebook.freeze import freeze
 from nengodl_notebook.model_checks import input_node_ops
@@ -97,9 +97,10 @@ class Simulator(TrainingMethods):
     progress_bar : bool, None or nengo.utils.progress.ProgressBar
         Show progress bars and one-line summaries (or drive a nengo ProgressBar);
         None means False, as in nengo.
-    dtype : ``"float32"`` or ``"float64"``
+    dtype : ``"float32"``, ``"float64"`` or None
         Floating point precision of the simulation (``np.float32``,
-        ``tf.float64``... are accepted and stored as these strings).
+        ``tf.float64``... are accepted and stored as these strings). None: the
+        network's ``configure_settings(dtype=...)``, or float32.
     model : nengo.builder.Model, optional
         A model to build into (as in nengo).
     optimize : bool
@@ -107,6 +108,14 @@ class Simulator(TrainingMethods):
         which also makes random inputs identical to ``nengo.Simulator``'s).
     jit_compile : bool, optional
         Compile the time loop with XLA (default: when no Python Node needs input).
+    device : str, optional
+        TensorFlow device of the simulation and training programs, e.g.
+        ``"/cpu:0"`` or ``"/gpu:1"`` (a device this process does not have is
+        refused, naming it); None lets TensorFlow choose.
+    unroll_simulation : int
+        NengoDL's loop-unrolling hint, accepted and kept as ``sim.unroll``. It
+        changes nothing here: the time loop is compiled with XLA, results are
+        the same for every value, and exactly the requested steps run.
     """
 
     def __init__(
@@ -116,10 +125,12 @@ class Simulator(TrainingMethods):
         seed: int | None = None,
         minibatch_size: int | None = None,
         progress_bar: bool | ProgressBar | None = True,
-        dtype: str | np.dtype | tf.DType = "float32",
+        dtype: str | np.dtype | tf.DType | None = None,
         model: Model | None = None,
         optimize: bool = True,
         jit_compile: bool | None = None,
+        device: str | None = None,
+        unroll_simulation: int = 1,
     ) -> None:
         self.closed = True  # until construction succeeds
         self._user = SingleUser()
@@ -128,7 +139,10 @@ class Simulator(TrainingMethods):
         seed = None if seed is None else validation.check_seed(seed)
         self.minibatch_size = validation.check_minibatch_size(minibatch_size)
         self.progress_bar = validation.check_progress_bar(progress_bar)
-        self.dtype = validation.check_dtype(dtype)
+        self.unroll = validation.check_unroll_simulation(unroll_simulation)
+        self.device = validation.check_device(device)
+        self._settings = sim_settings.resolve(network, dtype)
+        self.dtype = self._settings.dtype
         self.model = model or Model(
             dt=float(dt),
             label=f"{network}, dt={dt:f}",
@@ -201,6 +215,8 @@ class Simulator(TrainingMethods):
                 self._store.full,
                 jit_compile,
                 seeded_by_trace=seeded_by_trace,
+                device=self.device,
+                learning_phase=self._settings.learning_phase,
             )
             self.data = SimulationData(
                 self._recorder, self.model.params, self.minibatch_size, self._built
@@ -257,6 +273,9 @@ class Simulator(TrainingMethods):
                 "dtype": self.dtype,
                 "optimize": self.optimize,
                 "jit_compile": self._jit_compile,
+                "device": self.device,
+                "unroll": self.unroll,
+                "settings": self._settings,
             },
             "state": np.asarray(self._state),
             "params": self._store.values(),
@@ -277,6 +296,8 @@ class Simulator(TrainingMethods):
         self._user = SingleUser()
         for name in ("minibatch_size", "progress_bar", "dtype", "optimize"):
             setattr(self, name, options[name])
+        self.device, self.unroll = options["device"], options["unroll"]
+        self._settings = options["settings"]
         self._jit_compile = options["jit_compile"]
         self.model = pickled["model"]
         self._network = pickled["network"]
