@@ -9,6 +9,7 @@ import time
 import warnings
 from collections.abc import Mapping, Sequence
 
+import keras
 import nengo
 import numpy as np
 import tensorflow as tf
@@ -19,9 +20,16 @@ from nengo.utils.progress import ProgressBar
 from nengo.utils.simulator import operator_dependency_graph
 from numpy.typing import ArrayLike
 
-from nengodl_notebook import progress, run_data, sim_settings, validation
+from nengodl_notebook import (
+    gradient_check,
+    progress,
+    run_data,
+    sim_settings,
+    validation,
+)
 from nengodl_notebook.config import get_setting, trainable_objects
 from nengodl_notebook.freeze import freeze
+from nengodl_notebook.keras_model import make_keras_model
 from nengodl_notebook.model_checks import input_node_ops
 from nengodl_notebook.param_files import read_params, write_params
 from nengodl_notebook.params import (
@@ -669,3 +677,64 @@ class Simulator(TrainingMethods):
         objects (a Keras layer keeps its trained weights).
         """
         freeze(self._store, self.model, objs)
+
+    # -- inspection: gradients and a Keras model -----------------------------------
+
+    @exclusive("check gradients")
+    def check_gradients(
+        self,
+        inputs: Sequence[ArrayLike] | None = None,
+        outputs: Sequence[nengo.Probe] | None = None,
+        atol: float = 1e-5,
+        rtol: float = 1e-3,
+    ) -> dict:
+        """Check analytic gradients against numerical ones (finite differences).
+
+        Gradients of probe outputs with respect to the input Nodes' values, in
+        training mode (spiking neurons as rate twins). Float32 round-off makes
+        finite differences coarse: use ``dtype="float64"`` for tight tolerances.
+        Unlike NengoDL's, this does not reset the simulator (each check runs
+        from the initial state, leaving state, time and probe data alone).
+
+        Parameters
+        ----------
+        inputs : list of array_like, optional
+            ``(minibatch_size, n_steps, size_out)`` values for each input Node,
+            in the order of ``network.all_nodes``; None: zeros for 2 steps.
+        outputs : list of nengo.Probe, optional
+            Probes to check (None: all).
+        atol, rtol : float
+            Failure when ``|analytic - numeric| >= atol + rtol * |numeric|``.
+
+        Returns
+        -------
+        dict
+            ``{probe: {"analytic": [...], "numeric": [...]}}`` (one Jacobian
+            per input Node).
+
+        Raises
+        ------
+        nengo.exceptions.SimulationError
+            The gradients differ or contain NaN, or the network is
+            ``inference_only``.
+        """
+        self._check_open("check gradients")
+        sim_settings.check_training(self._settings, "check gradients")
+        return gradient_check.check_gradients(
+            self._trainer.parts, inputs, outputs, atol, rtol
+        )
+
+    @property
+    def keras_model(self) -> keras.Model:
+        """(keras.Model) The simulation as a Keras model (see `keras_model`).
+
+        Inputs are the input Nodes ``(batch, n_steps, size_out)``, outputs the
+        probes; ``sim.keras_model(x)`` gives what ``sim.predict`` gives. Made on
+        first use.
+        """
+        self._check_open("make a Keras model")
+        made = getattr(self, "_keras_model", None)
+        if made is None or made[0] is not self._program:
+            made = (self._program, make_keras_model(self._trainer.parts))
+            self._keras_model = made
+        return made[1]
