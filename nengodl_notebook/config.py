@@ -65,6 +65,38 @@ def configure_settings(trainable: bool | None = None, **settings: Any) -> None:
     lif_smoothing : float, optional
         When set, LIF neurons train with the gradient of a SoftLIF rate curve with
         this smoothing (forward pass: LIFRate).
+    dtype : ``"float32"`` or ``"float64"``
+        Precision of a Simulator of this network when its own ``dtype`` argument
+        is not given (float32 by default; ``np.float64``, ``tf.float64``...
+        are accepted too).
+    inference_only : bool
+        The network is only run, never trained: ``train``, ``fit``,
+        ``loss(..., training=True)`` and ``check_gradients`` raise a
+        ``SimulationError`` naming this setting. Nothing else changes (training
+        programs are only built when asked for, so inference is as fast either
+        way). Combined with ``learning_phase=True`` the Simulator refuses to
+        build (``BuildError``), as in NengoDL.
+    learning_phase : bool or None
+        True: ``run``, ``predict``, ``evaluate`` and ``loss`` behave as in
+        training (spiking neurons run as their rate twins, Keras layers in
+        TensorNodes get ``training=True``). None or False: inference behaviour
+        there, training behaviour in ``train``/``fit`` (NengoDL's False also
+        makes ``fit`` run the spiking model; here training keeps its rate twins).
+    stateful : bool
+        True (default): the simulation state carries over between calls;
+        False: every call starts from the initial state.
+    keep_history : bool
+        True (default): probes record every step (or every ``sample_every``);
+        False: they keep only the value of the last step.
+        ``net.config[probe].keep_history`` sets it per probe.
+    planner, sorter, simplifications
+        Accepted for NengoDL code, and ignored with a warning: our planner is
+        not pluggable. Its steps are fixed: nengo's operator merging
+        (``Simulator(optimize=True)``) and then ``planner.group_ops``, which
+        merges operators of one kind at one dependency depth (NengoDL's
+        ``planner``); ``planner.make_layout``, which orders signals so each
+        group reads contiguous rows (``sorter``); no graph simplifications
+        (``simplifications``).
     """
     config = _current_network().config
     for cls in TRAINABLE_CLASSES:

@@ -8,6 +8,7 @@ import time
 import warnings
 from collections.abc import Mapping, Sequence
 
+import keras
 import nengo
 import numpy as np
 import tensorflow as tf
@@ -18,9 +19,16 @@ from nengo.utils.progress import ProgressBar
 from nengo.utils.simulator import operator_dependency_graph
 from numpy.typing import ArrayLike
 
-from nengodl_notebook import progress, run_data, validation
+from nengodl_notebook import (
+    gradient_check,
+    progress,
+    run_data,
+    sim_settings,
+    validation,
+)
 from nengodl_notebook.config import get_setting, trainable_objects
 from nengodl_notebook.freeze import freeze
+from nengodl_notebook.keras_model import make_keras_model
 from nengodl_notebook.model_checks import input_node_ops
 from nengodl_notebook.param_methods import ParamMethods
 from nengodl_notebook.params import (
@@ -98,9 +106,10 @@ class Simulator(RunStateMethods, ParamMethods, TrainingMethods):
     progress_bar : bool, None or nengo.utils.progress.ProgressBar
         Show progress bars and one-line summaries (or drive a nengo ProgressBar);
         None means False, as in nengo.
-    dtype : ``"float32"`` or ``"float64"``
+    dtype : ``"float32"``, ``"float64"`` or None
         Floating point precision of the simulation (``np.float32``,
-        ``tf.float64``... are accepted and stored as these strings).
+        ``tf.float64``... are accepted and stored as these strings). None: the
+        network's ``configure_settings(dtype=...)``, or float32.
     model : nengo.builder.Model, optional
         A model to build into (as in nengo).
     optimize : bool
@@ -108,6 +117,14 @@ class Simulator(RunStateMethods, ParamMethods, TrainingMethods):
         which also makes random inputs identical to ``nengo.Simulator``'s).
     jit_compile : bool, optional
         Compile the time loop with XLA (default: when no Python Node needs input).
+    device : str, optional
+        TensorFlow device of the simulation and training programs, e.g.
+        ``"/cpu:0"`` or ``"/gpu:1"`` (a device this process does not have is
+        refused, naming it); None lets TensorFlow choose.
+    unroll_simulation : int
+        NengoDL's loop-unrolling hint, accepted and kept as ``sim.unroll``. It
+        changes nothing here: the time loop is compiled with XLA, results are
+        the same for every value, and exactly the requested steps run.
     """
 
     def __init__(
@@ -117,10 +134,12 @@ class Simulator(RunStateMethods, ParamMethods, TrainingMethods):
         seed: int | None = None,
         minibatch_size: int | None = None,
         progress_bar: bool | ProgressBar | None = True,
-        dtype: str | np.dtype | tf.DType = "float32",
+        dtype: str | np.dtype | tf.DType | None = None,
         model: Model | None = None,
         optimize: bool = True,
         jit_compile: bool | None = None,
+        device: str | None = None,
+        unroll_simulation: int = 1,
     ) -> None:
         self.closed = True  # until construction succeeds
         self._user = SingleUser()
@@ -129,7 +148,10 @@ class Simulator(RunStateMethods, ParamMethods, TrainingMethods):
         seed = None if seed is None else validation.check_seed(seed)
         self.minibatch_size = validation.check_minibatch_size(minibatch_size)
         self.progress_bar = validation.check_progress_bar(progress_bar)
-        self.dtype = validation.check_dtype(dtype)
+        self.unroll = validation.check_unroll_simulation(unroll_simulation)
+        self.device = validation.check_device(device)
+        self._settings = sim_settings.resolve(network, dtype)
+        self.dtype = self._settings.dtype
         self.model = model or Model(
             dt=float(dt),
             label=f"{network}, dt={dt:f}",
@@ -202,6 +224,8 @@ class Simulator(RunStateMethods, ParamMethods, TrainingMethods):
                 self._store.full,
                 jit_compile,
                 seeded_by_trace=seeded_by_trace,
+                device=self.device,
+                learning_phase=self._settings.learning_phase,
             )
             self.data = SimulationData(
                 self._recorder, self.model.params, self.minibatch_size, self._built
@@ -258,6 +282,9 @@ class Simulator(RunStateMethods, ParamMethods, TrainingMethods):
                 "dtype": self.dtype,
                 "optimize": self.optimize,
                 "jit_compile": self._jit_compile,
+                "device": self.device,
+                "unroll": self.unroll,
+                "settings": self._settings,
             },
             "state": np.asarray(self._state),
             "params": self._store.values(),
@@ -278,6 +305,8 @@ class Simulator(RunStateMethods, ParamMethods, TrainingMethods):
         self._user = SingleUser()
         for name in ("minibatch_size", "progress_bar", "dtype", "optimize"):
             setattr(self, name, options[name])
+        self.device, self.unroll = options["device"], options["unroll"]
+        self._settings = options["settings"]
         self._jit_compile = options["jit_compile"]
         self.model = pickled["model"]
         self._network = pickled["network"]
@@ -700,3 +729,64 @@ class Simulator(RunStateMethods, ParamMethods, TrainingMethods):
         objects (a Keras layer keeps its trained weights).
         """
         freeze(self._store, self.model, objs)
+
+    # -- inspection: gradients and a Keras model -----------------------------------
+
+    @exclusive("check gradients")
+    def check_gradients(
+        self,
+        inputs: Sequence[ArrayLike] | None = None,
+        outputs: Sequence[nengo.Probe] | None = None,
+        atol: float = 1e-5,
+        rtol: float = 1e-3,
+    ) -> dict:
+        """Check analytic gradients against numerical ones (finite differences).
+
+        Gradients of probe outputs with respect to the input Nodes' values, in
+        training mode (spiking neurons as rate twins). Float32 round-off makes
+        finite differences coarse: use ``dtype="float64"`` for tight tolerances.
+        Unlike NengoDL's, this does not reset the simulator (each check runs
+        from the initial state, leaving state, time and probe data alone).
+
+        Parameters
+        ----------
+        inputs : list of array_like, optional
+            ``(minibatch_size, n_steps, size_out)`` values for each input Node,
+            in the order of ``network.all_nodes``; None: zeros for 2 steps.
+        outputs : list of nengo.Probe, optional
+            Probes to check (None: all).
+        atol, rtol : float
+            Failure when ``|analytic - numeric| >= atol + rtol * |numeric|``.
+
+        Returns
+        -------
+        dict
+            ``{probe: {"analytic": [...], "numeric": [...]}}`` (one Jacobian
+            per input Node).
+
+        Raises
+        ------
+        nengo.exceptions.SimulationError
+            The gradients differ or contain NaN, or the network is
+            ``inference_only``.
+        """
+        self._check_open("check gradients")
+        sim_settings.check_training(self._settings, "check gradients")
+        return gradient_check.check_gradients(
+            self._trainer.parts, inputs, outputs, atol, rtol
+        )
+
+    @property
+    def keras_model(self) -> keras.Model:
+        """(keras.Model) The simulation as a Keras model (see `keras_model`).
+
+        Inputs are the input Nodes ``(batch, n_steps, size_out)``, outputs the
+        probes; ``sim.keras_model(x)`` gives what ``sim.predict`` gives. Made on
+        first use.
+        """
+        self._check_open("make a Keras model")
+        made = getattr(self, "_keras_model", None)
+        if made is None or made[0] is not self._program:
+            made = (self._program, make_keras_model(self._trainer.parts))
+            self._keras_model = made
+        return made[1]

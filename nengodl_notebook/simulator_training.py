@@ -13,7 +13,7 @@ import keras
 import nengo
 import numpy as np
 
-from nengodl_notebook import keras_api
+from nengodl_notebook import keras_api, sim_settings
 from nengodl_notebook.single_user import exclusive
 from nengodl_notebook.training import check_optimizer
 from nengodl_notebook.training_callbacks import check_callbacks
@@ -30,6 +30,7 @@ class TrainingMethods:
     _trainer: Any
     _store: Any
     _tensor_vars: Any
+    _settings: Any
     _check_open: Callable[[str], None]
 
     # -- training (the tutorial's API) ----------------------------------------------
@@ -86,6 +87,7 @@ class TrainingMethods:
             Mean training loss of each epoch.
         """
         self._check_open("train")
+        sim_settings.check_training(self._settings, "train")
         optimizer = check_optimizer(optimizer)
         n_epochs = check_epochs(n_epochs)
         callbacks = check_callbacks(callbacks)
@@ -126,6 +128,8 @@ class TrainingMethods:
     ) -> float:
         """Mean of ``objective`` over ``data`` (spiking model unless ``training``)."""
         self._check_open("compute a loss")
+        if training:
+            sim_settings.check_training(self._settings, "compute a training loss")
         checked = self._training_data(data, objective)
         show = self.progress_bar if progress_bar is None else progress_bar
         return self._trainer.evaluate(checked, training, show)[0]
@@ -156,6 +160,7 @@ class TrainingMethods:
         """Train on inputs ``x`` and targets ``y`` (see `keras_api.fit`;
         ``restore_best_on_divergence`` as in `train`)."""
         self._check_open("fit")
+        sim_settings.check_training(self._settings, "fit")
         return keras_api.fit(
             self._trainer,
             self.keras,

@@ -145,11 +145,26 @@ class StepProgram:
     seeded_by_trace : bool
         Some ops take the seed when traced (stateful random ops in TensorNodes):
         programs are then traced per seed and afresh after `restart_random`.
+    device : str, optional
+        TensorFlow device of every op of the loop (None: TensorFlow chooses).
+    learning_phase : bool
+        `run` (and the Trainer's inference) use training behaviour too
+        (``configure_settings(learning_phase=True)``).
     """
 
     def __init__(
-        self, groups, ctx, probe_idx, params, jit_compile=None, seeded_by_trace=False
+        self,
+        groups,
+        ctx,
+        probe_idx,
+        params,
+        jit_compile=None,
+        seeded_by_trace=False,
+        device=None,
+        learning_phase=False,
     ):
+        self.device = device
+        self.learning_phase = bool(learning_phase)
         self.groups = groups
         self.ctx = ctx
         self.probe_idx = np.asarray(probe_idx, dtype=np.int64)
@@ -263,7 +278,10 @@ class StepProgram:
             )
 
     def _run_chunk(self, state, inputs, start_step, seed):
-        return self.simulate(state, inputs, start_step, seed, self.params())
+        with tf.device(self.device):
+            return self.simulate(
+                state, inputs, start_step, seed, self.params(), self.learning_phase
+            )
 
     def simulate(self, state, inputs, start_step, seed, params, training=False):
         """Emit the time loop (for use inside a ``tf.function``).
@@ -279,7 +297,11 @@ class StepProgram:
             Run spiking neurons as their rate twins.
         """
         self._check_live()
-        with xla_tracing(self.jit_compile), seed_tracing(self.trace_seed):
+        with (
+            tf.device(self.device),
+            xla_tracing(self.jit_compile),
+            seed_tracing(self.trace_seed),
+        ):
             return self._emit_loop(state, inputs, start_step, seed, params, training)
 
     def _emit_loop(self, state, inputs, start_step, seed, params, training):

@@ -93,7 +93,7 @@ class Trainer:
             tf.constant(0, tf.int64),
             tf.constant(parts.seed(), tf.int64),
             parts.store.full(),
-            training=training,
+            training=training or parts.program.learning_phase,
         )
         return probes  # (n_steps, rows, minibatch)
 

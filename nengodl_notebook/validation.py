@@ -218,6 +218,58 @@ def check_progress_bar(progress_bar):
     )
 
 
+def check_unroll_simulation(unroll_simulation):
+    """NengoDL's loop-unrolling hint: a positive integer (ignored here).
+
+    Returns
+    -------
+    int
+    """
+    if not _is_int(unroll_simulation) or unroll_simulation < 1:
+        raise ValidationError(
+            f"unroll_simulation must be a positive integer (got {unroll_simulation!r})",
+            attr="unroll_simulation",
+        )
+    return int(unroll_simulation)
+
+
+def check_device(device):
+    """A TensorFlow device this process has, such as ``"/cpu:0"``, or None.
+
+    Parameters
+    ----------
+    device : str or None
+        A device specification (``"/cpu:0"``, ``"/gpu:1"``,
+        ``"/device:CPU:0"``...); None lets TensorFlow choose.
+
+    Returns
+    -------
+    str or None
+        The full name of the device (``"/device:CPU:0"``).
+    """
+    if device is None:
+        return None
+    known = [d.name for d in tf.config.list_logical_devices()]
+    try:
+        spec = tf.DeviceSpec.from_string(device) if isinstance(device, str) else None
+    except (ValueError, TypeError):
+        spec = None
+    if spec is None or spec.device_type is None:
+        raise ValidationError(
+            f"device must be None or a TensorFlow device name such as '/cpu:0' or "
+            f"'/gpu:0' (got {device!r}); this process has {', '.join(known)}",
+            attr="device",
+        )
+    name = f"/device:{spec.device_type.upper()}:{spec.device_index or 0}"
+    if name not in known:
+        raise ValidationError(
+            f"device {device!r} does not exist in this process (TensorFlow sees "
+            f"{', '.join(known)})",
+            attr="device",
+        )
+    return name
+
+
 class RunMemory(namedtuple("RunMemory", ["probe_data", "probe_buffer", "inputs"])):
     """Estimated bytes a run allocates (see `run_memory_estimate`)."""
 
