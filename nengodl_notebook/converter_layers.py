@@ -18,7 +18,7 @@ layers = keras.layers
 
 
 def _weights(variable):
-    return np.array(keras.ops.convert_to_numpy(variable), dtype=np.float64)
+    return np.array(variable.numpy(), dtype=np.float64)
 
 
 def _input_shape(layer):
@@ -43,6 +43,7 @@ def _channel_bias_conn(conv, post, bias, spatial, channels_last):
         len(bias),
         in_shape,
         kernel_size=(1,) * ndim,
+        strides=(1,) * ndim,
         channels_last=channels_last,
         init=bias.reshape((1,) * ndim + (1, len(bias))),
     )
@@ -378,7 +379,7 @@ class ConvertBatchNormalization(LayerConverter):
         full_shift = np.broadcast_to(np.reshape(shift, expand), shape).ravel()
         size = len(full_scale)
         obj = nengo.Node(size_in=size, label=f"{layer.name}.{len(self.built)}")
-        self.connect(inputs[0], obj, transform=nengo.Dense((size,), init=full_scale))
+        self.connect(inputs[0], obj, transform=full_scale)
         self._bias_conn(obj, full_shift, trainable=False)
         self.built.append({})
         return obj
