@@ -48,8 +48,9 @@ class KerasTensorDict(Mapping):
         self._items[self._key(key)] = (key, value)
 
     def __getitem__(self, key):
+        index = self._key(key)
         try:
-            return self._items[self._key(key)][1]
+            return self._items[index][1]
         except KeyError:
             raise KeyError(f"{key} is not a tensor of the converted model") from None
 
@@ -271,10 +272,12 @@ class Converter:
             inputs = [np.ones((2,) + tuple(t.shape[1:])) for t in self.model.inputs]
         batch = inputs[0].shape[0]
         targets = [np.ones((batch,) + tuple(t.shape[1:])) for t in self.model.outputs]
+        keras_x = inputs[0] if len(inputs) == 1 else list(inputs)  # model's structure
         if training:
+            keras_y = targets[0] if len(targets) == 1 else targets
             self.model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
-            self.model.fit(inputs, targets, epochs=3, batch_size=batch, verbose=0)
-        keras_out = self.model.predict(inputs, batch_size=batch, verbose=0)
+            self.model.fit(keras_x, keras_y, epochs=3, batch_size=batch, verbose=0)
+        keras_out = self.model.predict(keras_x, batch_size=batch, verbose=0)
         keras_out = keras_out if isinstance(keras_out, list | tuple) else [keras_out]
         flat = [np.reshape(x, (batch, 1, -1)) for x in inputs]
         nodes = [self.inputs[t] for t in self.model.inputs]

@@ -8,6 +8,7 @@ without its batch axis. Converters are registered by Keras layer class and found
 by MRO lookup (`find_converter`), as nengo's ``Builder`` finds build functions.
 """
 
+import inspect
 import warnings
 
 import keras
@@ -71,6 +72,15 @@ def _activation_map():
 
 
 ACTIVATION_MAP = _activation_map()
+
+# Keras' and TF's names of one function: a swap keyed by either applies to both
+_ALIASES = {
+    keras.activations.relu: tf.nn.relu,
+    keras.activations.sigmoid: tf.nn.sigmoid,
+    keras.activations.tanh: tf.nn.tanh,
+    keras.activations.leaky_relu: tf.nn.leaky_relu,
+}
+_ALIASES.update({tf_func: keras_func for keras_func, tf_func in _ALIASES.items()})
 
 
 class FallbackLayer(keras.layers.Layer):
@@ -184,7 +194,8 @@ class LayerConverter:
             ``activation`` has no nengo equivalent (the caller falls back).
         """
         swap = self.converter.swap_activations
-        activation = swap.get(activation, activation)
+        alias = _ALIASES.get(activation) if _hashable(activation) else None
+        activation = swap.get(activation, swap.get(alias, activation))
         if isinstance(activation, nengo.neurons.NeuronType):
             neuron = activation
         elif _hashable(activation) and activation in ACTIVATION_MAP:
@@ -280,14 +291,15 @@ def _scaled_amplitude(neuron, scale):
     """``neuron`` with amplitude divided by ``scale`` (a warning if it has none)."""
     if scale == 1:
         return neuron
-    if "amplitude" not in neuron.params:
+    if not hasattr(neuron, "amplitude"):
         warnings.warn(
             f"scale_firing_rates on {type(neuron).__name__}, which has no amplitude: "
             "the output is not scaled back and will differ",
             stacklevel=4,
         )
         return neuron
-    args = {name: getattr(neuron, name) for name in neuron.params}
+    names = inspect.signature(type(neuron)).parameters
+    args = {name: getattr(neuron, name) for name in names if hasattr(neuron, name)}
     args["amplitude"] = neuron.amplitude / scale
     return type(neuron)(**args)
 
