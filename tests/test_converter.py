@@ -262,3 +262,50 @@ def test_keras_weights_of_split_layer_refused():
     with nengo_dl.Simulator(converter.net, progress_bar=False) as sim:
         with pytest.raises(ValidationError, match="split into 2 copies"):
             converter.get_keras_weights(sim)
+
+
+def test_native_network_runs_in_nengo_simulator():
+    """A fully native conversion is a plain nengo network (as NengoDL promises)."""
+    model = randomize(mlp())
+    converter = nengo_dl.Converter(model)
+    node, probe = converter.inputs[model.input], converter.outputs[model.output]
+    x = data((6,), n=1)
+    node.output = x[0]
+    with nengo.Simulator(converter.net, progress_bar=False) as ref:
+        ref.step()
+    np.testing.assert_allclose(
+        ref.data[probe][0], model.predict(x, verbose=0)[0], atol=1e-5
+    )
+
+
+def test_two_inputs_verify():
+    a, b = keras.Input((3,)), keras.Input((3,))
+    out = layers.Dense(2, activation="relu")(layers.Concatenate()([a, b]))
+    model = randomize(keras.Model([a, b], out))
+    converter = nengo_dl.Converter(model)
+    assert converter.inputs[a] is not converter.inputs[b]
+    assert converter.verify(inputs=[data((3,), 2, seed=1), data((3,), 2, seed=2)])
+
+
+def test_register_custom_converter():
+    """A registered LayerConverter replaces the fallback (docs' AddOne example)."""
+    from nengodl_notebook.converter_base import LayerConverter
+
+    class AddOneConverter(LayerConverter):
+        def convert(self, node, inputs):
+            size = inputs[0].size_out
+            obj = nengo.Node(size_in=size)
+            self.connect(inputs[0], obj)
+            self.connect(nengo.Node(np.ones(size)), obj)
+            self.built.append({})
+            return obj
+
+    nengo_dl.Converter.register(AddOne)(AddOneConverter)
+    try:
+        converter = nengo_dl.Converter(model_with_custom_layer(), allow_fallback=False)
+        assert converter.verify()
+        with pytest.warns(UserWarning, match="already has a converter"):
+            nengo_dl.Converter.register(AddOne)(AddOneConverter)
+    finally:
+        del nengo_dl.Converter.converters[AddOne]
+    assert n_tensor_nodes(converter.net) == 0
