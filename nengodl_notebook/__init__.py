@@ -21,6 +21,7 @@ import_tensorflow()  # before any module imports it: see tf_startup
 
 from nengodl_notebook import dists, neurons, obj
 from nengodl_notebook.config import configure_settings
+from nengodl_notebook.converter import Converter
 from nengodl_notebook.layer import Layer
 from nengodl_notebook.neurons import LeakyReLU, SoftLIFRate, SpikingLeakyReLU
 from nengodl_notebook.planner import NotSupportedError
@@ -32,6 +33,7 @@ from nengodl_notebook.tensor_node import TensorNode
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "Converter",
     "Layer",
     "LeakyReLU",
     "NotSupportedError",
