@@ -66,7 +66,7 @@ class ProbeRecorder:
             data = np.concatenate(chunks, axis=1)
         else:
             data = np.zeros((max(minibatch_size or 1, 1), 0) + sig.shape)
-        return data[0] if minibatch_size is None or minibatch_size == 1 else data
+        return data[0] if minibatch_size is None else data
 
 
 class SimulationData(Mapping):

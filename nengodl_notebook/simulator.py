@@ -102,7 +102,8 @@ class Simulator(RunStateMethods, ParamMethods, TrainingMethods):
         ``network.seed + 1`` by default, as in nengo.
     minibatch_size : int, optional
         Number of simulations run in parallel. Probe data then has shape
-        ``(minibatch_size, n_steps, size)``.
+        ``(minibatch_size, n_steps, size)`` (without it: ``(n_steps, size)``,
+        as in nengo; ``sim.minibatch_size`` then reads 1, as in NengoDL).
     progress_bar : bool, None or nengo.utils.progress.ProgressBar
         Show progress bars and one-line summaries (or drive a nengo ProgressBar);
         None means False, as in nengo.
@@ -146,7 +147,9 @@ class Simulator(RunStateMethods, ParamMethods, TrainingMethods):
         validation.check_network(network, model)
         dt = validation.check_dt(dt)
         seed = None if seed is None else validation.check_seed(seed)
-        self.minibatch_size = validation.check_minibatch_size(minibatch_size)
+        minibatch_size = validation.check_minibatch_size(minibatch_size)
+        self._batch_axis = minibatch_size is not None  # probe data has one
+        self.minibatch_size = minibatch_size or 1
         self.progress_bar = validation.check_progress_bar(progress_bar)
         self.unroll = validation.check_unroll_simulation(unroll_simulation)
         self.device = validation.check_device(device)
@@ -190,7 +193,7 @@ class Simulator(RunStateMethods, ParamMethods, TrainingMethods):
             extra = constant_node_ops(self.model, network) if network else []
             ops = simulated_ops(self.model.operators) + extra
             probe_sigs = [self.model.sig[p]["in"] for p in self.model.probes]
-            batch = self.minibatch_size or 1
+            batch = self.minibatch_size
             smoothing = get_setting(network, "lif_smoothing") if network else None
             self._ctx = BuildContext(None, self.dtype, self.dt, batch, smoothing)
             grouped = group_ops(ops, self._ctx)
@@ -228,13 +231,13 @@ class Simulator(RunStateMethods, ParamMethods, TrainingMethods):
                 learning_phase=self._settings.learning_phase,
             )
             self.data = SimulationData(
-                self._recorder, self.model.params, self.minibatch_size, self._built
+                self._recorder, self.model.params, self._given_minibatch, self._built
             )
             self.signals = SignalValues(
                 layout,
                 lambda: (np.asarray(self._state), self._store.values()[0]),
                 self._ctx.np_dtype,
-                self.minibatch_size,
+                self._given_minibatch,
             )
             self._trainer = Trainer(self._training_parts(network))
             self._input_cache = {}  # (seed, start step, steps) -> inputs tensor
@@ -261,7 +264,7 @@ class Simulator(RunStateMethods, ParamMethods, TrainingMethods):
             node_ops=self._node_ops,
             step_order=self._nengo_step_order,
             dt=self.dt,
-            minibatch_size=self.minibatch_size or 1,
+            minibatch_size=self.minibatch_size,
             seed=lambda: self.seed,
             params_changed=self._params_changed,
         )
@@ -277,7 +280,7 @@ class Simulator(RunStateMethods, ParamMethods, TrainingMethods):
             "step_order": self._nengo_step_order,
             "options": {
                 "seed": self.seed,
-                "minibatch_size": self.minibatch_size,
+                "minibatch_size": self._given_minibatch,
                 "progress_bar": self.progress_bar,
                 "dtype": self.dtype,
                 "optimize": self.optimize,
@@ -303,8 +306,10 @@ class Simulator(RunStateMethods, ParamMethods, TrainingMethods):
         options = pickled["options"]
         self.closed = True
         self._user = SingleUser()
-        for name in ("minibatch_size", "progress_bar", "dtype", "optimize"):
+        for name in ("progress_bar", "dtype", "optimize"):
             setattr(self, name, options[name])
+        self._batch_axis = options["minibatch_size"] is not None
+        self.minibatch_size = options["minibatch_size"] or 1
         self.device, self.unroll = options["device"], options["unroll"]
         self._settings = options["settings"]
         self._jit_compile = options["jit_compile"]
@@ -345,6 +350,11 @@ class Simulator(RunStateMethods, ParamMethods, TrainingMethods):
     def n_op_groups(self) -> int:
         """(int) Number of merged operator groups run per time step."""
         return self._program.n_groups
+
+    @property
+    def _given_minibatch(self):
+        """``minibatch_size`` as given: None for a Simulator without one."""
+        return self.minibatch_size if self._batch_axis else None
 
     def __del__(self):
         """Warn (ResourceWarning, as nengo.Simulator) if deallocated while open."""
@@ -417,7 +427,7 @@ class Simulator(RunStateMethods, ParamMethods, TrainingMethods):
             self._initial_params = take_params(self._store, self._tensor_vars)
         elif include_trainable:
             revert_params(self._store, self._tensor_vars, self._initial_params)
-        batch = self.minibatch_size or 1
+        batch = self.minibatch_size
         if include_processes:
             self._restart_processes(self.seed)
         self._tensor_vars.reset()
@@ -429,7 +439,7 @@ class Simulator(RunStateMethods, ParamMethods, TrainingMethods):
 
     def _restart_processes(self, seed):
         """Process step functions and random streams made afresh from ``seed``."""
-        rngs = process_rngs(self._nengo_step_order, seed, self.minibatch_size or 1)
+        rngs = process_rngs(self._nengo_step_order, seed, self.minibatch_size)
         self._inputs.reset(rngs)
         for builder in self._ctx.python_processes:
             builder.reset(rngs[builder.op])
@@ -498,7 +508,7 @@ class Simulator(RunStateMethods, ParamMethods, TrainingMethods):
         self._check_open("run")
         steps = run_data.check_n_steps(steps)
         overrides = run_data.input_overrides(
-            data, self._node_ops, self.minibatch_size or 1, steps
+            data, self._node_ops, self.minibatch_size, steps
         )
         if steps == 0:
             return

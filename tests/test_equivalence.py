@@ -920,7 +920,8 @@ def test_minibatch(dtype):
             net, seed=SIM_SEED, progress_bar=False, dtype=dtype, minibatch_size=1
         ) as sim:
             sim.run(n_steps * DT, data={inp: data[i : i + 1]})
-            single = _data_dict(sim, probes)
+            # minibatch_size=1 given: probe data keeps its batch axis, as in NengoDL
+            single = {k: v[0] for k, v in _data_dict(sim, probes).items()}
             single["__trange"] = np.asarray(sim.trange()).reshape(-1, 1)
         failures += [
             f"item {i} vs our minibatch-1 run: {f}"

@@ -1,5 +1,7 @@
 """The Simulator's nengo-compatible API: runs, resets, data, minibatches, groups."""
 
+import pickle
+
 import nengo
 import numpy as np
 import pytest
@@ -242,3 +244,22 @@ def test_nengo_backend_entry_point():
 
     found = [ep.load() for ep in entry_points(group="nengo.backends")]
     assert nengodl_notebook.Simulator in found
+
+
+def test_minibatch_size_reads_one_when_not_given():
+    """NengoDL 3: ``sim.minibatch_size`` is 1 without the argument, while probe
+    data keeps nengo's shape ``(n_steps, size)``; given 1, data has a batch axis."""
+    with nengo.Network(seed=0) as net:
+        node = nengo.Node([0.5])
+        probe = nengo.Probe(node)
+    with nengodl_notebook.Simulator(net, progress_bar=False) as sim:
+        sim.run_steps(3)
+        assert sim.minibatch_size == 1
+        assert sim.data[probe].shape == (3, 1)
+        copy = pickle.loads(pickle.dumps(sim))
+        copied_probe = copy.model.probes[0]  # the pickle holds a copy of the network
+        assert copy.minibatch_size == 1 and copy.data[copied_probe].shape == (3, 1)
+    with nengodl_notebook.Simulator(net, minibatch_size=1, progress_bar=False) as sim:
+        sim.run_steps(3)
+        assert sim.minibatch_size == 1
+        assert sim.data[probe].shape == (1, 3, 1)

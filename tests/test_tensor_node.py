@@ -18,7 +18,7 @@ from nengodl_notebook.tensor_node_variables import split_variables
 
 def probe_rows(sim, probe, item=0):
     data = sim.data[probe]
-    return data[item] if sim.minibatch_size else data
+    return data[item] if data.ndim == 3 else data  # (minibatch, n_steps, size)
 
 
 # -- the tutorial's cell 19 and basic use --------------------------------------------
