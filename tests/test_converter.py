@@ -226,8 +226,8 @@ def test_verify_training():
 
 
 def train_converted(model, shape):
-    """Converter, its Simulator trained 5 epochs on a tiny problem, losses."""
-    converter = nengo_dl.Converter(model, inference_only=True)
+    """Converter (trainable: no inference_only), its Simulator trained 5 epochs."""
+    converter = nengo_dl.Converter(model, inference_only=False)
     node, probe = converter.inputs[model.input], converter.outputs[model.output]
     x = data(shape, n=8).reshape(8, 1, -1)
     y = {probe: np.full((8, 1, probe.size_in), 0.5, dtype="float32")}
