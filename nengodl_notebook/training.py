@@ -28,6 +28,7 @@ from nengodl_notebook.keras_api import (  # noqa: F401 (check_optimizer: API)
     check_optimizer,
     optimizer_kind,
 )
+from nengodl_notebook.keras_data import input_nodes, io_names, last_step_probes
 from nengodl_notebook.precomputed_inputs import InputPlan, process_rngs
 from nengodl_notebook.progress_callback import TrainingProgress
 from nengodl_notebook.training_callbacks import ModelProxy, TrainingCallbacks
@@ -45,6 +46,13 @@ from nengodl_notebook.user_warnings import warn_user
 
 #: Compiled training programs kept (see `Trainer.release`).
 MAX_TRAIN_PROGRAMS = 4
+
+
+def weighted_total(losses, objective):
+    """Sum of the probes' losses, each times its ``weight`` (``loss_weights``)."""
+    return tf.add_n(
+        [loss * getattr(fn, "weight", 1.0) for loss, (_, fn) in zip(losses, objective)]
+    )
 
 
 class NoGradientWarning(UserWarning):
@@ -72,6 +80,9 @@ class Trainer:
         self._eval_fns = {}
         self.chunk = ChunkSize()
         self.restore_best_on_divergence = False
+        self.last_step_only = last_step_probes(parts.network, parts.recorder.probes)
+        self.input_nodes = input_nodes(parts.network, parts.node_ops)
+        self.names = io_names(self.input_nodes, parts.recorder.probes)
 
     def release(self):
         """Drop every compiled program (``Simulator.close`` calls this).
@@ -105,6 +116,8 @@ class Trainer:
         if period != 1:
             steps = np.arange(1, probes.shape[0] + 1)
             out = tf.gather(out, np.flatnonzero(steps % period < 1), axis=1)
+        if probe in self.last_step_only:  # keep_history=False
+            out = out[:, -1:]
         return out
 
     def _losses(self, probes, objective, targets):
@@ -146,7 +159,7 @@ class Trainer:
             with tf.GradientTape() as tape:
                 probes = self._forward(inputs, training=True)
                 losses = self._losses(probes, objective, targets)
-                total = tf.add_n(losses)
+                total = weighted_total(losses, objective)
             grads = [
                 tf.zeros_like(v) if g is None else tf.convert_to_tensor(g)
                 for g, v in zip(tape.gradient(total, variables), variables)
@@ -233,7 +246,7 @@ class Trainer:
             def eval_step(inputs, targets):
                 probes = self._forward(inputs, training=training)
                 losses = self._losses(probes, objective, targets)
-                return tf.add_n(losses), tf.stack(losses)
+                return weighted_total(losses, objective), tf.stack(losses)
 
             self._eval_fns[key] = tf.function(
                 eval_step, autograph=False, jit_compile=self.parts.program.jit_compile
