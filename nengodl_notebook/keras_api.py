@@ -53,9 +53,9 @@ def _resolve(fn):
     """A function ``fn(y_true, y_pred)`` from a Keras name, loss or metric."""
     if isinstance(fn, str):
         try:
-            return keras.losses.get(fn)
+            fn = keras.losses.get(fn)
         except ValueError:
-            return keras.metrics.get(fn)
+            fn = keras.metrics.get(fn)  # may be a Metric object
     if isinstance(fn, keras.metrics.Metric):  # stateful: use its function
         inner = getattr(fn, "_fn", None)
         if inner is None:
@@ -150,9 +150,13 @@ class Compiled:
                 if m is not None
             ]
 
+    def probes(self):
+        """The probes with a loss or metrics (those `evaluate` needs)."""
+        return list(self.loss) + [p for p in self.metrics if p not in self.loss]
+
     def _metric(self, probe, spec, metric):
         if spec in ("accuracy", "acc"):
-            metric.fn = keras.metrics.get(_accuracy_for(self.loss.get(probe)))
+            metric.fn = _resolve(_accuracy_for(self.loss.get(probe)))
         return metric
 
 
@@ -286,9 +290,8 @@ def evaluate_data(trainer, compiled, checked, show, outputs=None):
     averaged over minibatches; ``loss`` sums the probes' losses times their
     ``loss_weights``; per-probe losses are not weighted (as Keras).
     """
-    probes = list(compiled.loss)
     if outputs is None:
-        outputs = trainer.predict(checked, probes, show)
+        outputs = trainer.predict(checked, compiled.probes(), show)
     names = trainer.names
     scores = {"loss": []}
     for idx in checked.batches(False, None):
@@ -299,8 +302,6 @@ def evaluate_data(trainer, compiled, checked, show, outputs=None):
             total += fn.weight * value
         scores["loss"].append(total)
         for probe, metrics in compiled.metrics.items():
-            if probe not in outputs:
-                outputs[probe] = trainer.predict(checked, [probe], False)[probe]
             target = checked.targets.get(probe)
             for metric in metrics:
                 value = _score(metric, probe, outputs[probe][idx], target, idx)

@@ -16,7 +16,7 @@ import numpy as np
 
 from nengodl_notebook import keras_api
 from nengodl_notebook.config import get_setting
-from nengodl_notebook.keras_stateful import predict_stateful
+from nengodl_notebook.keras_stateful import predict_from_current
 from nengodl_notebook.single_user import exclusive
 from nengodl_notebook.training import check_optimizer
 from nengodl_notebook.training_callbacks import check_callbacks
@@ -35,6 +35,7 @@ class TrainingMethods:
     _tensor_vars: Any
     _check_open: Callable[[str], None]
     _network: Any
+    _n_steps: int
     minibatch_size: Any
 
     # -- training (the tutorial's API) ----------------------------------------------
@@ -253,13 +254,14 @@ class TrainingMethods:
         self._check_open("evaluate")
         show = self.progress_bar if verbose is None else bool(verbose)
         data = keras_api.to_data(self._io(), x, y)
-        if not self._stateful(stateful):
+        keep = self._stateful(stateful)
+        if not keep and self._n_steps == 0:  # from the initial state: compiled
             return keras_api.evaluate(self._trainer, self.keras, data, show, n_steps)
         compiled = keras_api._require_compiled(self.keras)
         checked = keras_api.checked_data(
             self._trainer.parts, data, compiled.loss, n_steps
         )
-        outputs = predict_stateful(self, checked, list(self.model.probes))
+        outputs = predict_from_current(self, checked, compiled.probes(), keep)
         return keras_api.evaluate_data(
             self._trainer, compiled, checked, show, outputs=outputs
         )
@@ -270,19 +272,20 @@ class TrainingMethods:
     ) -> dict[nengo.Probe, np.ndarray]:
         """Probe outputs for inputs ``x`` (dict ``{probe: array}``).
 
-        ``n_steps`` is needed without ``x``. With ``stateful=True`` the run
-        starts from the current state and time, and the state at its end is
-        kept (time advances by ``n_steps`` per minibatch); ``sim.data`` is not
-        recorded either way. A batch size that is not a multiple of
-        ``minibatch_size`` is truncated with a warning.
+        ``n_steps`` is needed without ``x``. The run starts from the current
+        state and time (see `keras_stateful`); with ``stateful=True`` the
+        state at its end is kept (time advances by ``n_steps`` per
+        minibatch). ``sim.data`` is not recorded. A batch size that is not a
+        multiple of ``minibatch_size`` is truncated with a warning.
         """
         self._check_open("predict")
         show = self.progress_bar if verbose is None else bool(verbose)
         data = keras_api.to_data(self._io(), x, None)
-        if not self._stateful(stateful):
+        keep = self._stateful(stateful)
+        if not keep and self._n_steps == 0:  # from the initial state: compiled
             return keras_api.predict(self._trainer, data, n_steps, show)
         checked = keras_api.checked_data(self._trainer.parts, data, None, n_steps)
-        return predict_stateful(self, checked, list(self.model.probes))
+        return predict_from_current(self, checked, list(self.model.probes), keep)
 
     def predict_on_batch(
         self, x=None, n_steps: int | None = None, stateful=False
