@@ -277,3 +277,18 @@ def test_fit_stateful_refused_and_stateful_setting(Simulator):
         with pytest.warns(UserWarning, match="Ignoring stateful=True"):
             sim.predict({a: x}, stateful=True)
         assert sim.n_steps == 0
+
+
+def test_run_steps_data_by_name_list_or_array(Simulator):
+    net, a, p_out, _ = _two_probe_net()
+    x = np.linspace(-1, 1, 4)[None, :, None]
+    results = []
+    with Simulator(net, progress_bar=False) as sim:
+        for data in ({a: x}, {"a": x}, [x], x):
+            sim.reset()
+            sim.run_steps(4, data=data)
+            results.append(np.array(sim.data[p_out]))
+        with pytest.raises(ValidationError, match="'b'.*valid names.*'a'"):
+            sim.run_steps(4, data={"b": x})
+    assert all(np.array_equal(r, results[0]) for r in results[1:])
+    assert not np.allclose(results[0], 0)
