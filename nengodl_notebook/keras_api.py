@@ -8,6 +8,7 @@ Simulator checks that it is open first. `OptimizerCopy` lets one compiled
 training program serve every Keras optimizer of the same kind.
 """
 
+import copy
 import functools
 import json
 
@@ -226,7 +227,9 @@ def fit(
     restore_best_on_divergence=None,
     n_steps=None,
 ):
-    """Train like ``keras.Model.fit``; returns the ``History`` callback.
+    """Train like ``keras.Model.fit``; returns the ``History`` callback (epoch
+    logs: ``loss``, ``<probe>_loss``, ``<probe>_<metric>`` in training mode,
+    then the ``val_`` ones).
 
     ``data`` and ``validation_data``: ``data`` dicts (see `to_data`);
     ``restore_best_on_divergence``: see `training.Trainer.train` (None: the
@@ -236,6 +239,7 @@ def fit(
     epochs = check_epochs(epochs)
     callbacks = check_callbacks(callbacks)
     checked = checked_data(trainer.parts, data, compiled.loss, n_steps)
+    _add_metrics(checked, compiled, trainer.names)
     extra_logs = None
     if validation_data is not None:
         validation = checked_data(
@@ -257,6 +261,21 @@ def fit(
         extra_logs=extra_logs,
     )
     return history
+
+
+def _add_metrics(checked, compiled, names):
+    """Training metrics and the epoch log names (Keras's keys) of ``fit``."""
+    checked.metrics = []
+    for probe, metrics in compiled.metrics.items():
+        if checked.targets.get(probe) is None:
+            continue  # a metric needs targets
+        for metric in metrics:
+            term = copy.copy(metric)
+            term.weight = 0.0  # computed, not trained on
+            checked.metrics.append((probe, term))
+    checked.log_names = [f"{names[p]}_loss" for p in checked.objective] + [
+        f"{names[p]}_{m.name}" for p, m in checked.metrics
+    ]
 
 
 def checked_data(parts, data, objective, n_steps=None):

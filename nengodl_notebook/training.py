@@ -49,10 +49,14 @@ MAX_TRAIN_PROGRAMS = 4
 
 
 def weighted_total(losses, objective):
-    """Sum of the probes' losses, each times its ``weight`` (``loss_weights``)."""
-    return tf.add_n(
-        [loss * getattr(fn, "weight", 1.0) for loss, (_, fn) in zip(losses, objective)]
-    )
+    """Sum of the probes' losses, each times its ``weight`` (``loss_weights``);
+    terms of weight 0 (metrics) are left out, so they get no gradient."""
+    terms = [
+        loss * getattr(fn, "weight", 1.0)
+        for loss, (_, fn) in zip(losses, objective)
+        if getattr(fn, "weight", 1.0) != 0
+    ]
+    return tf.add_n(terms) if terms else tf.zeros((), losses[0].dtype)
 
 
 class NoGradientWarning(UserWarning):
@@ -289,7 +293,7 @@ class Trainer:
             None
             if data.targets[p] is None
             else tf.constant(data.targets[p][idx], dtype)
-            for p in data.objective
+            for p, _ in data.terms()
         )
         return tf.constant(inputs, dtype), targets
 
@@ -338,12 +342,13 @@ class Trainer:
         """
         if restore_best_on_divergence is None:
             restore_best_on_divergence = self.restore_best_on_divergence
-        objective = list(data.objective.items())
+        objective = data.terms()
         program = self._train_program(optimizer, objective)
         run = TrainRun(data.objective, bool(restore_best_on_divergence))
         model = ModelProxy(self.parts, self.stop_event, optimizer)
         bar = TrainingProgress(show_progress)
         hooks = TrainingCallbacks(callbacks, model, n_epochs, data.n_batches, bar)
+        hooks.log_names = data.log_names
         defaults = self.default_inputs(data.n_steps)
         rng = np.random.RandomState(self.parts.seed())
         losses = []
@@ -396,7 +401,9 @@ class Trainer:
             run.record(totals, epoch, start, done)
             stopped = self.stop_event.is_set()
             # a step not applied is reported too
-            hooks.minibatches_end(start, [float(t) for t in totals[start:done]])
+            hooks.minibatches_end(
+                start, [float(t) for t in totals[start:done]], per_probe[start:done]
+            )
             stop_now = run.diverged() and run.restore_best
             if status != APPLIED:
                 message = run.failure_message(

@@ -20,6 +20,10 @@ from nengodl_notebook.tensor_node import TensorNode, not_overridable
 class TrainingData:
     """Checked inputs and targets, split into minibatches on demand.
 
+    ``metrics`` (``[(probe, fn)]``, set by ``fit``) are computed in each
+    training step next to the objective, without gradient; ``log_names``
+    (one per objective entry, then per metric) names them in the epoch logs.
+
     Parameters
     ----------
     data : dict
@@ -38,6 +42,9 @@ class TrainingData:
     n_steps : int, optional
         Number of steps; must agree with the inputs (needed without inputs).
     """
+
+    metrics: list = []
+    log_names: list | None = None
 
     def __init__(
         self,
@@ -186,6 +193,10 @@ class TrainingData:
                 attr="n_steps",
             )
         return first
+
+    def terms(self):
+        """``[(probe, fn)]``: the objective's entries, then the metrics."""
+        return list(self.objective.items()) + list(self.metrics)
 
     def batches(self, shuffle, rng):
         """Yield arrays of item indices, one per minibatch."""

@@ -292,3 +292,23 @@ def test_run_steps_data_by_name_list_or_array(Simulator):
             sim.run_steps(4, data={"b": x})
     assert all(np.array_equal(r, results[0]) for r in results[1:])
     assert not np.allclose(results[0], 0)
+
+
+def test_fit_history_has_probe_losses_and_metrics(Simulator):
+    net, a, p_out, p_in = _two_probe_net()
+    x, y = _data()
+    with Simulator(net, minibatch_size=2, progress_bar=False) as sim:
+        sim.compile(
+            keras.optimizers.SGD(0.0),  # no change: the logs equal evaluate's
+            loss={p_out: "mse", p_in: "mse"},
+            loss_weights={p_in: 3.0},
+            metrics={p_out: "mae"},
+        )
+        expected = sim.evaluate({a: x}, {p_out: y, p_in: y})  # rate neurons: same
+        history = sim.fit(
+            {a: x}, {p_out: y, p_in: y}, epochs=2, validation_data=({a: x}, [y, y])
+        ).history
+    assert set(history) == set(expected) | {f"val_{k}" for k in expected}
+    for key, value in expected.items():
+        assert np.allclose(history[key], value, rtol=1e-5), key
+        assert np.allclose(history[f"val_{key}"], value, rtol=1e-5), key
