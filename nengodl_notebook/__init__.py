@@ -4,9 +4,10 @@
 tutorial: ``Simulator`` (a drop-in for ``nengo.Simulator`` with
 ``minibatch_size``, ``data=``, ``train``/``loss`` and ``compile/fit/evaluate/
 predict``), ``TensorNode`` and ``Layer`` (TensorFlow code and Keras layers in a
-network), ``configure_settings``, ``obj`` (objectives), ``dists`` (Keras-style
-initialisers as nengo distributions) and ``neurons`` (NengoDL's neuron types,
-also at the top level: ``SoftLIFRate``, ``LeakyReLU``, ``SpikingLeakyReLU``).
+network), ``configure_settings``, ``obj`` (objectives), ``losses`` (Keras
+losses: ``nan_mse``, ``Regularize``), ``dists`` (Keras-style initialisers as
+nengo distributions), ``neurons`` (NengoDL's neuron types, also at the top
+level: ``SoftLIFRate``, ``LeakyReLU``, ``SpikingLeakyReLU``) and ``Converter``.
 """
 
 import os
@@ -19,7 +20,7 @@ from nengodl_notebook.tf_startup import import_tensorflow
 
 import_tensorflow()  # before any module imports it: see tf_startup
 
-from nengodl_notebook import dists, neurons, obj
+from nengodl_notebook import dists, losses, neurons, obj
 from nengodl_notebook.config import configure_settings
 from nengodl_notebook.converter import Converter
 from nengodl_notebook.layer import Layer
@@ -43,6 +44,7 @@ __all__ = [
     "TensorNode",
     "configure_settings",
     "dists",
+    "losses",
     "neurons",
     "obj",
 ]

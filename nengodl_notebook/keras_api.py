@@ -9,12 +9,15 @@ training program serve every Keras optimizer of the same kind.
 """
 
 import copy
+import functools
 import json
 
 import keras
+import numpy as np
 import tensorflow as tf
 from nengo.exceptions import ValidationError
 
+from nengodl_notebook import keras_data, objectives
 from nengodl_notebook.run_data import check_n_steps
 from nengodl_notebook.training_callbacks import check_callbacks
 from nengodl_notebook.training_data import TrainingData, check_epochs
@@ -23,30 +26,64 @@ from nengodl_notebook.training_data import TrainingData, check_epochs
 class KerasLoss:
     """Adapts a Keras loss/metric ``fn(y_true, y_pred)`` to ``fn(outputs, targets)``.
 
-    Two adapters of the same function are equal, so compiling again reuses the
-    compiled programs of the first compile.
+    ``weight`` (``compile``'s ``loss_weights``) scales the probe's share of the
+    total loss. Two adapters of the same function and weight are equal, so
+    compiling again reuses the compiled programs of the first compile.
     """
 
-    def __init__(self, fn):
-        self.fn = keras.losses.get(fn) if isinstance(fn, str) else fn
-        self.name = (
-            fn if isinstance(fn, str) else getattr(fn, "__name__", type(fn).__name__)
-        )
+    def __init__(self, fn, weight=1.0):
+        self.fn = _resolve(fn)
+        self.name = _metric_name(fn)
+        self.weight = float(weight)
 
     def __call__(self, outputs, targets):
         return self.fn(targets, outputs)
 
     def __eq__(self, other):
-        return isinstance(other, KerasLoss) and other.fn is self.fn
+        return (
+            isinstance(other, KerasLoss)
+            and other.fn is self.fn
+            and other.weight == self.weight
+        )
 
     def __hash__(self):
-        return hash(("KerasLoss", id(self.fn)))
+        return hash(("KerasLoss", id(self.fn), self.weight))
 
 
-def keras_loss(probe, spec, what):
+def _resolve(fn):
+    """A function ``fn(y_true, y_pred)`` from a Keras name, loss or metric."""
+    if isinstance(fn, str):
+        try:
+            fn = keras.losses.get(fn)
+        except ValueError:
+            fn = keras.metrics.get(fn)  # may be a Metric object
+    if isinstance(fn, keras.metrics.Metric):  # stateful: use its function
+        inner = getattr(fn, "_fn", None)
+        if inner is None:
+            raise TypeError(
+                f"{type(fn).__name__} keeps state across batches; pass a function "
+                "or a Keras metric that averages one (e.g. 'mse', "
+                "'sparse_categorical_accuracy')"
+            )
+        kwargs = getattr(fn, "_fn_kwargs", {}) or {}
+        return functools.partial(inner, **kwargs) if kwargs else inner
+    if not callable(fn):
+        raise TypeError(f"{fn!r} is not callable")
+    return fn
+
+
+def _metric_name(fn):
+    """Keras's name for a metric: the string given, or the object's name."""
+    if isinstance(fn, str):
+        return fn
+    name = getattr(fn, "name", None)
+    return name if isinstance(name, str) else getattr(fn, "__name__", type(fn).__name__)
+
+
+def keras_loss(probe, spec, what, weight=1.0):
     """`KerasLoss` of ``spec``, or a ValidationError naming the probe and spec."""
     try:
-        return KerasLoss(spec)
+        return KerasLoss(spec, weight)
     except (ValueError, TypeError) as e:
         raise ValidationError(
             f"{what} for {probe}: {spec!r} is not a Keras {what} ({e}); use a name "
@@ -55,73 +92,110 @@ def keras_loss(probe, spec, what):
         ) from e
 
 
-def _by_probe(probes, spec, what):
-    """``{probe: [spec, ...]}`` from a dict, or a single spec for the only probe."""
-    if spec is None:
-        return {}
-    if not isinstance(spec, dict):
-        if len(probes) != 1:
-            raise ValidationError(
-                f"{what} must be a dict mapping Probes to {what} functions when the "
-                f"network has {len(probes)} probes",
-                attr=what,
-            )
-        spec = {probes[0]: spec}
-    return {p: v if isinstance(v, (list, tuple)) else [v] for p, v in spec.items()}
+ACCURACY = {  # Keras's "accuracy" after the loss it goes with
+    "sparse_categorical_crossentropy": "sparse_categorical_accuracy",
+    "categorical_crossentropy": "categorical_accuracy",
+    "binary_crossentropy": "binary_accuracy",
+}
+
+
+def _accuracy_for(loss):
+    """Keras's choice of accuracy function for ``metrics=["accuracy"]``."""
+    fn = loss.fn if loss is not None else None
+    name = getattr(fn, "name", None) or getattr(fn, "__name__", "")
+    if isinstance(fn, keras.losses.Loss):
+        name = getattr(getattr(fn, "fn", None), "__name__", name)
+    return ACCURACY.get(name, "accuracy")
 
 
 class Compiled:
-    """What ``sim.compile`` set: optimizer, losses and metrics by probe.
+    """What ``sim.compile`` set: optimizer, losses, weights and metrics by probe.
 
     Parameters
     ----------
     probes : list of nengo.Probe
-        The model's probes (a single loss or metric is for the only one).
-    optimizer : keras.optimizers.Optimizer
-    loss, metrics
+        The model's probes (list order for lists; a single loss or metric
+        applies to every probe, as NengoDL).
+    names : dict
+        ``{probe: name}`` (`keras_data.io_names`); dict keys may be names.
+    optimizer : keras.optimizers.Optimizer or None
+        None: ``evaluate``/``predict`` only.
+    loss, metrics, loss_weights
         As ``sim.compile``'s.
     """
 
-    def __init__(self, probes, optimizer, loss, metrics):
+    def __init__(self, probes, names, optimizer, loss, metrics, loss_weights=None):
         self.optimizer = optimizer
+        weights = keras_data.by_object(loss_weights, probes, names, "loss_weights")
         self.loss = {
-            p: keras_loss(p, v[0], "loss")
-            for p, v in _by_probe(probes, loss, "loss").items()
+            p: keras_loss(p, v, "loss", _weight(p, weights.get(p, 1.0)))
+            for p, v in keras_data.by_object(
+                loss, probes, names, "loss", broadcast=True
+            ).items()
+            if v is not None
         }
-        self.metrics = {
-            p: [keras_loss(p, m, "metric") for m in v]
-            for p, v in _by_probe(probes, metrics, "metrics").items()
-        }
+        for p in weights:
+            if p not in self.loss:
+                raise ValidationError(
+                    f"loss_weights given for {p}, which has no loss",
+                    attr="loss_weights",
+                )
+        self.metrics = {}
+        for p, v in keras_data.by_object(
+            metrics, probes, names, "metrics", broadcast=True
+        ).items():
+            specs = v if isinstance(v, (list, tuple)) else [v]
+            self.metrics[p] = [
+                self._metric(p, m, keras_loss(p, m, "metric"))
+                for m in specs
+                if m is not None
+            ]
+
+    def probes(self):
+        """The probes with a loss or metrics (those `evaluate` needs)."""
+        return list(self.loss) + [p for p in self.metrics if p not in self.loss]
+
+    def _metric(self, probe, spec, metric):
+        if spec in ("accuracy", "acc"):
+            metric.fn = _resolve(_accuracy_for(self.loss.get(probe)))
+        return metric
 
 
-def _require_compiled(compiled):
+def _weight(probe, value):
+    try:
+        return float(value)
+    except (TypeError, ValueError) as e:
+        raise ValidationError(
+            f"loss_weights for {probe} must be a number (got {value!r})",
+            attr="loss_weights",
+        ) from e
+
+
+def _require_compiled(compiled, optimizer=False):
     if compiled is None:
         raise ValidationError(
             "Call sim.compile(optimizer, loss={probe: ...}) before fit/evaluate",
             attr="compile",
         )
+    if optimizer and compiled.optimizer is None:
+        raise ValidationError(
+            "sim.compile was called without an optimizer, so fit cannot train: "
+            "call sim.compile(tf.keras.optimizers.Adam(...), loss=...) first",
+            attr="optimizer",
+        )
     return compiled
 
 
-def to_data(parts, x, y):
-    """One ``data`` dict from Keras-style inputs ``x`` and targets ``y``."""
-    data = {}
-    for values, kind, objs in (
-        (x, "x", parts.node_ops),
-        (y, "y", parts.recorder.probes),
-    ):
-        if values is None:
-            continue
-        if not isinstance(values, dict):
-            if len(objs) != 1:
-                raise ValidationError(
-                    f"{kind} must be a dict when there are {len(objs)} candidate "
-                    f"{'input Nodes' if kind == 'x' else 'Probes'}",
-                    attr=kind,
-                )
-            values = {next(iter(objs)): values}
-        data.update(values)
-    return data
+def to_data(io, x, y):
+    """One ``data`` dict from Keras-style inputs ``x`` and targets ``y``.
+
+    ``io`` is ``(input Nodes, Probes, names)`` (see `keras_data`).
+    """
+    nodes, probes, names = io
+    return {
+        **keras_data.by_object(x, nodes, names, "x"),
+        **keras_data.by_object(y, probes, names, "y"),
+    }
 
 
 def check_validation_data(validation_data):
@@ -144,29 +218,32 @@ def check_validation_data(validation_data):
 def fit(
     trainer,
     compiled,
-    x,
-    y,
+    data,
     epochs,
     callbacks,
     validation_data,
     shuffle,
     show,
     restore_best_on_divergence=None,
+    n_steps=None,
 ):
-    """Train like ``keras.Model.fit``; returns the ``History`` callback.
+    """Train like ``keras.Model.fit``; returns the ``History`` callback (epoch
+    logs: ``loss``, ``<probe>_loss``, ``<probe>_<metric>`` in training mode,
+    then the ``val_`` ones).
 
+    ``data`` and ``validation_data``: ``data`` dicts (see `to_data`);
     ``restore_best_on_divergence``: see `training.Trainer.train` (None: the
     Trainer's default); ``show``: the progress bar setting.
     """
-    compiled = _require_compiled(compiled)
+    compiled = _require_compiled(compiled, optimizer=True)
     epochs = check_epochs(epochs)
     callbacks = check_callbacks(callbacks)
-    data = _checked_data(trainer.parts, to_data(trainer.parts, x, y), compiled.loss)
+    checked = checked_data(trainer.parts, data, compiled.loss, n_steps)
+    _add_metrics(checked, compiled, trainer.names)
     extra_logs = None
     if validation_data is not None:
-        val_xy = check_validation_data(validation_data)
-        validation = _checked_data(
-            trainer.parts, to_data(trainer.parts, *val_xy), compiled.loss
+        validation = checked_data(
+            trainer.parts, validation_data, compiled.loss, n_steps
         )
 
         def extra_logs():
@@ -174,7 +251,7 @@ def fit(
             return {f"val_{k}": v for k, v in logs.items()}
 
     _, history = trainer.train(
-        data,
+        checked,
         compiled.optimizer,
         epochs,
         shuffle,
@@ -186,51 +263,88 @@ def fit(
     return history
 
 
-def _checked_data(parts, data, objective):
-    sizes = {p: s.size for p, s in zip(parts.recorder.probes, parts.recorder.signals)}
-    return TrainingData(data, objective, parts.node_ops, sizes, parts.minibatch_size)
-
-
-def evaluate_data(trainer, compiled, checked, show):
-    """``{"loss", "<probe>_loss", "<probe>_<metric>"...}`` on ``checked``."""
-    total, per_probe = trainer.evaluate(checked, False, show)
-    logs = {"loss": total}
-    for i, probe in enumerate(checked.objective):
-        logs[f"{_name(probe)}_loss"] = float(per_probe[i])
+def _add_metrics(checked, compiled, names):
+    """Training metrics and the epoch log names (Keras's keys) of ``fit``."""
+    checked.metrics = []
     for probe, metrics in compiled.metrics.items():
+        if checked.targets.get(probe) is None:
+            continue  # a metric needs targets
         for metric in metrics:
-            one = copy.copy(checked)  # the same data, scored by one metric
-            one.objective = {probe: metric}
-            logs[f"{_name(probe)}_{metric.name}"] = trainer.evaluate(one, False, False)[
-                0
-            ]
-    return logs
+            term = copy.copy(metric)
+            term.weight = 0.0  # computed, not trained on
+            checked.metrics.append((probe, term))
+    checked.log_names = [f"{names[p]}_loss" for p in checked.objective] + [
+        f"{names[p]}_{m.name}" for p, m in checked.metrics
+    ]
 
 
-def evaluate(trainer, compiled, x, y, show):
+def checked_data(parts, data, objective, n_steps=None):
+    """`TrainingData` checked as NengoDL's ``fit``/``evaluate``/``predict`` do."""
+    sizes = {p: s.size for p, s in zip(parts.recorder.probes, parts.recorder.signals)}
+    if n_steps is not None:
+        n_steps = check_n_steps(n_steps, "n_steps", positive=True)
+    if not data:
+        if n_steps is None:
+            raise ValidationError(
+                "Give input data x or n_steps (the number of steps to run)",
+                attr="n_steps",
+            )
+        return TrainingData.without_inputs(n_steps, parts.minibatch_size)
+    return TrainingData(
+        data,
+        objective,
+        parts.node_ops,
+        sizes,
+        parts.minibatch_size,
+        keras_style=True,
+        n_steps=n_steps,
+    )
+
+
+def evaluate_data(trainer, compiled, checked, show, outputs=None):
+    """``{"loss", "<probe>_loss", "<probe>_<metric>"...}`` on ``checked``.
+
+    Losses and metrics are computed on the inference model's outputs
+    (``outputs``: from `Trainer.predict` unless given), per minibatch, then
+    averaged over minibatches; ``loss`` sums the probes' losses times their
+    ``loss_weights``; per-probe losses are not weighted (as Keras).
+    """
+    if outputs is None:
+        outputs = trainer.predict(checked, compiled.probes(), show)
+    names = trainer.names
+    scores = {"loss": []}
+    for idx in checked.batches(False, None):
+        total = 0.0
+        for probe, fn in compiled.loss.items():
+            value = _score(fn, probe, outputs[probe][idx], checked.targets[probe], idx)
+            scores.setdefault(f"{names[probe]}_loss", []).append(value)
+            total += fn.weight * value
+        scores["loss"].append(total)
+        for probe, metrics in compiled.metrics.items():
+            target = checked.targets.get(probe)
+            for metric in metrics:
+                value = _score(metric, probe, outputs[probe][idx], target, idx)
+                scores.setdefault(f"{names[probe]}_{metric.name}", []).append(value)
+    return {k: float(np.mean(v)) for k, v in scores.items()}
+
+
+def _score(fn, probe, output, targets, idx):
+    target = None if targets is None else targets[idx]
+    value = objectives.checked_call(fn, probe, tf.constant(output), target)
+    return float(tf.reduce_mean(tf.cast(value, tf.float64)))
+
+
+def evaluate(trainer, compiled, data, show, n_steps=None):
     """Losses and metrics in the spiking (inference) model, as a dict."""
     compiled = _require_compiled(compiled)
-    checked = _checked_data(trainer.parts, to_data(trainer.parts, x, y), compiled.loss)
+    checked = checked_data(trainer.parts, data, compiled.loss, n_steps)
     return evaluate_data(trainer, compiled, checked, show)
 
 
-def predict(trainer, x, n_steps, show):
+def predict(trainer, data, n_steps, show):
     """``{probe: (batch_size, n_steps, size)}`` for inputs ``x`` (inference mode)."""
-    parts = trainer.parts
-    data = to_data(parts, x, None)
-    if n_steps is not None:
-        n_steps = check_n_steps(n_steps, "n_steps", positive=True)
-    if data:
-        checked = _checked_data(parts, data, None)
-    elif n_steps is not None:
-        checked = TrainingData.without_inputs(n_steps, parts.minibatch_size)
-    else:
-        raise ValidationError("predict needs inputs x or n_steps", attr="n_steps")
-    return trainer.predict(checked, list(parts.recorder.probes), show)
-
-
-def _name(probe):
-    return probe.label or f"probe{id(probe)}"
+    checked = checked_data(trainer.parts, data, None, n_steps)
+    return trainer.predict(checked, list(trainer.parts.recorder.probes), show)
 
 
 # -- optimizers: checked, and one compiled training program per kind -------------------

@@ -4,8 +4,8 @@ Both follow Keras' convention ``loss(y_true, y_pred)``, so they work as
 ``sim.compile(loss={probe: ...})`` values and in a plain Keras model. Probe
 outputs and targets are shaped ``(batch, n_steps, size)``.
 
-Not exported yet (issue 16 in progress): ``sim.fit`` still refuses NaN targets
-for ``nan_mse`` (only ``obj.mse`` is accepted as a "don't care" loss).
+NaN targets are accepted by ``sim.fit``/``evaluate`` for a loss marked
+``ignores_nan_targets`` (`nan_mse`; see `training_data.ignores_nan_targets`).
 """
 
 import keras

@@ -10,6 +10,7 @@ import nengo
 import numpy as np
 from nengo.exceptions import ValidationError
 
+from nengodl_notebook.keras_data import by_object, io_names
 from nengodl_notebook.tensor_node import TensorNode, not_overridable
 
 
@@ -65,8 +66,10 @@ def input_overrides(data, node_ops, minibatch_size, n_steps):
 
     Parameters
     ----------
-    data : dict or None
-        Maps input Nodes to arrays ``(minibatch_size, n_steps, node.size_out)``.
+    data : dict, list, array or None
+        Maps input Nodes (or their names, ``sim.get_name``) to arrays
+        ``(minibatch_size, n_steps, node.size_out)``; or a list of arrays in
+        the order of the input Nodes, or one array for the only input Node.
     node_ops : dict
         Maps each input Node of the network to the op computing its output.
     minibatch_size : int
@@ -79,12 +82,9 @@ def input_overrides(data, node_ops, minibatch_size, n_steps):
     """
     if data is None:
         return {}
-    if not isinstance(data, dict):
-        raise ValidationError(
-            f"data must be a dict mapping input Nodes to arrays (got "
-            f"{type(data).__name__})",
-            attr="data",
-        )
+    if not isinstance(data, dict) or any(isinstance(k, str) for k in data):
+        nodes = list(node_ops)  # in the order of network.all_nodes
+        data = by_object(data, nodes, io_names(nodes, []), "data")
     return {
         node_ops[_check_key(key, node_ops)]: _check_array(
             key, value, minibatch_size, n_steps

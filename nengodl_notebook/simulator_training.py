@@ -6,6 +6,7 @@ arguments and hands them to the Trainer (``self._trainer``, `training.Trainer`)
 and to `keras_api`; the Simulator builds and runs the model.
 """
 
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -14,6 +15,8 @@ import nengo
 import numpy as np
 
 from nengodl_notebook import keras_api, sim_settings
+from nengodl_notebook.config import get_setting
+from nengodl_notebook.keras_stateful import predict_from_current
 from nengodl_notebook.single_user import exclusive
 from nengodl_notebook.training import check_optimizer
 from nengodl_notebook.training_callbacks import check_callbacks
@@ -32,6 +35,9 @@ class TrainingMethods:
     _tensor_vars: Any
     _settings: Any
     _check_open: Callable[[str], None]
+    _network: Any
+    _n_steps: int
+    minibatch_size: Any
 
     # -- training (the tutorial's API) ----------------------------------------------
 
@@ -138,18 +144,74 @@ class TrainingMethods:
 
     @exclusive("compile")
     def compile(
-        self, optimizer: keras.optimizers.Optimizer, loss=None, metrics=None
+        self,
+        optimizer: keras.optimizers.Optimizer | str | None = None,
+        loss=None,
+        metrics=None,
+        loss_weights=None,
     ) -> None:
-        """Set optimizer, losses and metrics for `fit` / `evaluate` (Keras style)."""
+        """Set optimizer, losses and metrics for `fit` / `evaluate` (Keras style).
+
+        Parameters
+        ----------
+        optimizer : keras.optimizers.Optimizer, str or None
+            None: `evaluate` and `predict` work, `fit` raises.
+        loss, metrics
+            A Keras loss/metric (name such as ``"mse"``, object or function
+            ``fn(y_true, y_pred)``) for every probe, a list in the order of
+            ``sim.model.probes``, or a dict keyed by Probe or `get_name`;
+            ``metrics`` may give a list per probe. `evaluate` reports
+            ``"loss"``, ``"<probe name>_loss"`` and ``"<probe name>_<metric>"``.
+        loss_weights : list or dict
+            Factors of the probes' losses in the total (default 1).
+        """
+        if isinstance(optimizer, str):
+            optimizer = keras.optimizers.get(optimizer)
         self.keras = keras_api.Compiled(
-            self.model.probes, check_optimizer(optimizer), loss, metrics
+            self.model.probes,
+            self._trainer.names,
+            None if optimizer is None else check_optimizer(optimizer),
+            loss,
+            metrics,
+            loss_weights,
         )
+
+    def get_name(self, obj: nengo.Node | nengo.Probe) -> str:
+        """The name of an input Node or Probe for ``x``/``y``/``compile`` dicts.
+
+        The label (other characters than letters, digits and ``_.-/`` as
+        ``_``), else ``"node"``/``"probe"``; repeated names get ``_1``, ``_2``...
+        (input Nodes first, then Probes), as NengoDL.
+        """
+        names = self._trainer.names
+        if obj not in names:
+            raise nengo.exceptions.ValidationError(
+                f"{obj} is not an input Node (a Node with size_in=0) or a Probe of "
+                "this simulator's network",
+                attr="obj",
+            )
+        return names[obj]
+
+    def _io(self):
+        return self._trainer.input_nodes, list(self.model.probes), self._trainer.names
+
+    def _stateful(self, stateful):
+        if stateful and not get_setting(self._network, "stateful"):
+            warnings.warn(
+                "Ignoring stateful=True: the network was configured with "
+                "configure_settings(stateful=False)",
+                stacklevel=3,
+            )
+            return False
+        return bool(stateful)
 
     @exclusive("fit")
     def fit(
         self,
         x=None,
         y=None,
+        n_steps=None,
+        stateful=False,
         epochs=1,
         callbacks=None,
         validation_data=None,
@@ -158,34 +220,90 @@ class TrainingMethods:
         restore_best_on_divergence=False,
     ):
         """Train on inputs ``x`` and targets ``y`` (see `keras_api.fit`;
-        ``restore_best_on_divergence`` as in `train`)."""
+        ``restore_best_on_divergence`` as in `train`).
+
+        ``x``/``y``: dicts keyed by Node/Probe or `get_name`, lists in their
+        order, or one array for the only input / probe. Each minibatch starts
+        from the initial state (``stateful=True`` is not supported for fit).
+        """
         self._check_open("fit")
         sim_settings.check_training(self._settings, "fit")
+        if self._stateful(stateful):
+            raise nengo.exceptions.ValidationError(
+                "fit(stateful=True) is not supported: every minibatch trains from "
+                "the initial state (use predict/evaluate with stateful=True to "
+                "move the simulation on)",
+                attr="stateful",
+            )
+        validation = None
+        if validation_data is not None:
+            val_x, val_y = keras_api.check_validation_data(validation_data)
+            validation = keras_api.to_data(self._io(), val_x, val_y)
         return keras_api.fit(
             self._trainer,
             self.keras,
-            x,
-            y,
+            keras_api.to_data(self._io(), x, y),
             epochs,
             callbacks,
-            validation_data,
+            validation,
             shuffle,
             self.progress_bar if verbose is None else bool(verbose),
             restore_best_on_divergence=restore_best_on_divergence,
+            n_steps=n_steps,
         )
 
     @exclusive("evaluate")
-    def evaluate(self, x=None, y=None, verbose=None) -> dict:
-        """Losses and metrics on ``x``/``y`` in the spiking model (dict)."""
+    def evaluate(self, x=None, y=None, n_steps=None, stateful=False, verbose=None):
+        """Losses and metrics on ``x``/``y`` in the spiking model (dict; see
+        `compile` for its keys and `predict` for ``stateful``)."""
         self._check_open("evaluate")
         show = self.progress_bar if verbose is None else bool(verbose)
-        return keras_api.evaluate(self._trainer, self.keras, x, y, show)
+        data = keras_api.to_data(self._io(), x, y)
+        keep = self._stateful(stateful)
+        if not keep and self._n_steps == 0:  # from the initial state: compiled
+            return keras_api.evaluate(self._trainer, self.keras, data, show, n_steps)
+        compiled = keras_api._require_compiled(self.keras)
+        checked = keras_api.checked_data(
+            self._trainer.parts, data, compiled.loss, n_steps
+        )
+        outputs = predict_from_current(self, checked, compiled.probes(), keep)
+        return keras_api.evaluate_data(
+            self._trainer, compiled, checked, show, outputs=outputs
+        )
 
     @exclusive("predict")
     def predict(
-        self, x=None, n_steps: int | None = None, verbose=None
+        self, x=None, n_steps: int | None = None, stateful=False, verbose=None
     ) -> dict[nengo.Probe, np.ndarray]:
-        """Probe outputs for inputs ``x`` (dict ``{probe: array}``)."""
+        """Probe outputs for inputs ``x`` (dict ``{probe: array}``).
+
+        ``n_steps`` is needed without ``x``. The run starts from the current
+        state and time (see `keras_stateful`); with ``stateful=True`` the
+        state at its end is kept (time advances by ``n_steps`` per
+        minibatch). ``sim.data`` is not recorded. A batch size that is not a
+        multiple of ``minibatch_size`` is truncated with a warning.
+        """
         self._check_open("predict")
         show = self.progress_bar if verbose is None else bool(verbose)
-        return keras_api.predict(self._trainer, x, n_steps, show)
+        data = keras_api.to_data(self._io(), x, None)
+        keep = self._stateful(stateful)
+        if not keep and self._n_steps == 0:  # from the initial state: compiled
+            return keras_api.predict(self._trainer, data, n_steps, show)
+        checked = keras_api.checked_data(self._trainer.parts, data, None, n_steps)
+        return predict_from_current(self, checked, list(self.model.probes), keep)
+
+    def predict_on_batch(
+        self, x=None, n_steps: int | None = None, stateful=False
+    ) -> dict[nengo.Probe, np.ndarray]:
+        """`predict` for exactly one minibatch (``minibatch_size`` items)."""
+        data = keras_api.to_data(self._io(), x, None)
+        batch = self.minibatch_size or 1
+        for obj, value in data.items():
+            size = np.shape(value)[0] if np.ndim(value) else None
+            if size != batch:
+                raise nengo.exceptions.ValidationError(
+                    f"predict_on_batch takes one minibatch: data for {obj} has batch "
+                    f"size {size}, the Simulator's minibatch_size is {batch}",
+                    attr="x",
+                )
+        return self.predict(data or None, n_steps, stateful, verbose=False)

@@ -28,6 +28,7 @@ from nengodl_notebook.keras_api import (  # noqa: F401 (check_optimizer: API)
     check_optimizer,
     optimizer_kind,
 )
+from nengodl_notebook.keras_data import input_nodes, io_names, last_step_probes
 from nengodl_notebook.precomputed_inputs import InputPlan, process_rngs
 from nengodl_notebook.progress_callback import TrainingProgress
 from nengodl_notebook.training_callbacks import ModelProxy, TrainingCallbacks
@@ -45,6 +46,17 @@ from nengodl_notebook.user_warnings import warn_user
 
 #: Compiled training programs kept (see `Trainer.release`).
 MAX_TRAIN_PROGRAMS = 4
+
+
+def weighted_total(losses, objective):
+    """Sum of the probes' losses, each times its ``weight`` (``loss_weights``);
+    terms of weight 0 (metrics) are left out, so they get no gradient."""
+    terms = [
+        loss * getattr(fn, "weight", 1.0)
+        for loss, (_, fn) in zip(losses, objective)
+        if getattr(fn, "weight", 1.0) != 0
+    ]
+    return tf.add_n(terms) if terms else tf.zeros((), losses[0].dtype)
 
 
 class NoGradientWarning(UserWarning):
@@ -72,6 +84,9 @@ class Trainer:
         self._eval_fns = {}
         self.chunk = ChunkSize()
         self.restore_best_on_divergence = False
+        self.last_step_only = last_step_probes(parts.network, parts.recorder.probes)
+        self.input_nodes = input_nodes(parts.network, parts.node_ops)
+        self.names = io_names(self.input_nodes, parts.recorder.probes)
 
     def release(self):
         """Drop every compiled program (``Simulator.close`` calls this).
@@ -105,6 +120,8 @@ class Trainer:
         if period != 1:
             steps = np.arange(1, probes.shape[0] + 1)
             out = tf.gather(out, np.flatnonzero(steps % period < 1), axis=1)
+        if probe in self.last_step_only:  # keep_history=False
+            out = out[:, -1:]
         return out
 
     def _losses(self, probes, objective, targets):
@@ -146,7 +163,7 @@ class Trainer:
             with tf.GradientTape() as tape:
                 probes = self._forward(inputs, training=True)
                 losses = self._losses(probes, objective, targets)
-                total = tf.add_n(losses)
+                total = weighted_total(losses, objective)
             grads = [
                 tf.zeros_like(v) if g is None else tf.convert_to_tensor(g)
                 for g, v in zip(tape.gradient(total, variables), variables)
@@ -233,7 +250,7 @@ class Trainer:
             def eval_step(inputs, targets):
                 probes = self._forward(inputs, training=training)
                 losses = self._losses(probes, objective, targets)
-                return tf.add_n(losses), tf.stack(losses)
+                return weighted_total(losses, objective), tf.stack(losses)
 
             self._eval_fns[key] = tf.function(
                 eval_step, autograph=False, jit_compile=self.parts.program.jit_compile
@@ -276,7 +293,7 @@ class Trainer:
             None
             if data.targets[p] is None
             else tf.constant(data.targets[p][idx], dtype)
-            for p in data.objective
+            for p, _ in data.terms()
         )
         return tf.constant(inputs, dtype), targets
 
@@ -325,12 +342,13 @@ class Trainer:
         """
         if restore_best_on_divergence is None:
             restore_best_on_divergence = self.restore_best_on_divergence
-        objective = list(data.objective.items())
+        objective = data.terms()
         program = self._train_program(optimizer, objective)
         run = TrainRun(data.objective, bool(restore_best_on_divergence))
         model = ModelProxy(self.parts, self.stop_event, optimizer)
         bar = TrainingProgress(show_progress)
         hooks = TrainingCallbacks(callbacks, model, n_epochs, data.n_batches, bar)
+        hooks.log_names = data.log_names
         defaults = self.default_inputs(data.n_steps)
         rng = np.random.RandomState(self.parts.seed())
         losses = []
@@ -383,7 +401,9 @@ class Trainer:
             run.record(totals, epoch, start, done)
             stopped = self.stop_event.is_set()
             # a step not applied is reported too
-            hooks.minibatches_end(start, [float(t) for t in totals[start:done]])
+            hooks.minibatches_end(
+                start, [float(t) for t in totals[start:done]], per_probe[start:done]
+            )
             stop_now = run.diverged() and run.restore_best
             if status != APPLIED:
                 message = run.failure_message(

@@ -179,23 +179,30 @@ class TrainingCallbacks:
         ]
         self.total, self.count = 0.0, 0
         self.last_logs = None
+        self.log_names = None  # names of the per-term values (see `epoch_end`)
+        self.term_sums = None
 
     def train_begin(self):
         self.list.on_train_begin()
 
     def epoch_begin(self, epoch):
         self.total, self.count = 0.0, 0
+        self.term_sums = None
         self.list.on_epoch_begin(epoch)
 
     def chunk_begin(self, batch):
         """Before the chunk whose first minibatch is ``batch``."""
         self.list.on_train_batch_begin(batch)
 
-    def minibatches_end(self, start, losses):
-        """After a chunk: minibatches ``start, start + 1, ...`` had ``losses``.
+    def minibatches_end(self, start, losses, terms=None):
+        """After a chunk: minibatches ``start, start + 1, ...`` had ``losses``
+        (and per-term values ``terms``, one row per minibatch).
 
         Batch-end hooks run once per minibatch; the progress bar advances once.
         """
+        if terms is not None and len(losses):
+            rows = np.sum(terms[: len(losses)], axis=0)
+            self.term_sums = rows if self.term_sums is None else self.term_sums + rows
         for batch, loss in enumerate(losses, start):
             self.total += loss
             self.count += 1
@@ -212,6 +219,9 @@ class TrainingCallbacks:
         """
         loss = self.total / self.count if self.count else float("nan")
         logs = {"loss": loss}
+        if self.log_names and self.term_sums is not None:
+            for name, value in zip(self.log_names, self.term_sums / self.count):
+                logs[name] = float(value)
         if extra_logs is not None:
             logs.update(extra_logs())
         self.list.on_epoch_end(epoch, logs)

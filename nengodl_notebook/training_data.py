@@ -13,11 +13,16 @@ import numpy as np
 from nengo.exceptions import ValidationError
 
 from nengodl_notebook import objectives
+from nengodl_notebook.keras_data import truncated
 from nengodl_notebook.tensor_node import TensorNode, not_overridable
 
 
 class TrainingData:
     """Checked inputs and targets, split into minibatches on demand.
+
+    ``metrics`` (``[(probe, fn)]``, set by ``fit``) are computed in each
+    training step next to the objective, without gradient; ``log_names``
+    (one per objective entry, then per metric) names them in the epoch logs.
 
     Parameters
     ----------
@@ -30,9 +35,27 @@ class TrainingData:
     probe_sizes : dict
         Maps each Probe of the model to its size.
     minibatch_size : int
+    keras_style : bool
+        As ``fit``/``evaluate`` (NengoDL): targets of any last size and number
+        of steps (the loss decides), and a batch size that is not a multiple
+        of ``minibatch_size`` is truncated with a warning.
+    n_steps : int, optional
+        Number of steps; must agree with the inputs (needed without inputs).
     """
 
-    def __init__(self, data, objective, node_ops, probe_sizes, minibatch_size):
+    metrics: list = []
+    log_names: list | None = None
+
+    def __init__(
+        self,
+        data,
+        objective,
+        node_ops,
+        probe_sizes,
+        minibatch_size,
+        keras_style=False,
+        n_steps=None,
+    ):
         if objective is None:  # predictions: no objective, inputs only
             objective = {}
         elif not objective:
@@ -45,14 +68,17 @@ class TrainingData:
             )
         self.objective = check_objective(objective, probe_sizes) if objective else {}
         self.inputs, self.targets = {}, {}
+        sizes = dict.fromkeys(probe_sizes) if keras_style else probe_sizes
         for key, value in data.items():
             if isinstance(key, nengo.Probe):
-                self._add_target(key, value, probe_sizes)
+                self._add_target(key, value, sizes)
             else:
                 self._add_input(key, value, node_ops)
         self._check_targets_given()
         self._check_finite_targets()
-        self.batch_size, self.n_steps = self._common_shape()
+        self.batch_size, self.n_steps = self._common_shape(keras_style, n_steps)
+        if keras_style:
+            self._truncate(truncated(self.batch_size, minibatch_size))
         if self.batch_size % minibatch_size != 0:
             example = max(1, self.batch_size // minibatch_size) * minibatch_size
             raise ValidationError(
@@ -110,7 +136,7 @@ class TrainingData:
             target = self.targets[probe]
             if target is None:
                 continue
-            nan_ok = any(fn is f for f in objectives.IGNORE_NAN_TARGETS)
+            nan_ok = ignores_nan_targets(fn)
             bad = np.isinf(target) if nan_ok else ~np.isfinite(target)
             if bad.any():
                 hint = (
@@ -125,15 +151,33 @@ class TrainingData:
                     attr="data",
                 )
 
-    def _common_shape(self):
-        arrays = {
-            **self.inputs,
-            **{p: t for p, t in self.targets.items() if t is not None},
-        }
+    def _truncate(self, batch_size):
+        for arrays in (self.inputs, self.targets):
+            for key, value in arrays.items():
+                if value is not None:
+                    arrays[key] = value[:batch_size]
+        self.batch_size = batch_size
+
+    def _common_shape(self, keras_style=False, n_steps=None):
+        targets = {p: t for p, t in self.targets.items() if t is not None}
+        arrays = {**self.inputs, **targets}
         if not arrays:
             raise ValidationError(
                 "data holds no arrays: give inputs and/or targets", attr="data"
             )
+        if keras_style:  # targets: only the batch size must agree
+            batch = next(iter(arrays.values())).shape[0]
+            for obj, a in arrays.items():
+                if a.shape[0] != batch:
+                    raise ValidationError(
+                        f"data for {obj} has batch size {a.shape[0]}, but other "
+                        f"data has {batch}: all arrays must agree",
+                        attr="data",
+                    )
+            if self.inputs:
+                arrays = self.inputs
+            elif n_steps is not None:
+                return batch, n_steps
         shapes = {obj: a.shape[:2] for obj, a in arrays.items()}
         first_obj, first = next(iter(shapes.items()))
         for obj, shape in shapes.items():
@@ -143,7 +187,16 @@ class TrainingData:
                     f"for {first_obj} has {first}: all arrays must agree",
                     attr="data",
                 )
+        if n_steps is not None and first[1] != n_steps:
+            raise ValidationError(
+                f"n_steps={n_steps} but the input data has {first[1]} steps",
+                attr="n_steps",
+            )
         return first
+
+    def terms(self):
+        """``[(probe, fn)]``: the objective's entries, then the metrics."""
+        return list(self.objective.items()) + list(self.metrics)
 
     def batches(self, shuffle, rng):
         """Yield arrays of item indices, one per minibatch."""
@@ -164,9 +217,10 @@ def checked_array(obj, value, size, what):
             f"(got {type(value).__name__})",
             attr="data",
         ) from e
-    if array.ndim != 3 or array.shape[2] != size:
+    if array.ndim != 3 or (size is not None and array.shape[2] != size):
         raise ValidationError(
-            f"{what} data for {obj} must have shape (batch_size, n_steps, {size}); "
+            f"{what} data for {obj} must have shape (batch_size, n_steps, "
+            f"{'size' if size is None else size}); "
             f"got {array.shape}",
             attr="data",
         )
@@ -176,6 +230,16 @@ def checked_array(obj, value, size, what):
             f"input data for {obj} {first_bad(array, bad)}", attr="data"
         )
     return array
+
+
+def ignores_nan_targets(fn):
+    """Whether NaN targets mean "don't care" for ``fn`` (`objectives.mse`, or a
+    loss marked ``ignores_nan_targets`` such as `losses.nan_mse`, also inside
+    a `keras_api.KerasLoss`)."""
+    fn = getattr(fn, "fn", fn)
+    return any(fn is f for f in objectives.IGNORE_NAN_TARGETS) or bool(
+        getattr(fn, "ignores_nan_targets", False)
+    )
 
 
 def first_bad(array, bad):

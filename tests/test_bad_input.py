@@ -70,7 +70,7 @@ def good(n=10):
         ),
         (lambda net: {net.inpt: np.full((2, 10, 1), np.nan)}, "stim.*non-finite"),
         (lambda net: {net.inpt: "abc"}, "stim.*numeric array"),
-        (lambda net: [1, 2], "data must be a dict"),
+        (lambda net: [1, 2], "data is a list of 2 entries"),
     ],
 )
 def test_bad_data(sim, net, make_data, match):

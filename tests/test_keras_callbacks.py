@@ -129,7 +129,8 @@ def test_plain_callback_gets_kerass_arguments(api, sim, net):
     batches = [e for e in recorder.events if e[0] == "batch_end"]
     assert all(type(e[1]) is int for e in epochs + batches)
     assert all(type(e[2]["loss"]) is float for e in epochs + batches)
-    keys = {"loss"} | ({"val_loss", "val_p_out_loss"} if api == "fit" else set())
+    fit_keys = {"p_out_loss", "val_loss", "val_p_out_loss"}  # as Keras: per probe
+    keys = {"loss"} | (fit_keys if api == "fit" else set())
     assert all(set(e[2]) == keys for e in epochs)
     for epoch, (_, _, logs) in enumerate(epochs):
         # as in Keras: a batch's logs hold the epoch's running mean loss

@@ -431,10 +431,11 @@ def test_counter_variable_reset(Simulator):
         assert count.numpy() == 0
         sim.run_steps(3)
         np.testing.assert_array_equal(sim.data[net.p][0, :, 0], [1, 2, 3])
-        # predictions start from the initial state every time, and leave run()'s alone
+        # predictions start from run()'s state (NengoDL's stateful=False) every
+        # time, and leave it alone
         for _ in range(2):
             np.testing.assert_array_equal(
-                sim.predict(n_steps=4)[net.p][0, :, 0], [1, 2, 3, 4]
+                sim.predict(n_steps=4)[net.p][0, :, 0], [4, 5, 6, 7]
             )
         sim.run_steps(1)
         assert sim.data[net.p][0, -1, 0] == 4
