@@ -1,7 +1,12 @@
-"""Keras callbacks for the Simulator (``nengo_dl.callbacks``): `IsolateState`."""
+"""Keras callbacks for the Simulator (``nengo_dl.callbacks``): `IsolateState`,
+and `NengoSummaries` / `TensorBoard` (from `nengodl_notebook.summaries`)."""
 
 import keras
 from nengo.exceptions import ValidationError
+
+from nengodl_notebook.summaries import NengoSummaries, TensorBoard
+
+__all__ = ["IsolateState", "NengoSummaries", "TensorBoard"]
 
 
 class IsolateState(keras.callbacks.Callback):
@@ -21,12 +26,12 @@ class IsolateState(keras.callbacks.Callback):
 
     Notes
     -----
-    Here ``fit``, ``evaluate`` and ``predict`` already leave the simulator's
-    state untouched: each minibatch starts from the initial state (t = 0), not
-    from the simulator's current one. So with them alone this callback changes
-    nothing; it matters for the simulator's own runs between its creation and
-    a reset. It does not reset after every minibatch (that would make training
-    run one minibatch at a time), since minibatches do not carry state over.
+    ``fit`` trains every minibatch from the initial state, and ``predict`` /
+    ``evaluate`` start from the current state and put it back unless called
+    with ``stateful=True`` (as in NengoDL). So this callback matters for what
+    changes the run state in between: the simulator's own runs (a callback that
+    calls ``sim.run``, say) and stateful predictions. It does not reset after
+    every minibatch (that would make training run one minibatch at a time).
     """
 
     def __init__(self, sim):

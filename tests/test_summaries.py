@@ -10,6 +10,8 @@ import pytest
 import tensorflow as tf
 from nengo.exceptions import ValidationError
 
+import nengodl_notebook as nengo_dl
+from nengodl_notebook import summaries
 from nengodl_notebook.summaries import (
     NengoSummaries,
     TensorBoard,
@@ -127,3 +129,10 @@ def test_tensorboard_batch_updates(net, Simulator, tmp_path):
     batch_steps = sorted(s for s, t, _, _ in train if t == "batch_loss")
     assert batch_steps == [1, 2]  # two minibatches of 2
     assert graphs == 0
+
+
+def test_callbacks_module_names():
+    """``nengo_dl.callbacks`` holds the three callbacks, as in NengoDL 3."""
+    assert nengo_dl.callbacks.NengoSummaries is summaries.NengoSummaries
+    assert nengo_dl.callbacks.TensorBoard is summaries.TensorBoard
+    assert issubclass(nengo_dl.callbacks.IsolateState, keras.callbacks.Callback)
