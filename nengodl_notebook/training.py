@@ -362,6 +362,9 @@ class Trainer:
                     self._train_epoch(
                         data, program, defaults, (rng, shuffle), epoch, hooks, run
                     )
+                    if run.changed:  # callbacks reading sim.data see this epoch's
+                        self.parts.store.mark_trained()
+                        self.parts.params_changed()
                     losses.append(hooks.epoch_end(epoch, extra_logs))
                     if self.stop_event.is_set():
                         break

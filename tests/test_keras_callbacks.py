@@ -302,3 +302,23 @@ def test_not_a_keras_callback(api, sim, net):
 
     with pytest.raises(ValidationError, match=r"callbacks\[1\] \(.*Old.*keras"):
         train(api, sim, net, [keras.callbacks.History(), Old()])
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_sim_data_shows_each_epochs_parameters(api, sim, net):
+    """A callback reading ``sim.data`` at an epoch's end sees that epoch's values
+    (not those from before the training call)."""
+    ens = next(e for e in net.all_ensembles if e.label == "ens")
+    seen = []
+
+    class ReadBias(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(np.array(sim.data[ens].bias))
+
+    sim.reset()
+    start = np.array(sim.data[ens].bias)
+    train(api, sim, net, [ReadBias()], epochs=2)
+    assert len(seen) == 2
+    assert not np.allclose(seen[0], start)
+    assert not np.allclose(seen[1], seen[0])
+    np.testing.assert_array_equal(seen[1], sim.data[ens].bias)
