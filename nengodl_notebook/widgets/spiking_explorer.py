@@ -153,6 +153,7 @@ class SpikingExplorer:
         self.hist_figure, hist_scales = line_figure(
             "Firing rates per layer", "firing rate (Hz)", "fraction of neurons", "280px"
         )
+        hist_scales["y"].min, hist_scales["y"].max = 0.0, 1.0  # fractions
         colors = COLORS[: len(self.runs.layers)] or COLORS[:1]
         self.hist = bq.Bars(
             x=np.zeros(0),
@@ -196,6 +197,12 @@ class SpikingExplorer:
             display_legend=True,
         )
         self.latency_figure.marks = [self.rate_line, self.points]
+        for figure in (self.hist_figure, self.output_figure):
+            figure.layout.flex = "1 1 0"
+            figure.layout.min_width = "380px"
+            figure.axes[0].num_ticks = 5
+            figure.axes[0].tick_format = ".3~g"
+            figure.axes[0].scale.min = 0.0
 
     def _ipython_display_(self):
         from IPython.display import display
