@@ -69,6 +69,11 @@ def test_sliders_rescore_without_recompiling(digits, explorer):
     assert explorer.programs_built == built
     assert f"programs built: {built}" in explorer.status.value
     assert len(explorer.results) == 5
+    # the counter does see a new program: a run of another length needs one
+    runs = explorer.runs
+    x_short = np.repeat(x[: runs.minibatch_size, None], 7, axis=1)
+    runs.sim.predict({runs.input_node: x_short})
+    assert explorer.programs_built == built + 1
 
 
 def test_run_time_scale_matches_converter_scale(digits):
