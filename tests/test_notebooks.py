@@ -151,3 +151,36 @@ def test_dashboard_on_your_network(kernel_name):
     # a 10 s run of the 50 chains sends at most 2000 points per line
     assert find_number(text, "points sent for a 10 s line:") <= 2000
     print(f"notebook executed in {elapsed:.1f} s")
+
+
+def test_keras_to_spiking(kernel_name):
+    path = NOTEBOOKS / "06-keras-to-spiking.ipynb"
+    nb, elapsed = execute(path, kernel_name)
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    for cell in code_cells:
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        assert not errors, (cell.source, errors)
+    text = "\n".join(cell_text(c) for c in code_cells)
+
+    keras_acc = find_number(text, "Keras test accuracy:")
+    naive = find_number(text, "Spiking accuracy (as converted, 30 steps):")
+    rate = find_number(text, "Rate accuracy:")
+    spiking = find_number(text, "Spiking accuracy (tuned):")
+    assert keras_acc >= 0.93, keras_acc
+    assert naive < 0.5, naive  # too few spikes before tuning
+    assert rate >= 0.93, rate
+    assert spiking >= rate - 0.02, (rate, spiking)  # the 2-point target
+    assert find_number(text, "Programs built by the explorer:") == 1
+    assert "Settings: scale 300" in text
+    # the explorer was shown (widget views in the outputs)
+    views = [
+        o
+        for c in code_cells
+        for o in c.outputs
+        if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+    ]
+    assert len(views) == 2
+    print(
+        f"notebook executed in {elapsed:.1f} s; rate {rate:.4f}, spiking (tuned) "
+        f"{spiking:.4f}, as converted {naive:.4f}"
+    )

@@ -9,6 +9,7 @@ from nengodl_notebook.widgets.dashboard import Dashboard
 from nengodl_notebook.widgets.input_designer import InputDesignerWidget
 from nengodl_notebook.widgets.neurons_panel import NeuronsPanel
 from nengodl_notebook.widgets.run_panel import RunPanel
+from nengodl_notebook.widgets.spiking_explorer import SpikingExplorer
 from nengodl_notebook.widgets.training_panel import TrainingPanel
 
 __all__ = [
@@ -17,5 +18,6 @@ __all__ = [
     "InputDesignerWidget",
     "NeuronsPanel",
     "RunPanel",
+    "SpikingExplorer",
     "TrainingPanel",
 ]
