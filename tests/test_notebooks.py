@@ -184,3 +184,49 @@ def test_keras_to_spiking(kernel_name):
         f"notebook executed in {elapsed:.1f} s; rate {rate:.4f}, spiking (tuned) "
         f"{spiking:.4f}, as converted {naive:.4f}"
     )
+
+
+def test_nengodl_code_unchanged(kernel_name):
+    """Notebook 05: NengoDL 3 features (dists, stateful loops, Layer(neuron_type)
+    with sparse labels, nan_mse) with the numbers they promise."""
+    path = NOTEBOOKS / "05-nengodl-code-unchanged.ipynb"
+    nb, elapsed = execute(path, kernel_name)
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    for cell in code_cells:
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        assert not errors, (cell.source, errors)
+    text = "\n".join(cell_text(c) for c in code_cells)
+
+    # 1. dists sample with Keras' spread; the network with them trains
+    ours, keras_std = (
+        find_number(text, "Glorot std, ours"),
+        find_number(text, "vs Keras"),
+    )
+    assert abs(ours - keras_std) < 0.05 * keras_std
+    before = find_number(text, "Regression MSE before training:")
+    after = find_number(text, "Regression MSE after training:")
+    assert after < 0.1 * before
+    # 2. stateful: chunks and single steps continue exactly where one call goes
+    assert find_number(text, "time after the chunked predict calls:") == 0.3
+    assert find_number(text, "largest difference, chunks vs one call:") < 1e-6
+    assert find_number(text, "largest difference, steps vs one call:") < 1e-6
+    # 3. Layer(nengo.LIF()) on digits with sparse integer labels
+    assert "targets: (1300, 1, 1)" in text
+    assert find_number(text, "Spiking test accuracy before training:") < 0.3
+    assert find_number(text, "Rate training accuracy (last epoch):") > 0.9
+    spiking = find_number(text, "Spiking test accuracy after training (50 steps):")
+    assert spiking > 0.85
+    # 4. nan_mse: the memory learns the pairs
+    assert find_number(text, "nan_mse after training:") < 0.2 * find_number(
+        text, "nan_mse before training:"
+    )
+    recall = find_number(text, "Recall accuracy after training:")
+    assert recall > find_number(text, "Recall accuracy before training:") + 0.3
+    n_images = sum(
+        "image/png" in o.get("data", {}) for c in code_cells for o in c.outputs
+    )
+    assert n_images >= 3  # integrator, digits over time, recall
+    print(
+        f"notebook executed in {elapsed:.1f} s; spiking digits {spiking:.3f}, "
+        f"recall {recall:.3f}"
+    )
