@@ -83,12 +83,15 @@ def configure_settings(trainable: bool | None = None, **settings: Any) -> None:
         there, training behaviour in ``train``/``fit`` (NengoDL's False also
         makes ``fit`` run the spiking model; here training keeps its rate twins).
     stateful : bool
-        True (default): the simulation state carries over between calls;
-        False: every call starts from the initial state.
+        True (default): ``run``/``run_steps``/``step`` carry the state over to
+        the next call; False: they leave it where it was (as ``stateful=False``
+        in each call), and ``predict``/``evaluate(stateful=True)`` is ignored
+        with a warning.
     keep_history : bool
-        True (default): probes record every step (or every ``sample_every``);
-        False: they keep only the value of the last step.
-        ``net.config[probe].keep_history`` sets it per probe.
+        True (default): ``predict``/``evaluate``/``fit`` give and score probe
+        outputs at every step; False: only at the last step (targets then
+        have one step). ``net.config[probe].keep_history`` sets it per probe.
+        ``sim.data`` after ``run`` keeps every step either way.
     planner, sorter, simplifications
         Accepted for NengoDL code, and ignored with a warning: our planner is
         not pluggable. Its steps are fixed: nengo's operator merging
@@ -103,6 +106,9 @@ def configure_settings(trainable: bool | None = None, **settings: Any) -> None:
         _add_param(config, cls, BoolParam("trainable", default=None, optional=True))
         if trainable is not None and cls is not Neurons:  # neurons follow ensembles
             config[cls].trainable = trainable
+    _add_param(
+        config, nengo.Probe, BoolParam("keep_history", default=None, optional=True)
+    )
     for name, value in settings.items():
         if name not in SETTINGS:
             raise ValidationError(

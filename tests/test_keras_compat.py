@@ -222,10 +222,6 @@ def test_keep_history_false(Simulator):
     with Simulator(full_net, progress_bar=False) as sim:
         full = sim.predict({a0: x})[p0]
     net, a, p_out, p_in = _two_probe_net(keep_history=False)
-    net.config.configures(nengo.Probe)
-    net.config[nengo.Probe].set_param(
-        "keep_history", nengo.params.BoolParam("keep_history", optional=True)
-    )
     net.config[p_in].keep_history = True  # a probe's own setting wins
     with Simulator(net, progress_bar=False) as sim:
         out = sim.predict({a: x})
