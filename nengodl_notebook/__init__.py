@@ -23,7 +23,7 @@ import_tensorflow()  # before any module imports it: see tf_startup
 from nengodl_notebook import callbacks, dists, losses, neurons, obj
 from nengodl_notebook.config import configure_settings
 from nengodl_notebook.converter import Converter
-from nengodl_notebook.layer import Layer
+from nengodl_notebook.layer import Layer, tensor_layer
 from nengodl_notebook.neurons import LeakyReLU, SoftLIFRate, SpikingLeakyReLU
 from nengodl_notebook.planner import NotSupportedError
 from nengodl_notebook.simulator import Simulator
@@ -48,6 +48,7 @@ __all__ = [
     "losses",
     "neurons",
     "obj",
+    "tensor_layer",
 ]
 
 

@@ -32,6 +32,7 @@ SETTINGS = {
     "planner": Parameter("planner", default=None, optional=True),
     "sorter": Parameter("sorter", default=None, optional=True),
     "simplifications": Parameter("simplifications", default=None, optional=True),
+    "use_loop": Parameter("use_loop", default=None, optional=True),
 }
 
 
@@ -92,6 +93,9 @@ def configure_settings(trainable: bool | None = None, **settings: Any) -> None:
         outputs at every step; False: only at the last step (targets then
         have one step). ``net.config[probe].keep_history`` sets it per probe.
         ``sim.data`` after ``run`` keeps every step either way.
+    use_loop
+        Accepted for NengoDL code, and ignored with a warning: the steps always
+        run in a compiled ``tf.while_loop``.
     planner, sorter, simplifications
         Accepted for NengoDL code, and ignored with a warning: our planner is
         not pluggable. Its steps are fixed: nengo's operator merging

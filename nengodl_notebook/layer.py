@@ -6,6 +6,7 @@ returns its ``.neurons``. Either way the Connection from ``x`` is made too, and
 is not trainable (as in NengoDL 3).
 """
 
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -132,3 +133,32 @@ def _connection_size(x, transform):
     if transform is not None and np.ndim(transform) == 2:
         return np.shape(transform)[0]
     return x.size_out
+
+
+def tensor_layer(
+    input: Any,
+    layer_func: Any,
+    shape_in: Sequence[int] | None = None,
+    synapse: Any = None,
+    transform: Any = 1,
+    return_conn: bool = False,
+    **layer_args: Any,
+) -> Any:
+    """NengoDL 2's ``tensor_layer``: ``Layer(layer_func)(input, ...)``.
+
+    Deprecated (as in NengoDL 3): use `Layer`. Takes NengoDL 2's argument
+    order and returns what `Layer.__call__` returns.
+    """
+    warnings.warn(
+        "tensor_layer is deprecated: use nengo_dl.Layer(layer_func)(input, ...)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return Layer(layer_func)(
+        input,
+        transform=transform,
+        shape_in=shape_in,
+        synapse=synapse,
+        return_conn=return_conn,
+        **layer_args,
+    )

@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 
 import numpy as np
+from nengo.exceptions import ValidationError
 
 
 class ProbeRecorder:
@@ -100,6 +101,35 @@ class SimulationData(Mapping):
                 self._cache[key] = (n_chunks, data)
             return self._cache[key][1]
         return self.built(key)
+
+    def get_params(self, *obj_attrs):
+        """Current (trained) values of ``(object, attribute)`` pairs.
+
+        As NengoDL's ``sim.data.get_params((conn, "weights"), (ens, "bias"))``:
+        a list with one array per pair, equal to ``sim.data[obj].attribute``.
+        """
+        values = []
+        for pair in obj_attrs:
+            if not (isinstance(pair, tuple) and len(pair) == 2):
+                raise ValidationError(
+                    f"get_params takes (object, attribute) pairs, got {pair!r}",
+                    attr="obj_attrs",
+                )
+            obj, attr = pair
+            if obj not in self.params:
+                raise ValidationError(
+                    f"{obj} is not an object of this Simulator's model",
+                    attr="obj_attrs",
+                )
+            built = self[obj]
+            if not hasattr(built, attr):
+                raise ValidationError(
+                    f"{obj} has no built parameter {attr!r} (it has "
+                    f"{', '.join(getattr(built, '_fields', ()))})",
+                    attr="obj_attrs",
+                )
+            values.append(np.array(getattr(built, attr)))
+        return values
 
     def reset(self):
         """Drop cached arrays (after probe data is cleared)."""

@@ -22,6 +22,7 @@ IGNORED = {
     "sorter": "signals are always laid out so that each merged group reads "
     "contiguous rows (planner.make_layout)",
     "simplifications": "no graph simplifications are applied",
+    "use_loop": "the steps always run in one compiled tf.while_loop",
 }
 
 
@@ -87,8 +88,8 @@ def resolve(network, dtype=None):
         value = get_setting(network, name)
         if value is not None:
             warn_user(
-                f"configure_settings({name}={value!r}) is ignored: this simulator's "
-                f"planner is not pluggable ({what})"
+                f"configure_settings({name}={value!r}) is ignored here: {what} "
+                "(this simulator's planner and step loop are not pluggable)"
             )
     return RunSettings(_dtype(network, dtype), inference_only, learning_phase)
 

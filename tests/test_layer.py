@@ -169,3 +169,18 @@ def test_nengo_backends_entry_point():
     assert backends == {"dl": "nengodl_notebook:Simulator"}
     point = EntryPoint("dl", backends["dl"], "nengo.backends")
     assert point.load() is nengo_dl.Simulator
+
+
+def test_tensor_layer_is_layer_with_nengodl2_arguments():
+    """``tensor_layer(x, func, ...)`` (deprecated) equals ``Layer(func)(x)``."""
+    with nengo.Network(seed=0) as net:
+        inp = nengo.Node([1.0, 2.0])
+        with pytest.warns(DeprecationWarning, match="nengo_dl.Layer"):
+            node, conn = nengo_dl.tensor_layer(
+                inp, lambda x: 2 * x, shape_in=(2,), return_conn=True
+            )
+        probe = nengo.Probe(node)
+    assert isinstance(node, nengo_dl.TensorNode) and conn.pre is inp
+    with nengo_dl.Simulator(net, progress_bar=False) as sim:
+        sim.run_steps(2)
+    np.testing.assert_allclose(sim.data[probe][-1], [2.0, 4.0])

@@ -142,13 +142,13 @@ def test_learning_phase_passes_training_to_keras_layers(Simulator):
 # -- planner / sorter / simplifications ----------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["planner", "sorter", "simplifications"])
+@pytest.mark.parametrize("name", ["planner", "sorter", "simplifications", "use_loop"])
 def test_planner_settings_warn_and_change_nothing(name, Simulator):
     with Simulator(rate_net()) as sim:
         sim.run_steps(20)
         expected = sim.data[sim.model.probes[0]]
     net = rate_net(**{name: lambda *args: None})
-    with pytest.warns(UserWarning, match=f"{name}=.*ignored.*not pluggable"):
+    with pytest.warns(UserWarning, match=f"{name}=.*ignored here.*not pluggable"):
         sim = Simulator(net)
     with sim:
         sim.run_steps(20)

@@ -2,6 +2,7 @@
 
 import pickle
 
+import keras
 import nengo
 import numpy as np
 import pytest
@@ -263,3 +264,30 @@ def test_minibatch_size_reads_one_when_not_given():
         sim.run_steps(3)
         assert sim.minibatch_size == 1
         assert sim.data[probe].shape == (1, 3, 1)
+
+
+def test_data_get_params_gives_current_values():
+    """``sim.data.get_params((obj, attr), ...)`` as NengoDL: trained values."""
+    with nengo.Network(seed=0) as net:
+        inp = nengo.Node([0.5])
+        ens = nengo.Ensemble(10, 1, neuron_type=nengo.LIFRate())
+        conn = nengo.Connection(inp, ens, synapse=None)
+        out = nengo.Node(size_in=1)
+        conn_out = nengo.Connection(ens, out, synapse=None)
+        probe = nengo.Probe(out)
+    with nengodl_notebook.Simulator(net, minibatch_size=2, progress_bar=False) as sim:
+        weights, bias = sim.data.get_params((conn_out, "weights"), (ens, "bias"))
+        np.testing.assert_array_equal(weights, sim.data[conn_out].weights)
+        np.testing.assert_array_equal(bias, sim.data[ens].bias)
+        sim.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+        x, y = np.ones((2, 1, 1)), np.zeros((2, 1, 1))
+        sim.fit({inp: x}, {probe: y}, epochs=2, verbose=0)
+        (trained,) = sim.data.get_params((conn_out, "weights"))
+        assert not np.allclose(trained, weights)
+        np.testing.assert_array_equal(trained, sim.data[conn_out].weights)
+        with pytest.raises(nengo.exceptions.ValidationError, match="no built param"):
+            sim.data.get_params((conn, "nonsense"))
+        with pytest.raises(nengo.exceptions.ValidationError, match="pairs"):
+            sim.data.get_params(conn)
+        with pytest.raises(nengo.exceptions.ValidationError, match="not an object"):
+            sim.data.get_params((nengo.Ensemble(1, 1, add_to_container=False), "bias"))
