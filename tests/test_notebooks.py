@@ -51,6 +51,17 @@ def execute(path, kernel_name, timeout=600):
     return nb, time.perf_counter() - start
 
 
+def execute_without_errors(path, kernel_name):
+    """Run a notebook and check no cell failed; its code cells, their text
+    output (see `cell_text`) and the run time."""
+    nb, elapsed = execute(path, kernel_name)
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    for cell in code_cells:
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        assert not errors, (cell.source, errors)
+    return code_cells, "\n".join(cell_text(c) for c in code_cells), elapsed
+
+
 def cell_text(cell):
     """All stdout/stderr/text output of a code cell."""
     parts = []
@@ -70,14 +81,9 @@ def find_number(text, label):
 
 def test_from_nengo_to_nengodl(kernel_name):
     path = NOTEBOOKS / "01-from-nengo-to-nengodl.ipynb"
-    nb, elapsed = execute(path, kernel_name)
-    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    code_cells, text, elapsed = execute_without_errors(path, kernel_name)
     # the tutorial's 19 cells plus two added ones (keep Nengo's data, compare)
     assert len(code_cells) == 21
-    for cell in code_cells:
-        errors = [o for o in cell.outputs if o.output_type == "error"]
-        assert not errors, (cell.source, errors)
-    text = "\n".join(cell_text(c) for c in code_cells)
 
     # cell 5 (NengoDL) reproduces cell 3 (Nengo)
     assert find_number(text, "Max difference between Nengo and NengoDL data:") < 1e-5
@@ -106,12 +112,7 @@ def test_from_nengo_to_nengodl(kernel_name):
 
 def test_keras_in_nengo(kernel_name):
     path = NOTEBOOKS / "03-keras-in-nengo.ipynb"
-    nb, elapsed = execute(path, kernel_name)
-    code_cells = [c for c in nb.cells if c.cell_type == "code"]
-    for cell in code_cells:
-        errors = [o for o in cell.outputs if o.output_type == "error"]
-        assert not errors, (cell.source, errors)
-    text = "\n".join(cell_text(c) for c in code_cells)
+    code_cells, text, elapsed = execute_without_errors(path, kernel_name)
 
     before = find_number(text, "Test accuracy before training (rate mode):")
     after = find_number(text, "Test accuracy after training (rate mode):")
@@ -132,12 +133,7 @@ def test_keras_in_nengo(kernel_name):
 
 def test_dashboard_on_your_network(kernel_name):
     path = NOTEBOOKS / "04-dashboard-on-your-network.ipynb"
-    nb, elapsed = execute(path, kernel_name)
-    code_cells = [c for c in nb.cells if c.cell_type == "code"]
-    for cell in code_cells:
-        errors = [o for o in cell.outputs if o.output_type == "error"]
-        assert not errors, (cell.source, errors)
-    text = "\n".join(cell_text(c) for c in code_cells)
+    code_cells, text, elapsed = execute_without_errors(path, kernel_name)
     # synapses on the trained path: auto n_steps lets the EnsembleArray learn
     assert "auto: 5 x the 0.02 s of synapses" in text
     before = find_number(text, "EnsembleArray test loss before training:")
@@ -155,12 +151,7 @@ def test_dashboard_on_your_network(kernel_name):
 
 def test_keras_to_spiking(kernel_name):
     path = NOTEBOOKS / "06-keras-to-spiking.ipynb"
-    nb, elapsed = execute(path, kernel_name)
-    code_cells = [c for c in nb.cells if c.cell_type == "code"]
-    for cell in code_cells:
-        errors = [o for o in cell.outputs if o.output_type == "error"]
-        assert not errors, (cell.source, errors)
-    text = "\n".join(cell_text(c) for c in code_cells)
+    code_cells, text, elapsed = execute_without_errors(path, kernel_name)
 
     keras_acc = find_number(text, "Keras test accuracy:")
     naive = find_number(text, "Spiking accuracy (as converted, 30 steps):")
@@ -190,12 +181,7 @@ def test_nengodl_code_unchanged(kernel_name):
     """Notebook 05: NengoDL 3 features (dists, stateful loops, Layer(neuron_type)
     with sparse labels, nan_mse) with the numbers they promise."""
     path = NOTEBOOKS / "05-nengodl-code-unchanged.ipynb"
-    nb, elapsed = execute(path, kernel_name)
-    code_cells = [c for c in nb.cells if c.cell_type == "code"]
-    for cell in code_cells:
-        errors = [o for o in cell.outputs if o.output_type == "error"]
-        assert not errors, (cell.source, errors)
-    text = "\n".join(cell_text(c) for c in code_cells)
+    code_cells, text, elapsed = execute_without_errors(path, kernel_name)
 
     # 1. dists sample with Keras' spread; the network with them trains
     ours, keras_std = (
