@@ -11,6 +11,8 @@ import numpy as np
 from nengo.exceptions import ValidationError
 from nengo.solvers import NoSolver
 
+from nengodl_notebook.signals import sparse_coo, sparse_like
+
 
 def freeze_ensemble(ens, scaled_encoders, bias, built):
     """Make ``ens`` build with the given scaled encoders and biases."""
@@ -63,10 +65,9 @@ def freeze_connection(conn, weights):
         conn.solver = NoSolver(weights.T, weights=False)
         conn.transform = None
     elif isinstance(conn.transform, nengo.Sparse):
-        raise ValidationError(
-            f"Freezing trained Sparse transforms is not supported yet ({conn})",
-            attr="transform",
-            obj=conn,
+        rows, cols, data = sparse_coo(weights)
+        conn.transform = nengo.Sparse(
+            weights.shape, indices=np.stack([rows, cols], axis=1), init=data
         )
     elif isinstance(conn.transform, (nengo.Convolution, nengo.ConvolutionTranspose)):
         conn.transform = _with_kernel(conn.transform, weights)
@@ -137,4 +138,8 @@ def freeze(store, model, objects):
                 model.params[obj],
             )
         elif isinstance(obj, nengo.Connection) and obj in by_obj:
-            freeze_connection(obj, by_obj[obj]["weights"])
+            weights = by_obj[obj]["weights"]
+            built = model.params[obj].weights
+            if isinstance(obj.transform, nengo.Sparse):
+                weights = sparse_like(built, weights)
+            freeze_connection(obj, weights)

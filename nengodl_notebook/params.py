@@ -145,10 +145,12 @@ class ParamStore:
         self.changed = [obj for obj, _, _ in self.signals]
 
     def signal_value(self, sig, values=None):
-        """Current value of a parameter signal, shaped like the signal."""
+        """Current value of a parameter signal, shaped like the signal (a sparse
+        signal: its non-zero values, in `signals.sparse_coo` order)."""
         params, state = self.values() if values is None else values
         array = params if self.layout.kind(sig) == PARAMS else state
-        return array[self.layout.indices(sig)].reshape(sig.shape)
+        idx = self.layout.indices(sig)
+        return array[idx].reshape((idx.size,) if sig.sparse else sig.shape)
 
     def set_signal_value(self, sig, value, values):
         """Write ``value`` into the ``(params, state0)`` vectors ``values``."""

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import scipy.sparse
+from nengo.transforms import SparseMatrix
 
 STATE = "state"
 PARAMS = "params"
@@ -32,6 +33,16 @@ def sparse_coo(value):
         return coo.row, coo.col, np.asarray(coo.data)
     indices = np.asarray(value.indices)  # nengo.transforms.SparseMatrix
     return indices[:, 0], indices[:, 1], np.asarray(value.data)
+
+
+def sparse_like(value, data):
+    """``value`` (scipy or nengo sparse matrix) with its non-zero values replaced
+    by ``data`` (in `sparse_coo` order)."""
+    rows, cols, _ = sparse_coo(value)
+    if scipy.sparse.issparse(value):
+        coo = scipy.sparse.coo_matrix((data, (rows, cols)), shape=value.shape)
+        return coo.asformat(value.format)
+    return SparseMatrix(np.stack([rows, cols], axis=1), np.asarray(data), value.shape)
 
 
 def element_positions(sig):

@@ -56,7 +56,7 @@ from nengodl_notebook.precomputed_inputs import (
 from nengodl_notebook.probes import ProbeRecorder, SimulationData
 from nengodl_notebook.run_chunks import ChunkLength, HeldInterrupt
 from nengodl_notebook.run_state import RunStateMethods, network_is_stateful
-from nengodl_notebook.signals import SignalValues
+from nengodl_notebook.signals import SignalValues, sparse_like
 from nengodl_notebook.simulator_training import TrainingMethods
 from nengodl_notebook.single_user import SingleUser, exclusive
 from nengodl_notebook.step_program import StepProgram
@@ -670,6 +670,8 @@ class Simulator(RunStateMethods, ParamMethods, TrainingMethods):
         for _owner, name, sig in changed:
             current = store.signal_value(sig, values)
             if name == "weights":
+                if sig.sparse:  # non-zero values only: keep the sparse structure
+                    current = sparse_like(built.weights, current)
                 built = built._replace(weights=current)
             elif name == "encoders":
                 unscaled = current * obj.radius / np.asarray(built.gain)[:, None]

@@ -471,3 +471,42 @@ def test_sim_data_shows_trained_values(Simulator):
 
     # a closed simulator still shows the trained values
     assert np.array_equal(sim.data[a].encoders, after[a].encoders)
+
+
+@pytest.mark.parametrize("scipy_init", [False, True])
+def test_trained_sparse_transform_data_and_freeze(Simulator, scipy_init):
+    """A trained nengo.Sparse transform keeps its structure in ``sim.data``
+    (was: a flat array of the non-zero values), and ``freeze_params`` writes it
+    back so that ``nengo.Simulator`` reproduces the trained output (was: refused)."""
+    import scipy.sparse
+
+    rows, cols, init = [0, 1], [0, 2], [0.5, -1.0]
+    if scipy_init:
+        transform = nengo.Sparse(
+            (2, 3), init=scipy.sparse.csr_matrix((init, (rows, cols)), shape=(2, 3))
+        )
+    else:
+        transform = nengo.Sparse(
+            (2, 3), indices=np.stack([rows, cols], axis=1), init=init
+        )
+    with nengo.Network(seed=0) as net:
+        inp = nengo.Node([1.0, 0.5, -0.5])
+        out = nengo.Node(size_in=2)
+        conn = nengo.Connection(inp, out, transform=transform, synapse=None)
+        probe = nengo.Probe(out)
+    x = np.tile([[[1.0, 0.5, -0.5]]], (2, 1, 1))
+    with Simulator(net, minibatch_size=2) as sim:
+        sim.compile(tf.keras.optimizers.SGD(0.1), loss="mse")
+        sim.fit({inp: x}, {probe: np.zeros((2, 1, 2))}, epochs=3, verbose=0)
+        weights = sim.data[conn].weights
+        dense = weights.toarray() if scipy.sparse.issparse(weights) else None
+        if dense is None:
+            dense = np.zeros((2, 3))
+            dense[tuple(np.asarray(weights.indices).T)] = weights.data
+        assert dense[0, 1] == 0 and not np.isclose(dense[0, 0], 0.5)
+        trained = sim.predict({inp: x})[probe][0, -1]
+        sim.freeze_params(net)
+    with nengo.Simulator(net, progress_bar=False) as ref:
+        ref.run_steps(1)
+    np.testing.assert_allclose(ref.data[probe][-1], trained, rtol=1e-5)
+    np.testing.assert_allclose(trained, dense @ [1.0, 0.5, -0.5], rtol=1e-5)
