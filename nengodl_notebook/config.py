@@ -91,7 +91,8 @@ def configure_settings(trainable: bool | None = None, **settings: Any) -> None:
     keep_history : bool
         True (default): ``predict``/``evaluate``/``fit`` give and score probe
         outputs at every step; False: only at the last step (targets then
-        have one step). ``net.config[probe].keep_history`` sets it per probe.
+        have one step). After it, ``net.config[probe].keep_history`` sets it per
+        probe.
         ``sim.data`` after ``run`` keeps every step either way.
     use_loop
         Accepted for NengoDL code, and ignored with a warning: the steps always
@@ -110,9 +111,10 @@ def configure_settings(trainable: bool | None = None, **settings: Any) -> None:
         _add_param(config, cls, BoolParam("trainable", default=None, optional=True))
         if trainable is not None and cls is not Neurons:  # neurons follow ensembles
             config[cls].trainable = trainable
-    _add_param(
-        config, nengo.Probe, BoolParam("keep_history", default=None, optional=True)
-    )
+    if "keep_history" in settings:  # then per probe too, as in NengoDL
+        _add_param(
+            config, nengo.Probe, BoolParam("keep_history", default=None, optional=True)
+        )
     for name, value in settings.items():
         if name not in SETTINGS:
             raise ValidationError(
