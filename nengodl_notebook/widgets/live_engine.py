@@ -384,13 +384,15 @@ class LiveEngine:
 def input_range(node, dt, seconds=1.0):
     """A slider range ``(low, high)`` for ``node``: its output over ``seconds``.
 
-    Symmetric around 0 and at least ``(-1, 1)``; ``(-1, 1)`` when the output
+    Symmetric around 0, 20% wider than the output (a process: one sample of
+    it) and at least ``(-1, 1)``; ``(-1, 1)`` when the output
     cannot be evaluated outside a simulation.
     """
     out = node.output
     try:
         if isinstance(out, nengo.Process):
-            values = out.run(seconds, d=node.size_out, dt=dt)
+            rng = np.random.RandomState(0)
+            values = out.run(seconds, d=node.size_out, dt=dt, rng=rng)
         elif callable(out):
             values = [out(t) for t in np.arange(1, int(seconds / dt) + 1, 10) * dt]
         else:
