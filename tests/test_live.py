@@ -13,7 +13,7 @@ from nengodl_notebook.widgets import Live, LivePanel, RunPanel
 from nengodl_notebook.widgets.live_engine import LiveEngine, ProbeWindow, input_range
 from nengodl_notebook.widgets.sim_access import sim_lock
 
-CHUNK = 0.05  # s: the engine's default 50 steps
+CHUNK = 0.05  # s: the engine's default 50 steps (the panel's 40 are shorter)
 
 
 @pytest.fixture

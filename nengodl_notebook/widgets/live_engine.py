@@ -25,6 +25,8 @@ from nengodl_notebook.widgets.sim_access import input_nodes, sim_lock, sim_netwo
 MODES = ("own", "slider")
 #: Chunks over which `LiveEngine.achieved_speed` is measured.
 SPEED_CHUNKS = 20
+#: In real time, a run further behind than this (s) stops trying to catch up.
+MAX_LAG = 0.5
 
 
 class ProbeWindow:
@@ -96,7 +98,7 @@ class LiveEngine:
                 attr="window",
             )
         self.sim, self.chunk_steps = sim, int(chunk_steps)
-        self.real_time, self.on_chunk = bool(real_time), on_chunk
+        self._real_time, self.on_chunk = bool(real_time), on_chunk
         self.nodes = [
             n for n in input_nodes(sim_network(sim)) if not isinstance(n, TensorNode)
         ]
@@ -111,6 +113,7 @@ class LiveEngine:
         self._paused = self._stopping = self._reset_wanted = False
         self._busy = False  # a chunk (or a reset) is in progress
         self._clock = collections.deque(maxlen=SPEED_CHUNKS + 1)
+        self._anchor = None  # (wall, simulated) time that real time keeps pace with
         self._fn, self._traces_before = None, 0
         self._lock = None
         self.error = None
@@ -130,6 +133,7 @@ class LiveEngine:
         self._lock, self.error = lock, None
         self._paused = self._stopping = False
         self._clock.clear()
+        self._anchor = None
         self._thread = threading.Thread(target=self._loop, name="live run", daemon=True)
         self._thread.start()
 
@@ -144,6 +148,7 @@ class LiveEngine:
         with self._cond:
             self._paused = False
             self._clock.clear()
+            self._anchor = None
             self._cond.notify_all()
 
     def reset(self):
@@ -166,6 +171,17 @@ class LiveEngine:
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join()
         self._thread = None
+
+    @property
+    def real_time(self):
+        """Keep simulated time at wall time (else as fast as possible)."""
+        return self._real_time
+
+    @real_time.setter
+    def real_time(self, value):
+        with self._cond:
+            self._real_time, self._anchor = bool(value), None
+            self._cond.notify_all()
 
     @property
     def running(self):
@@ -328,6 +344,7 @@ class LiveEngine:
             with self._cond:
                 self._clear_windows()
                 self._clock.clear()
+                self._anchor = None
                 self._reset_wanted = False
                 self._cond.notify_all()
         return True
@@ -343,6 +360,8 @@ class LiveEngine:
                 for node, v in self._values.items()
                 if self._modes[node] == "slider"
             }
+            if self._anchor is None:
+                self._anchor = (time.perf_counter(), sim.time)
         sim.run_steps(n, data=data or None, progress_bar=False)
         rows = {p: np.asarray(sim.data[p]) for p in self._windows}
         sim.clear_probes()
@@ -357,7 +376,7 @@ class LiveEngine:
         self._idle()
         if self.on_chunk is not None:
             self.on_chunk()
-        if self.real_time:
+        if self._real_time:
             self._keep_pace()
 
     def _idle(self):
@@ -366,13 +385,28 @@ class LiveEngine:
             self._cond.notify_all()
 
     def _keep_pace(self):
-        """Sleep until wall time catches up with simulated time."""
-        (wall0, sim0), (_, sim1) = self._clock[0], self._clock[-1]
-        ahead = (sim1 - sim0) - (time.perf_counter() - wall0)
-        if ahead > 0:
+        """Sleep until wall time catches up with simulated time.
+
+        Paced from a fixed anchor (set when the run starts, resumes or resets),
+        so that small errors do not add up; a run lagging by more than
+        `MAX_LAG` takes a new anchor instead of rushing to catch up.
+        """
+        anchor = self._anchor
+        if anchor is None:  # real time just switched on
+            anchor = self._anchor = (time.perf_counter(), self.sim.time)
+        wall0, sim0 = anchor
+        ahead = (self.sim.time - sim0) - (time.perf_counter() - wall0)
+        if ahead < -MAX_LAG:
+            self._anchor = (time.perf_counter(), self.sim.time)
+        elif ahead > 0:
             with self._cond:  # woken early by pause / stop / reset
                 self._cond.wait_for(
-                    lambda: self._stopping or self._reset_wanted or self._paused,
+                    lambda: (
+                        self._stopping
+                        or self._reset_wanted
+                        or self._paused
+                        or not self._real_time
+                    ),
                     timeout=ahead,
                 )
 
