@@ -1,5 +1,6 @@
 """LivePanel: a network running live, steered with sliders, plotted as it goes."""
 
+import html
 import threading
 import time
 
@@ -9,7 +10,7 @@ import nengo
 import numpy as np
 
 from nengodl_notebook.simulator import Simulator
-from nengodl_notebook.widgets.labels import error_html, node_label, probe_label
+from nengodl_notebook.widgets.labels import error_html, probe_label
 from nengodl_notebook.widgets.legend import (
     legend_entries,
     legend_html,
@@ -107,7 +108,9 @@ class LivePanel(widgets.VBox):
         self._closed = threading.Event()
         ranges = dict(ranges or {})
         self._build_controls(real_time)
-        inputs = [self._node_row(n, ranges.get(n)) for n in self.engine.nodes]
+        inputs = [
+            self._node_row(n, ranges.get(n), i) for i, n in enumerate(self.engine.nodes)
+        ]
         plots = [self._probe_plot(p) for p in self.probes]
         super().__init__(
             [
@@ -142,7 +145,7 @@ class LivePanel(widgets.VBox):
         self.batch_item.observe(lambda _: self._show_item(), "value")
         self.modes, self.sliders = {}, {}
 
-    def _node_row(self, node, value_range):
+    def _node_row(self, node, value_range, index):
         low, high = value_range or input_range(node, self.sim.dt)
         mode = widgets.ToggleButtons(options=list(MODE_LABELS), value="own output")
         mode.observe(lambda c, n=node: self._mode_changed(n, c["new"]), "value")
@@ -160,7 +163,8 @@ class LivePanel(widgets.VBox):
         for s in sliders:
             s.observe(lambda _, n=node: self._slider_moved(n), "value")
         self.modes[node], self.sliders[node] = mode, sliders
-        title = widgets.HTML(f"<b>{node_label(node)}</b>")
+        name = node.label or f"input Node {index} ({node.size_out}-D)"
+        title = widgets.HTML(f"<b>{html.escape(name)}</b>")
         return widgets.VBox([widgets.HBox([title, mode]), *sliders])
 
     def _probe_plot(self, probe):
