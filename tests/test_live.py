@@ -11,6 +11,7 @@ from tutorial_nets import build_tutorial_network
 import nengodl_notebook
 from nengodl_notebook.widgets import Live, LivePanel, RunPanel
 from nengodl_notebook.widgets.live_engine import LiveEngine, ProbeWindow, input_range
+from nengodl_notebook.widgets.live_panel import MAX_POINTS
 from nengodl_notebook.widgets.sim_access import sim_lock
 
 CHUNK = 0.05  # s: the engine's default 50 steps (the panel's 40 are shorter)
@@ -117,13 +118,17 @@ def test_no_program_is_built_while_running_and_steering(tutorial):
 def test_reset_goes_back_to_time_zero(tutorial):
     tn, sim, engine = tutorial
     engine.start()
-    engine.wait_for(0.3)
+    engine.wait_for(2.5)
+    engine.real_time = True  # (a window of 2 s of simulated time lasts 2 s)
     engine.reset()
     t, _ = engine.window_data(tn.outpt_p)
-    assert engine.time < 0.3 and (len(t) == 0 or t[0] < 0.1)
+    assert len(t) == 0 or t[0] == pytest.approx(sim.dt)  # rows from time 0 on
     engine.pause()
+    assert engine.time < 2.5
     engine.reset()  # while paused
     assert engine.time == 0 and len(engine.window_data(tn.outpt_p)[0]) == 0
+    engine.resume()
+    engine.wait_for(0.1)
 
 
 def test_memory_stays_bounded(Simulator):
@@ -285,3 +290,19 @@ def test_panel_from_a_network_owns_its_simulator():
     panel.engine.wait_for(0.1)
     panel.close()
     assert panel.sim.closed
+
+
+def test_panel_plots_at_most_max_points_ending_at_the_newest(Simulator):
+    tn = build_tutorial_network()
+    with Simulator(tn.net) as sim:
+        panel = LivePanel(sim, window=1.2, real_time=False)
+        panel.engine.start()
+        panel.engine.wait_for(1.3)
+        panel.engine.pause()
+        panel.redraw()
+        lines, _ = panel._lines[tn.outpt_p]
+        t, values = panel.engine.window_data(tn.outpt_p)
+        assert len(t) == 1200 and len(lines.x) == 400 <= MAX_POINTS
+        assert lines.x[-1] == t[-1]
+        assert np.atleast_2d(lines.y)[0, -1] == values[0, -1, 0]
+        panel.close()

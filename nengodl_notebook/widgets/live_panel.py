@@ -105,6 +105,7 @@ class LivePanel(widgets.VBox):
         self._lines = {}  # probe -> (Lines, x scale)
         self._syncing = False
         self._ui_thread = None
+        self._draw_lock = threading.Lock()  # one redraw at a time, in order
         self._closed = threading.Event()
         ranges = dict(ranges or {})
         self._build_controls(real_time)
@@ -289,14 +290,19 @@ class LivePanel(widgets.VBox):
 
     def redraw(self):
         """Update plots and status from the engine (any thread)."""
+        with self._draw_lock:
+            self._redraw()
+
+    def _redraw(self):
         t_now = self.engine.time
         item = self.batch_item.value or 0
         for probe, (lines, x_scale) in self._lines.items():
             t, values = self.engine.window_data(probe)
-            step = max(1, len(t) // MAX_POINTS)
+            step = -(-len(t) // MAX_POINTS) or 1  # ceil: at most MAX_POINTS
+            keep = np.arange(len(t) - 1, -1, -step)[::-1]  # the newest kept
             with lines.hold_sync():
-                lines.x = t[::step]
-                lines.y = values[item, ::step].T
+                lines.x = t[keep]
+                lines.y = values[item, keep].T
             with x_scale.hold_sync():
                 x_scale.min, x_scale.max = t_now - self.window, max(t_now, 1e-3)
         speed = self.engine.achieved_speed
