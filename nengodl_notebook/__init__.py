@@ -53,9 +53,13 @@ __all__ = [
 
 
 def __getattr__(name):
-    """``nengodl_notebook.Dashboard`` imports the widgets only when asked for."""
+    """``nengodl_notebook.Dashboard`` / ``Live`` import the widgets only when asked."""
     if name == "Dashboard":
         from nengodl_notebook.widgets import Dashboard
 
         return Dashboard
+    if name == "Live":
+        from nengodl_notebook.widgets import Live
+
+        return Live
     raise AttributeError(f"module 'nengodl_notebook' has no attribute {name!r}")
