@@ -143,7 +143,8 @@ class SpikingRuns:
             for n in converter.net.all_nodes
             if n is not self.input_node and n.size_in == 0 and not callable(n.output)
         ]
-        with nengo.Network(label=f"{model.name} (explorer)") as self.net:
+        # seeded: initial voltages (and so the scores) repeat from run to run
+        with nengo.Network(label=f"{model.name} (explorer)", seed=0) as self.net:
             pass
         self.net.networks.append(converter.net)  # probes outside the user's network
         ensembles = converter.net.all_ensembles
