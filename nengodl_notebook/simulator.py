@@ -267,6 +267,7 @@ class Simulator(RunStateMethods, ParamMethods, TrainingMethods):
             minibatch_size=self.minibatch_size,
             seed=lambda: self.seed,
             params_changed=self._params_changed,
+            data_changed=self.data.reset,
         )
 
     # -- pickling (as nengo.Simulator: model, run state and probe data) -------------

@@ -364,7 +364,7 @@ class Trainer:
                     )
                     if run.changed:  # callbacks reading sim.data see this epoch's
                         self.parts.store.mark_trained()
-                        self.parts.params_changed()
+                        self.parts.data_changed()
                     losses.append(hooks.epoch_end(epoch, extra_logs))
                     if self.stop_event.is_set():
                         break

@@ -61,6 +61,9 @@ class TrainingParts:
         ``params_changed()`` after parameters changed (training, ``set_weights``
         of a Keras callback): the Simulator refreshes ``sim.data`` and the
         parameters that live in its current state.
+    data_changed : callable
+        ``data_changed()`` after each epoch: ``sim.data`` shows the parameters
+        trained so far (nothing else changes while training runs).
     """
 
     network: nengo.Network | None
@@ -76,3 +79,4 @@ class TrainingParts:
     minibatch_size: int
     seed: Callable[[], int]
     params_changed: Callable[[], None]
+    data_changed: Callable[[], None]
