@@ -19,12 +19,12 @@ demo: $(STAMP)
 ## test: the test suite (what CI runs): Python, JS unit tests and real-browser tests
 test: $(STAMP)
 	bash scripts/install-test-tools.sh
-	$(PY) -m pytest tests -q -ra
+	PY=$(PY) bash scripts/run_tests.sh
 
 ## test-slow: the test suite including tests marked slow
 test-slow: $(STAMP)
 	bash scripts/install-test-tools.sh
-	$(PY) -m pytest tests -q -ra --slow
+	PY=$(PY) bash scripts/run_tests.sh --slow
 
 ## lint: ruff (rules in pyproject.toml), ruff's formatting, mypy on the core package
 lint: $(STAMP)
