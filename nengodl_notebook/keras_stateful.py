@@ -8,8 +8,6 @@ per minibatch, the minibatches running one after the other), with
 is put back. Probe data (``sim.data``) is not recorded either way.
 """
 
-import contextlib
-
 import numpy as np
 import tensorflow as tf
 
@@ -24,17 +22,15 @@ def predict_from_current(sim, checked, probes, keep):
     checked : training_data.TrainingData
     probes : list of nengo.Probe
     keep : bool
-        ``stateful``: keep the state at the end.
+        ``stateful``: keep the state at the end (else the run state from
+        before, `Simulator.get_run_state`, is put back).
     """
-    start = (sim._state, sim._n_steps, sim._capture_streams())
-    held = contextlib.nullcontext() if keep else sim._tensor_vars.kept()
+    before = None if keep else sim.get_run_state(include_probes=False)
     try:
-        with held:
-            return _run(sim, checked, probes)
+        return _run(sim, checked, probes)
     finally:
-        if not keep:
-            sim._state, sim._n_steps = start[:2]
-            sim._rewind_streams(start[2])
+        if before is not None:
+            sim.set_run_state(before)
 
 
 def _run(sim, checked, probes):
