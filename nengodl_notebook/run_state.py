@@ -5,7 +5,7 @@ values, weights learned online...), the TensorNodes' state variables, the
 random streams of processes (nengo's step functions run ahead of the loop or
 through Python, and the Keras seed generators of TensorNodes) and, optionally,
 the probe data. `RunState` is a snapshot of it; `RunStateMethods` (a mixin of
-`nengodl_notebook.Simulator`) takes and restores snapshots, which is how
+`nengodl_notebook.Simulator`) resets it and takes and restores snapshots, which is how
 ``run_steps(..., stateful=False)``, ``reset(include_processes=False)`` and
 `callbacks.IsolateState` leave the simulator where it was.
 
@@ -21,7 +21,10 @@ import numpy as np
 import tensorflow as tf
 from nengo.exceptions import ValidationError
 
+from nengodl_notebook import validation
 from nengodl_notebook.config import get_setting
+from nengodl_notebook.params import revert_params, take_params
+from nengodl_notebook.precomputed_inputs import process_rngs
 from nengodl_notebook.single_user import exclusive
 
 
@@ -83,8 +86,8 @@ def _copies(variables):
 
 
 class RunStateMethods:
-    """``get_run_state``, ``set_run_state`` and ``soft_reset`` of the Simulator,
-    and the snapshots behind stateless runs."""
+    """``reset``, ``soft_reset``, ``get_run_state`` and ``set_run_state`` of the
+    Simulator, and the snapshots behind stateless runs."""
 
     # set by the Simulator (see `nengodl_notebook.simulator`)
     seed: int
@@ -97,10 +100,72 @@ class RunStateMethods:
     _tensor_vars: Any
     _store: Any
     _check_open: Any
-    _capture_streams: Any
-    _rewind_streams: Any
-    _restart_processes: Any
-    reset: Any
+    _inputs: Any
+    _ctx: Any
+    _program: Any
+    _nengo_step_order: Any
+
+    @exclusive("reset")
+    def reset(
+        self,
+        seed: int | None = None,
+        include_trainable: bool = True,
+        include_probes: bool = True,
+        include_processes: bool = True,
+    ) -> None:
+        """Reset the simulator to time 0 (state and TensorNode state always).
+
+        Parameters
+        ----------
+        seed : int, optional
+            A new seed (kept for later resets too).
+        include_trainable : bool
+            Also put every parameter back to its value at construction (undoing
+            training, `set_params` and `load_params`).
+        include_probes : bool
+            Also forget probe data (else it stays, and new data is appended).
+        include_processes : bool
+            Also restart the random streams of processes and TensorNodes from
+            the seed (else they continue where they are).
+        """
+        self._check_open("reset")
+        if seed is not None:
+            self.seed = validation.check_seed(seed)  # a bad seed leaves the old one
+        if not hasattr(self, "_initial_params"):  # the constructor's reset
+            self._initial_params = take_params(self._store, self._tensor_vars)
+        elif include_trainable:
+            revert_params(self._store, self._tensor_vars, self._initial_params)
+        batch = self.minibatch_size
+        if include_processes:
+            self._restart_processes(self.seed)
+        self._tensor_vars.reset()
+        self._state = self._store.initial_state(batch)
+        self._n_steps = 0
+        if include_probes:
+            self._recorder.clear()
+        self.data.reset()
+
+    def _restart_processes(self, seed):
+        """Process step functions and random streams made afresh from ``seed``."""
+        rngs = process_rngs(self._nengo_step_order, seed, self.minibatch_size)
+        self._inputs.reset(rngs)
+        for builder in self._ctx.python_processes:
+            builder.reset(rngs[builder.op])
+        self._tensor_vars.reseed(seed)
+        self._program.restart_random(seed)
+        self._stream_seed = seed
+
+    def _capture_streams(self):
+        """Where the processes' random streams are (to rewind after a failure)."""
+        return self._inputs.capture(), [
+            builder.capture() for builder in self._ctx.python_processes
+        ]
+
+    def _rewind_streams(self, captured):
+        inputs, python_processes = captured
+        self._inputs.rewind(inputs)
+        for builder, streams in zip(self._ctx.python_processes, python_processes):
+            builder.rewind(streams)
 
     def _take_run_state(self, include_probes=True):
         inputs, python = self._capture_streams()

@@ -1,34 +1,33 @@
 """The Simulator: nengo.Simulator's API on a TensorFlow step program.
 
 User API only; the work is done by nengo's builder, the planner, the op builders,
-the step program and the input/probe helpers.
+the step program and the input/probe helpers. Construction, pickling and
+nengo.Simulator's properties are here; the other methods come from mixins:
+runs (`simulator_run`), resets and run state (`run_state`), parameter files
+(`param_methods`), training, gradient checks and the Keras model
+(`simulator_training`).
 """
 
-import time
 import warnings
 from collections.abc import Mapping, Sequence
 
-import keras
 import nengo
 import numpy as np
 import tensorflow as tf
 from nengo.builder import Model
 from nengo.cache import get_default_decoder_cache
-from nengo.exceptions import ReadonlyError, SimulationError, SimulatorClosed
+from nengo.exceptions import ReadonlyError, SimulatorClosed
 from nengo.utils.progress import ProgressBar
 from nengo.utils.simulator import operator_dependency_graph
 from numpy.typing import ArrayLike
 
 from nengodl_notebook import (
-    gradient_check,
     progress,
-    run_data,
     sim_settings,
     validation,
 )
 from nengodl_notebook.config import get_setting, trainable_objects
 from nengodl_notebook.freeze import freeze
-from nengodl_notebook.keras_model import make_keras_model
 from nengodl_notebook.model_checks import input_node_ops
 from nengodl_notebook.param_methods import ParamMethods
 from nengodl_notebook.params import (
@@ -36,7 +35,6 @@ from nengodl_notebook.params import (
     ParamStore,
     apply_params,
     parameter_signals,
-    revert_params,
     take_params,
 )
 from nengodl_notebook.planner import (
@@ -51,12 +49,12 @@ from nengodl_notebook.planner import (
 from nengodl_notebook.precomputed_inputs import (
     InputPlan,
     constant_node_ops,
-    process_rngs,
 )
 from nengodl_notebook.probes import ProbeRecorder, SimulationData
-from nengodl_notebook.run_chunks import ChunkLength, HeldInterrupt
-from nengodl_notebook.run_state import RunStateMethods, network_is_stateful
+from nengodl_notebook.run_chunks import ChunkLength
+from nengodl_notebook.run_state import RunStateMethods
 from nengodl_notebook.signals import SignalValues, sparse_like
+from nengodl_notebook.simulator_run import RunMethods
 from nengodl_notebook.simulator_training import TrainingMethods
 from nengodl_notebook.single_user import SingleUser, exclusive
 from nengodl_notebook.step_program import StepProgram
@@ -65,10 +63,6 @@ from nengodl_notebook.tensor_node_variables import TensorNodeVariables
 from nengodl_notebook.training import Trainer
 from nengodl_notebook.training_parts import TrainingParts
 from nengodl_notebook.user_warnings import warn_user
-
-#: Input tensors of this many (seed, start step, steps) runs are kept (see
-#: `Simulator._input_tensor`): repeated runs after ``reset()`` reuse them.
-INPUT_CACHE_SIZE = 4
 
 
 def random_tensor_nodes_jit(tensor_vars, jit_compile):
@@ -87,7 +81,7 @@ def random_tensor_nodes_jit(tensor_vars, jit_compile):
     return False
 
 
-class Simulator(RunStateMethods, ParamMethods, TrainingMethods):
+class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
     """Simulate a Nengo network in TensorFlow (a drop-in for ``nengo.Simulator``).
 
     Parameters
@@ -398,237 +392,11 @@ class Simulator(RunStateMethods, ParamMethods, TrainingMethods):
         if self.closed:
             raise SimulatorClosed(f"Cannot {action}: this Simulator is closed")
 
-    @exclusive("reset")
-    def reset(
-        self,
-        seed: int | None = None,
-        include_trainable: bool = True,
-        include_probes: bool = True,
-        include_processes: bool = True,
-    ) -> None:
-        """Reset the simulator to time 0 (state and TensorNode state always).
-
-        Parameters
-        ----------
-        seed : int, optional
-            A new seed (kept for later resets too).
-        include_trainable : bool
-            Also put every parameter back to its value at construction (undoing
-            training, `set_params` and `load_params`).
-        include_probes : bool
-            Also forget probe data (else it stays, and new data is appended).
-        include_processes : bool
-            Also restart the random streams of processes and TensorNodes from
-            the seed (else they continue where they are).
-        """
-        self._check_open("reset")
-        if seed is not None:
-            self.seed = validation.check_seed(seed)  # a bad seed leaves the old one
-        if not hasattr(self, "_initial_params"):  # the constructor's reset
-            self._initial_params = take_params(self._store, self._tensor_vars)
-        elif include_trainable:
-            revert_params(self._store, self._tensor_vars, self._initial_params)
-        batch = self.minibatch_size
-        if include_processes:
-            self._restart_processes(self.seed)
-        self._tensor_vars.reset()
-        self._state = self._store.initial_state(batch)
-        self._n_steps = 0
-        if include_probes:
-            self._recorder.clear()
-        self.data.reset()
-
-    def _restart_processes(self, seed):
-        """Process step functions and random streams made afresh from ``seed``."""
-        rngs = process_rngs(self._nengo_step_order, seed, self.minibatch_size)
-        self._inputs.reset(rngs)
-        for builder in self._ctx.python_processes:
-            builder.reset(rngs[builder.op])
-        self._tensor_vars.reseed(seed)
-        self._program.restart_random(seed)
-        self._stream_seed = seed
-
     @exclusive("clear probes")
     def clear_probes(self) -> None:
         """Forget probe data recorded so far."""
         self._recorder.clear()
         self.data.reset()
-
-    def run(
-        self,
-        time_in_seconds: float,
-        data: Mapping[nengo.Node, ArrayLike] | None = None,
-        progress_bar: bool | None = None,
-        stateful: bool = True,
-    ) -> None:
-        """Simulate for ``time_in_seconds`` (rounded to a whole number of steps).
-
-        Parameters
-        ----------
-        time_in_seconds : float
-        data : dict, optional
-            Maps input Nodes to arrays ``(minibatch_size, n_steps, size_out)``
-            that replace the Nodes' outputs during this run.
-        progress_bar : bool, optional
-            Show a progress bar (default: the Simulator's ``progress_bar``).
-        stateful : bool
-            Keep the final state (see `run_steps`).
-        """
-        steps = run_data.steps_for_time(time_in_seconds, self.dt)
-        if steps == 0:
-            warn_user(
-                f"{time_in_seconds} results in running for 0 timesteps. Simulator "
-                f"still at time {self.time}."
-            )
-            return
-        self.run_steps(steps, data=data, progress_bar=progress_bar, stateful=stateful)
-
-    @exclusive("run")
-    def run_steps(
-        self,
-        steps: int,
-        data: Mapping[nengo.Node, ArrayLike] | None = None,
-        progress_bar: bool | None = None,
-        stateful: bool = True,
-    ) -> None:
-        """Simulate for ``steps`` time steps (see `run` for ``data``).
-
-        With ``stateful=False`` (or ``configure_settings(stateful=False)`` on
-        the network, which overrides ``stateful=True``) the run starts from the
-        current state and its probe data is appended to ``sim.data`` as usual,
-        but afterwards the time step, state, TensorNode state and random
-        streams are those from before the run: the next run starts where this
-        one started. ``sim.trange()`` then has fewer entries than the data.
-
-        Runs execute in compiled chunks (see `run_chunks`). Ctrl-C stops a run
-        after the chunk in progress, with a ``KeyboardInterrupt``; a run that fails
-        stops at the failing chunk. Either way, time, probe data and random input
-        streams are those after the last completed chunk, and the next run
-        continues from there as an uninterrupted run would.
-        """
-        self._check_open("run")
-        steps = run_data.check_n_steps(steps)
-        overrides = run_data.input_overrides(
-            data, self._node_ops, self.minibatch_size, steps
-        )
-        if steps == 0:
-            return
-        estimate = validation.run_memory_estimate(
-            self._recorder,
-            self._inputs,
-            self._n_steps,
-            steps,
-            chunk_steps=self._chunks.next(steps),
-        )
-        validation.check_run_memory(estimate, steps)  # refuses before any change
-        show = self.progress_bar if progress_bar is None else progress_bar
-        stateful = stateful and network_is_stateful(self._network)
-        before = None if stateful else self._take_run_state(include_probes=False)
-        try:
-            self._run_steps(steps, overrides, show, stateful)
-        finally:
-            if before is not None:
-                self._restore_run_state(before)
-
-    def _run_steps(self, steps, overrides, show, stateful):
-        with (
-            progress.Phase("Simulating", "Simulation", steps, enabled=show) as phase,
-            HeldInterrupt() as interrupt,
-        ):
-            done = 0
-            while done < steps:
-                n = self._chunks.next(steps - done)
-                chunk_data = {op: v[:, done : done + n] for op, v in overrides.items()}
-                self._run_chunk(n, chunk_data)
-                done += n
-                phase.update(n)
-                interrupt.deliver(
-                    f"Simulation interrupted after step {self._n_steps} (t = "
-                    f"{self.time:g} s), {steps - done} steps before the end of this "
-                    "run. "
-                    + (
-                        "State, probe data and random inputs are those of that "
-                        "step: run again to continue."
-                        if stateful
-                        else "Probe data is kept; the state is that before the "
-                        "run (stateful=False)."
-                    )
-                )
-
-    def _run_chunk(self, steps, overrides):
-        """Simulate one chunk and commit it; a failed chunk changes nothing."""
-        streams = self._capture_streams()
-        try:
-            inputs = self._input_tensor(steps, overrides)
-            start = time.perf_counter()
-            state, probes = self._run_program(inputs)
-            values = probes.numpy()
-        except BaseException as e:
-            self._rewind_streams(streams)
-            if isinstance(e, Exception):
-                e.add_note(
-                    f"The Simulator stays at step {self._n_steps} (t = {self.time:g} "
-                    "s): the steps of the failed chunk were not applied."
-                )
-            raise
-        self._chunks.update(steps, time.perf_counter() - start)
-        self._recorder.record(values, self._n_steps)
-        self._state = state
-        self._n_steps += steps
-
-    def _capture_streams(self):
-        """Where the processes' random streams are (to rewind after a failure)."""
-        return self._inputs.capture(), [
-            builder.capture() for builder in self._ctx.python_processes
-        ]
-
-    def _rewind_streams(self, captured):
-        inputs, python_processes = captured
-        self._inputs.rewind(inputs)
-        for builder, streams in zip(self._ctx.python_processes, python_processes):
-            builder.rewind(streams)
-
-    def _input_tensor(self, steps, overrides):
-        """The inputs of the next ``steps`` steps (cached when they repeat)."""
-        key = (self._stream_seed, self._n_steps, steps)
-        cacheable = not overrides and self._inputs.time_only
-        if cacheable and key in self._input_cache:
-            return self._input_cache[key]
-        values = self._inputs.values(self._n_steps, steps, overrides)
-        tensor = tf.constant(values, dtype=self._ctx.dtype)
-        if cacheable:
-            if len(self._input_cache) >= INPUT_CACHE_SIZE:
-                self._input_cache.pop(next(iter(self._input_cache)))
-            self._input_cache[key] = tensor
-        return tensor
-
-    def _run_program(self, inputs):
-        self._ctx.errors.clear()
-        try:
-            return self._program.run(self._state, inputs, self._n_steps, self.seed)
-        except tf.errors.OpError as e:
-            if self._ctx.errors:
-                raise self._ctx.errors[0] from None
-            hint = ""
-            if "XLA" in e.message and self._tensor_vars.nodes:
-                hint = (
-                    "\n(A TensorNode function XLA cannot compile? Pass "
-                    "jit_compile=False to the Simulator.)"
-                )
-            raise SimulationError(
-                f"TensorFlow failed while simulating: {e.message}{hint}"
-            ) from e
-
-    def step(
-        self,
-        data: Mapping[nengo.Node, ArrayLike] | None = None,
-        progress_bar: bool = False,
-        stateful: bool = True,
-    ) -> None:
-        """Advance the simulator by one time step (`run_steps` of 1 step; no
-        progress bar unless asked for). ``data`` arrays have shape
-        ``(minibatch_size, 1, size_out)``."""
-        self.run_steps(1, data=data, progress_bar=progress_bar, stateful=stateful)
 
     def trange(
         self, dt: float | None = None, sample_every: float | None = None
@@ -742,64 +510,3 @@ class Simulator(RunStateMethods, ParamMethods, TrainingMethods):
         objects (a Keras layer keeps its trained weights).
         """
         freeze(self._store, self.model, objs)
-
-    # -- inspection: gradients and a Keras model -----------------------------------
-
-    @exclusive("check gradients")
-    def check_gradients(
-        self,
-        inputs: Sequence[ArrayLike] | None = None,
-        outputs: Sequence[nengo.Probe] | None = None,
-        atol: float = 1e-5,
-        rtol: float = 1e-3,
-    ) -> dict:
-        """Check analytic gradients against numerical ones (finite differences).
-
-        Gradients of probe outputs with respect to the input Nodes' values, in
-        training mode (spiking neurons as rate twins). Float32 round-off makes
-        finite differences coarse: use ``dtype="float64"`` for tight tolerances.
-        Unlike NengoDL's, this does not reset the simulator (each check runs
-        from the initial state, leaving state, time and probe data alone).
-
-        Parameters
-        ----------
-        inputs : list of array_like, optional
-            ``(minibatch_size, n_steps, size_out)`` values for each input Node,
-            in the order of ``network.all_nodes``; None: zeros for 2 steps.
-        outputs : list of nengo.Probe, optional
-            Probes to check (None: all).
-        atol, rtol : float
-            Failure when ``|analytic - numeric| >= atol + rtol * |numeric|``.
-
-        Returns
-        -------
-        dict
-            ``{probe: {"analytic": [...], "numeric": [...]}}`` (one Jacobian
-            per input Node).
-
-        Raises
-        ------
-        nengo.exceptions.SimulationError
-            The gradients differ or contain NaN, or the network is
-            ``inference_only``.
-        """
-        self._check_open("check gradients")
-        sim_settings.check_training(self._settings, "check gradients")
-        return gradient_check.check_gradients(
-            self._trainer.parts, inputs, outputs, atol, rtol
-        )
-
-    @property
-    def keras_model(self) -> keras.Model:
-        """(keras.Model) The simulation as a Keras model (see `keras_model`).
-
-        Inputs are the input Nodes ``(batch, n_steps, size_out)``, outputs the
-        probes; ``sim.keras_model(x)`` gives what ``sim.predict`` gives. Made on
-        first use.
-        """
-        self._check_open("make a Keras model")
-        made = getattr(self, "_keras_model", None)
-        if made is None or made[0] is not self._program:
-            made = (self._program, make_keras_model(self._trainer.parts))
-            self._keras_model = made
-        return made[1]

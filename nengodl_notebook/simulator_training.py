@@ -1,5 +1,6 @@
 """The Simulator's training methods: the tutorial's ``train``/``loss`` and the
-Keras-style ``compile``/``fit``/``evaluate``/``predict``.
+Keras-style ``compile``/``fit``/``evaluate``/``predict``, and what inspects
+the training program: ``check_gradients`` and ``keras_model``.
 
 A mixin of `nengodl_notebook.Simulator`, kept apart because it only checks the
 arguments and hands them to the Trainer (``self._trainer``, `training.Trainer`)
@@ -13,9 +14,11 @@ from typing import Any
 import keras
 import nengo
 import numpy as np
+from numpy.typing import ArrayLike
 
-from nengodl_notebook import keras_api, sim_settings
+from nengodl_notebook import gradient_check, keras_api, sim_settings
 from nengodl_notebook.config import get_setting
+from nengodl_notebook.keras_model import make_keras_model
 from nengodl_notebook.keras_stateful import predict_from_current
 from nengodl_notebook.single_user import exclusive
 from nengodl_notebook.training import check_optimizer
@@ -24,13 +27,15 @@ from nengodl_notebook.training_data import TrainingData, check_epochs
 
 
 class TrainingMethods:
-    """``train``, ``loss``, ``stop_training``, ``compile``, ``fit``, ``evaluate``
-    and ``predict`` of `nengodl_notebook.Simulator`."""
+    """``train``, ``loss``, ``stop_training``, ``compile``, ``fit``, ``evaluate``,
+    ``predict``, ``check_gradients`` and ``keras_model`` of
+    `nengodl_notebook.Simulator`."""
 
     # set by the Simulator (see `nengodl_notebook.simulator`)
     model: Any
     progress_bar: Any
     _trainer: Any
+    _program: Any
     _store: Any
     _tensor_vars: Any
     _settings: Any
@@ -307,3 +312,64 @@ class TrainingMethods:
                     attr="x",
                 )
         return self.predict(data or None, n_steps, stateful, verbose=False)
+
+    # -- inspection: gradients and a Keras model -----------------------------------
+
+    @exclusive("check gradients")
+    def check_gradients(
+        self,
+        inputs: Sequence[ArrayLike] | None = None,
+        outputs: Sequence[nengo.Probe] | None = None,
+        atol: float = 1e-5,
+        rtol: float = 1e-3,
+    ) -> dict:
+        """Check analytic gradients against numerical ones (finite differences).
+
+        Gradients of probe outputs with respect to the input Nodes' values, in
+        training mode (spiking neurons as rate twins). Float32 round-off makes
+        finite differences coarse: use ``dtype="float64"`` for tight tolerances.
+        Unlike NengoDL's, this does not reset the simulator (each check runs
+        from the initial state, leaving state, time and probe data alone).
+
+        Parameters
+        ----------
+        inputs : list of array_like, optional
+            ``(minibatch_size, n_steps, size_out)`` values for each input Node,
+            in the order of ``network.all_nodes``; None: zeros for 2 steps.
+        outputs : list of nengo.Probe, optional
+            Probes to check (None: all).
+        atol, rtol : float
+            Failure when ``|analytic - numeric| >= atol + rtol * |numeric|``.
+
+        Returns
+        -------
+        dict
+            ``{probe: {"analytic": [...], "numeric": [...]}}`` (one Jacobian
+            per input Node).
+
+        Raises
+        ------
+        nengo.exceptions.SimulationError
+            The gradients differ or contain NaN, or the network is
+            ``inference_only``.
+        """
+        self._check_open("check gradients")
+        sim_settings.check_training(self._settings, "check gradients")
+        return gradient_check.check_gradients(
+            self._trainer.parts, inputs, outputs, atol, rtol
+        )
+
+    @property
+    def keras_model(self) -> keras.Model:
+        """(keras.Model) The simulation as a Keras model (see `keras_model`).
+
+        Inputs are the input Nodes ``(batch, n_steps, size_out)``, outputs the
+        probes; ``sim.keras_model(x)`` gives what ``sim.predict`` gives. Made on
+        first use.
+        """
+        self._check_open("make a Keras model")
+        made = getattr(self, "_keras_model", None)
+        if made is None or made[0] is not self._program:
+            made = (self._program, make_keras_model(self._trainer.parts))
+            self._keras_model = made
+        return made[1]
