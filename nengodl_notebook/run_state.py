@@ -104,6 +104,8 @@ class RunStateMethods:
     _ctx: Any
     _program: Any
     _nengo_step_order: Any
+    _traces_dropped: int
+    _step_program_traces: Any
 
     @exclusive("reset")
     def reset(
@@ -152,7 +154,10 @@ class RunStateMethods:
         for builder in self._ctx.python_processes:
             builder.reset(rngs[builder.op])
         self._tensor_vars.reseed(seed)
+        traced = self._step_program_traces()
         self._program.restart_random(seed)
+        # a new traced function (seeded by trace) starts counting at 0 again
+        self._traces_dropped += traced - self._step_program_traces()
         self._stream_seed = seed
 
     def _capture_streams(self):

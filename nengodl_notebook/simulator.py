@@ -235,6 +235,7 @@ class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
             )
             self._trainer = Trainer(self._training_parts(network))
             self._input_cache = {}  # (seed, start step, steps) -> inputs tensor
+            self._traces_dropped = 0  # see `programs_built`
             self._chunks = ChunkLength()
             self.keras = None  # set by compile()
         if self._program.uses_python:
@@ -347,6 +348,24 @@ class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
         return self._program.n_groups
 
     @property
+    def programs_built(self) -> int:
+        """(int) Step programs traced for simulation by this Simulator so far.
+
+        ``run``, ``run_steps`` and ``step`` trace one program per chunk length
+        and input shape; a second run of a length already run adds none (nor
+        do other ``data=`` values of the same shape). Programs dropped on the
+        way count too: a ``reset`` of a model whose random TensorNode ops are
+        seeded when traced, or ``close``. Programs of ``predict``,
+        ``evaluate``, ``loss`` and training are not counted.
+        """
+        return self._traces_dropped + self._step_program_traces()
+
+    def _step_program_traces(self):
+        """Traces of the step program's current function (none once closed)."""
+        run = self._program._run
+        return 0 if run is None else run.experimental_get_tracing_count()
+
+    @property
     def _given_minibatch(self):
         """``minibatch_size`` as given: None for a Simulator without one."""
         return self.minibatch_size if self._batch_axis else None
@@ -384,6 +403,7 @@ class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
     def _release(self):
         """Forget compiled programs, TensorNode state and cached inputs."""
         self._trainer.release()
+        self._traces_dropped += self._step_program_traces()
         self._program.release()
         self._tensor_vars.release()
         self._input_cache.clear()

@@ -292,12 +292,7 @@ class LiveEngine:
         return self._count_traces()
 
     def _count_traces(self):
-        fn = self.sim._program._run  # replaced by a reset of some networks
-        if fn is not self._fn:
-            if self._fn is not None:
-                self._traces_before += self._fn.experimental_get_tracing_count()
-            self._fn = fn
-        return self._traces_before + fn.experimental_get_tracing_count()
+        return self.sim.programs_built  # counts traces dropped by a reset too
 
     def wait_for(self, t, timeout=60.0):
         """Block until simulated time reaches ``t`` (s); raise if the run failed."""

@@ -221,9 +221,9 @@ class SpikingRuns:
         """TensorFlow programs traced for this Simulator so far (run, predict,
         train); a change of a setting that recompiled would add one."""
         sim = self.sim
-        functions = [sim._program._run, *sim._trainer._eval_fns.values()]
+        functions = list(sim._trainer._eval_fns.values())  # predict, evaluate
         functions += [fn for _, fn in sim._trainer._train_fns.values()]
-        return sum(
+        return sim.programs_built + sum(
             fn.experimental_get_tracing_count()
             for fn in functions
             if hasattr(fn, "experimental_get_tracing_count")
