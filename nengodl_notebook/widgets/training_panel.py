@@ -17,7 +17,6 @@ import time
 import ipywidgets as widgets
 import keras
 import numpy as np
-from nengo.exceptions import SimulationError
 
 from nengodl_notebook import obj
 from nengodl_notebook.widgets import training_defaults as defaults
@@ -38,6 +37,7 @@ from nengodl_notebook.widgets.sim_access import (
     sim_network,
     sim_probes,
 )
+from nengodl_notebook.widgets.training_outcome import training_outcome
 from nengodl_notebook.widgets.training_recorder import (
     NeuronHealthCallback,
     TestLossCallback,
@@ -575,66 +575,21 @@ class TrainingPanel(widgets.VBox):
                 f"ETA {format_duration(eta)}"
             )
 
-    def _divergence_text(self):
-        """What happened when the loss diverged, and the learning rate to try."""
-        step, loss = self._recorder.diverged
-        rate = self.learning_rate.value
-        first = self._recorder.first
-        grew = (
-            f"grew from {first:.4g} to {loss:.4g}"
-            if np.isfinite(loss) and first
-            else f"became {loss}"
-        )
-        return (
-            f"Training diverged: the loss {grew} at minibatch {step}. Training "
-            "stopped and the parameters that gave the lowest loss were restored. "
-            f"Try a lower learning rate, e.g. {rate / 10:.3g} (10x lower than "
-            f"{rate:.3g}), or 'Find learning rate'."
-        )
-
     def _show_result(self):
         """Summary or error label of the ended run; the run's dict (None on errors)."""
-        result, recorder = self._result, self._recorder
-        self.loss_plot.x0 = recorder.step
+        outcome = training_outcome(
+            self._result, self._recorder, self.learning_rate.value, len(self.runs)
+        )
+        self.loss_plot.x0 = self._recorder.step
         self.progress.value = ""
-        diverged = recorder.diverged is not None
-        if "error" in result:
-            e = result["error"]
-            if diverged and isinstance(e, SimulationError):  # a non-finite step
-                self.error.value = error_html(self._divergence_text())
-            else:
-                self.error.value = error_html(
-                    f"Training failed: {type(e).__name__}: {e}"
-                )
-            self.loss_plot.rename(f"run {len(self.runs) + 1} (failed)")
-            return None
-        history = result["history"]
-        loss = f"{history[-1]:.4f}" if history and np.isfinite(history[-1]) else "n/a"
-        stopped = recorder.stopped and not diverged
-        verb = "diverged" if diverged else "stopped" if stopped else "finished"
-        took = format_duration(result["seconds"])
-        self.summary.value = (
-            f"Training diverged in {took}: parameters restored (see below)"
-            if diverged
-            else f"Training {verb} in {took} (loss: {loss})"
-        )
-        if diverged:
-            self.error.value = error_html(self._divergence_text())
-        label = f"run {len(self.runs) + 1}" + (
-            f" ({verb})" if verb != "finished" else ""
-        )
-        self.loss_plot.rename(label)
-        run = {
-            "label": label,
-            "params": result["params"],
-            "loss": history[-1] if history else None,
-            "history": history,
-            "stopped": recorder.stopped,
-            "diverged": diverged,
-            "seconds": result["seconds"],
-        }
-        self.runs.append(run)
-        return run
+        if outcome.summary is not None:
+            self.summary.value = outcome.summary
+        if outcome.error is not None:
+            self.error.value = error_html(outcome.error)
+        self.loss_plot.rename(outcome.label)
+        if outcome.run is not None:
+            self.runs.append(outcome.run)
+        return outcome.run
 
     def close(self):
         """Stop a running training (waits up to 10 s), then close the widgets."""
