@@ -16,6 +16,14 @@ from nengo.ensemble import Neurons
 _KINDS = ("ensembles", "nodes", "connections", "probes", "networks")
 
 
+#: Names the exported script assigns itself: never used for the user's objects.
+RESERVED = frozenset(
+    "t dt ti n_steps minibatch_size data sim rng train_data train_t train_x values "
+    "node n i k v objective optimizer batch_size train_steps n_items keras nengo np "
+    "nengo_dl".split()
+)
+
+
 def user_namespace() -> dict:
     """The IPython user namespace, or an empty dict outside IPython."""
     try:
@@ -32,16 +40,18 @@ def _usable(name: str) -> bool:
         and not keyword.iskeyword(name)
         and not name.startswith("_")
         and name not in ("In", "Out")
+        and name not in RESERVED
     )
 
 
-def _object_paths(net: nengo.Network, base: str, paths: dict) -> None:
+def _object_paths(net: nengo.Network, base: str, paths: dict, names: dict) -> None:
+    """Paths of all objects under ``net``, from the nearest network with a name."""
     for kind in _KINDS:
         for i, obj in enumerate(getattr(net, kind)):
             path = f"{base}.{kind}[{i}]"
             paths.setdefault(id(obj), path)
             if isinstance(obj, nengo.Network):
-                _object_paths(obj, path, paths)
+                _object_paths(obj, names.get(id(obj), path), paths, names)
 
 
 class ObjectNames:
@@ -70,15 +80,14 @@ class ObjectNames:
     ) -> None:
         namespace = user_namespace() if namespace is None else namespace
         self._vars: dict[int, str] = {}
+        nengo_types = (nengo.base.NengoObject, Neurons, nengo.Network)
         for name, value in namespace.items():
-            if _usable(name) and isinstance(value, (nengo.base.NengoObject, Neurons)):
-                self._vars.setdefault(id(value), name)
-            elif _usable(name) and isinstance(value, nengo.Network):
+            if _usable(name) and isinstance(value, nengo_types):
                 self._vars.setdefault(id(value), name)
         self.net = net
         self.net_name = self._vars.get(id(net), default)
         self._paths: dict[int, str] = {}
-        _object_paths(net, self.net_name, self._paths)
+        _object_paths(net, self.net_name, self._paths, self._vars)
 
     def __call__(self, obj: Any) -> str:
         """The expression for ``obj`` (an object, Neurons or sub-network of the net).
