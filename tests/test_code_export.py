@@ -250,7 +250,7 @@ def test_targets_without_names_comment_out_training(tmp_path):
 def test_button_message_and_failures(dashboard):
     dash, ns = dashboard
     widget = dash.code_export
-    assert widget in dash.widget.children
+    assert widget in dash.widget.children[0].children  # above the tabs
     widget._on_msg(widget, {"type": "export"}, [])  # what a click sends
     assert widget.request == 1 and "sim.train(" in widget.source
     assert widget.error == ""

@@ -312,7 +312,9 @@ class Dashboard:
                     "selected_index",
                 )
             self._tab = tab
-            self._widget = DashboardBox(self, [self.status, self.code_export, tab])
+            # the status line and "Export code" above the tabs (children[1] is the Tab)
+            self._header = widgets.VBox([self.status, self.code_export])
+            self._widget = DashboardBox(self, [self._header, tab])
         return self._widget
 
     def export_code(self, insert: bool = False, folder: str = "exported_inputs") -> str:
@@ -389,6 +391,7 @@ class Dashboard:
                 panel.close()
         if self._widget is not None:
             self._tab.close()
+            self._header.close()
             widgets.VBox.close(self._widget)
         self.status.close()
         self.code_export.close()
