@@ -59,7 +59,7 @@ function render({ model, el }) {
   const status = make("span", { class: "nengo-export-status" });
   const copy = make("button", { class: "jupyter-button nengo-export-copy" }, "Copy");
   const code = make("textarea", { class: "nengo-export-source", readonly: "", rows: "14", spellcheck: "false" });
-  code.style.cssText = "width:100%;font-family:monospace;font-size:12px;white-space:pre";
+  code.style.cssText = "width:100%;font-family:var(--jp-code-font-family, monospace);font-size:12px;white-space:pre;background:var(--jp-layout-color1, #fff);color:var(--jp-content-font-color1, #000)";
   row.append(button, status, copy);
   root.append(row, code);
   el.append(root);
