@@ -75,15 +75,21 @@ def set_inputs_in_the_page(page):
     field(page, "Batch item").select_option(label="1")
     field(page, "Dimension").select_option(label="1")
     field(page, "Preset").select_option(label="freehand")
-    canvas = page.page.locator("canvas").first
+    canvas = page.page.locator("canvas.nengo-freehand-canvas:visible").first
     canvas.wait_for(timeout=10000)
+    canvas.scroll_into_view_if_needed()
+    time.sleep(0.5)  # the layout settles
     box = canvas.bounding_box()
     y0, height = box["y"], box["height"]
     page.page.mouse.move(box["x"] + 0.1 * box["width"], y0 + 0.7 * height)
     page.page.mouse.down()
     page.page.mouse.move(box["x"] + 0.9 * box["width"], y0 + 0.3 * height, steps=12)
     page.page.mouse.up()
-    time.sleep(1.0)
+    deadline = time.time() + 10
+    while time.time() < deadline and not page.kernel_json(
+        "len(dash.designer._param_box.children[0].points)"
+    ):
+        time.sleep(0.5)  # the drawn points reach the kernel
     presets = page.kernel_json(
         "[[e['preset'] for e in item] for item in dash.designer._specs[stim]]"
     )
@@ -156,3 +162,24 @@ def test_exported_code_reproduces_the_dashboard_in_a_fresh_kernel(
     assert list(got["data"]) == [stim] and list(want["data"]) == [stim]
     assert got["data"][stim] == want["data"][stim]  # exact, through JSON
     assert page.our_errors() == []
+
+
+def test_without_the_app_the_code_goes_to_the_clipboard(exported, lab):
+    page = exported.page
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    n_cells = len(page.evaluate(CELLS_JS))
+    # a front end that does not expose its application (the default JupyterLab)
+    page.evaluate(
+        "() => { window.__app = window.jupyterapp; delete window.jupyterapp; }"
+    )
+    try:
+        page.locator(".nengo-export-button").click()
+        page.locator("text=The code is on the clipboard").wait_for(timeout=30000)
+        copied = page.evaluate("() => navigator.clipboard.readText()")
+    finally:
+        page.evaluate("() => { window.jupyterapp = window.__app; }")
+    assert len(page.evaluate(CELLS_JS)) == n_cells  # no cell inserted
+    assert exported.kernel_json("dash.code_export.delivered") == "clipboard"
+    assert copied == exported.kernel_json("dash.code_export.source")
+    assert copied == page.locator(".nengo-export-source").input_value()
+    assert exported.our_errors() == []
