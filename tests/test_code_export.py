@@ -272,3 +272,22 @@ def test_export_code_insert_puts_it_into_the_next_cell(dashboard, tmp_path):
         assert shell.rl_next_input == source
     finally:
         InteractiveShell.clear_instance()
+
+
+def test_named_data_provider_is_called(tmp_path):
+    ns: dict = {}
+    exec(NET_CODE, ns)
+    exec("def my_data(sim, objective, batch_size, n_steps):\n    return {}\n", ns)
+    dash = Dashboard(
+        ns["net"],
+        targets={ns["p"]: ns["square"]},
+        data_provider=ns["my_data"],
+        minibatch_size=1,
+    )
+    try:
+        source = export_source(dash, namespace=ns, folder=tmp_path)
+        assert "n_items = batch_size\n" in source
+        assert "train_data = my_data(sim, objective, batch_size, train_steps)" in source
+        assert "TODO" not in source
+    finally:
+        dash.close()

@@ -93,6 +93,7 @@ def training_lines(dashboard, names, namespace) -> list:
     if default_data:
         data, missing = _data_lines(dashboard, names, namespace, objective)
     else:
+        names.add_values(namespace, [panel.data_provider])
         provider = names.variable(panel.data_provider)
         data = [f"train_data = {provider}(sim, objective, batch_size, train_steps)"]
         missing = [] if provider is not None else ["data_provider"]
