@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Entry points: one per widget, named like the Python module. */
-const ENTRIES = ["network_view.js", "freehand.js"];
+const ENTRIES = ["network_view.js", "freehand.js", "code_export.js"];
 const outdir = process.argv[2]
   ? path.resolve(process.argv[2])
   : path.join(here, "..", "nengodl_notebook", "widgets", "static");

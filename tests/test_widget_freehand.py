@@ -13,7 +13,7 @@ from nengodl_notebook.widgets.freehand import FreehandWidget
 ROOT = pathlib.Path(__file__).parent.parent
 JS = ROOT / "js"
 STATIC = ROOT / "nengodl_notebook" / "widgets" / "static"
-BUNDLES = ("network_view.js", "freehand.js")
+BUNDLES = ("network_view.js", "freehand.js", "code_export.js")
 
 needs_npm = pytest.mark.skipif(
     shutil.which("node") is None or shutil.which("npm") is None,

@@ -12,6 +12,7 @@ from nengo.exceptions import ValidationError
 from nengodl_notebook.config import trainable_objects
 from nengodl_notebook.simulator import Simulator
 from nengodl_notebook.widgets.build_failure import describe_build_failure
+from nengodl_notebook.widgets.code_export import CodeExportWidget, export_source
 from nengodl_notebook.widgets.compare_panel import ComparePanel
 from nengodl_notebook.widgets.input_designer import InputDesignerWidget
 from nengodl_notebook.widgets.labels import error_html
@@ -116,8 +117,12 @@ class Dashboard:
         keep_previous: bool = True,
         **training: Any,
     ) -> None:
+        #: trainable settings when the first Dashboard of ``net`` was made: code
+        #: export writes the changes since then
+        self.initial_trainable = _first_trainable(net)
         previous = _take_over(net, keep_previous)
         self.net, self.seed, self.dt = net, seed, dt
+        self.targets = targets
         self.minibatch_size = minibatch_size
         self.n_builds = 0
         self.closed = False
@@ -139,6 +144,7 @@ class Dashboard:
                 self._continue_from(*previous)
         if self.network_view is not None:
             self._watch_network_view(self.network_view)
+        self.code_export = CodeExportWidget(self.export_code)
         _LIVE[id(net)] = self
 
     def _make_panels(self, targets, probes, n_steps, training):
@@ -305,8 +311,41 @@ class Dashboard:
                     ),
                     "selected_index",
                 )
-            self._widget = DashboardBox(self, [self.status, tab])
+            self._tab = tab
+            # the status line and "Export code" above the tabs (children[1] is the Tab)
+            self._header = widgets.VBox([self.status, self.code_export])
+            self._widget = DashboardBox(self, [self._header, tab])
         return self._widget
+
+    def export_code(self, insert: bool = False, folder: str = "exported_inputs") -> str:
+        """Python source that reproduces the dashboard's state after the network's cell.
+
+        The ``trainable`` switches made since the first Dashboard of the network,
+        the designed ``data=`` arrays (presets as NumPy, drawn ones saved as
+        ``.npy`` files under ``folder``), the Simulator and the training call.
+        Objects are named by the notebook's variables when found, else by a path
+        from the network (``net.networks[0].ensembles[1]``).
+
+        Parameters
+        ----------
+        insert : bool
+            Also put the source into the next cell (call it from a cell).
+        folder : str
+            Where drawn inputs are saved (relative: to the notebook's folder).
+
+        Returns
+        -------
+        str
+        """
+        source = export_source(self, folder=folder)
+        if insert:
+            from IPython import get_ipython
+
+            shell = get_ipython()
+            if shell is None:
+                raise RuntimeError("export_code(insert=True) needs IPython")
+            shell.set_next_input(source, replace=False)
+        return source
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -351,11 +390,21 @@ class Dashboard:
             if panel is not None:
                 panel.close()
         if self._widget is not None:
-            self._widget.children[1].close()
+            self._tab.close()
+            self._header.close()
             widgets.VBox.close(self._widget)
         self.status.close()
+        self.code_export.close()
         if self._sim is not None:
             self._sim.close()
+
+
+def _first_trainable(net):
+    """The trainable settings of ``net`` when its first live Dashboard was made."""
+    previous = _LIVE.get(id(net))
+    if previous is not None and previous.net is net:
+        return previous.initial_trainable
+    return trainable_objects(net)
 
 
 def _take_over(net, keep):
