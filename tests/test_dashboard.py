@@ -118,7 +118,7 @@ def test_no_rebuild_while_training(dashboard):
     d.network_view.set_trainable(d.net.out_conn, True)
     assert d.sim is first  # the training thread holds it
     d.training_panel.stop()
-    assert d.training_panel.join(5)
+    assert d.training_panel.join(60)
     assert d.sim is not first and d.n_builds == 2
 
 
