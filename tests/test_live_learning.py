@@ -1,5 +1,7 @@
 """Learning while a live run goes on: PES online, and "train for N minibatches"."""
 
+import threading
+
 import nengo
 import numpy as np
 import pytest
@@ -86,9 +88,25 @@ def test_paused_call_changes_nothing_in_the_run():
         engine = LiveEngine(sim, chunk_steps=50, window=1.0, real_time=False)
         engine.start()
         engine.wait_for(0.5)
-        t = engine.paused_call(lambda s: (s.run_steps(77, progress_bar=False), s.time))
-        assert t[1] > 0.5  # the call did move the Simulator on ...
-        engine.wait_for(1.0)  # ... and the run went on from where it was
+        times = []
+
+        def call():  # two at once: one after the other, between chunks
+            run = lambda s: (s.run_steps(77, progress_bar=False), s.time)[1]  # noqa: E731
+            times.append(engine.paused_call(run))
+
+        threads = [threading.Thread(target=call) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(times) == 2 and min(times) > 0.5  # the calls moved the sim on ...
+        assert engine.error is None
+        # a call waits for the chunk in progress, not for many more (a run as fast
+        # as possible kept taking the Simulator back first: seconds of simulation)
+        t0 = engine.time
+        t1 = engine.paused_call(lambda s: s.time)
+        assert t1 - t0 <= 0.5, (t0, t1)
+        engine.wait_for(t1 + 0.5)  # ... and the run went on from where it was
         engine.pause()
         n_steps = sim.n_steps
         _, post = engine.window_data(net.post_p)

@@ -112,6 +112,7 @@ class LiveEngine:
         self._thread = None
         self._paused = self._stopping = self._reset_wanted = False
         self._held = False  # a `paused_call` is using the Simulator
+        self._calls = 0  # `paused_call`s waiting for the chunk in progress
         self._busy = False  # a chunk (or a reset) is in progress
         self._clock = collections.deque(maxlen=SPEED_CHUNKS + 1)
         self._anchor = None  # (wall, simulated) time that real time keeps pace with
@@ -195,9 +196,11 @@ class LiveEngine:
                 return self._keeping_run_state(fn)
             finally:
                 lock.release()
-        with self._cond:
+        with self._cond:  # one call at a time, before the next chunk starts
+            self._calls += 1
+            self._cond.wait_for(lambda: not (self._busy or self._held))
+            self._calls -= 1
             self._held = True
-            self._cond.wait_for(lambda: not self._busy)
         try:
             return self._keeping_run_state(fn)
         finally:
@@ -374,8 +377,10 @@ class LiveEngine:
     def _next(self):
         """Wait while paused; do a wanted reset. False when stopping."""
         with self._cond:
-            while self._held or (
-                self._paused and not (self._stopping or self._reset_wanted)
+            while (
+                self._held
+                or self._calls
+                or (self._paused and not (self._stopping or self._reset_wanted))
             ):
                 self._cond.wait()
             if self._stopping:

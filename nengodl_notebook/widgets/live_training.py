@@ -104,16 +104,20 @@ class LiveTraining(widgets.VBox):
                 )
         self.result = widgets.HTML()
         self.n_minibatches = NumberField(
-            "train for N minibatches", n_minibatches, 1, 10**5, integer=True
+            "train for N minibatches",
+            n_minibatches,
+            1,
+            10**5,
+            integer=True,
+            message=self.result,
         )
         self.learning_rate = NumberField(
-            "learning rate", learning_rate, 0, 10, low_open=True
+            "learning rate", learning_rate, 0, 10, low_open=True, message=self.result
         )
         self.train_button = widgets.Button(description="Train", icon="graduation-cap")
         self.train_button.on_click(lambda _: self.start())
         self.runs, self.error = [], None
-        self._thread = None
-        self._optimizer = None  # (learning rate, Adam): kept while the rate is
+        self._optimizer = None  # (learning rate, Adam): the same rate, the same Adam
         if not self.targets:
             self.train_button.disabled = True
             self.result.value = NO_TARGETS
