@@ -5,7 +5,7 @@ import threading
 import nengo
 import numpy as np
 import pytest
-from nengo.exceptions import ValidationError
+from nengo.exceptions import SimulationError, ValidationError
 from tutorial_nets import build_tutorial_network
 
 import nengodl_notebook
@@ -13,6 +13,7 @@ from nengodl_notebook.training_run import TrainingDivergedWarning
 from nengodl_notebook.widgets import LivePanel
 from nengodl_notebook.widgets.live_engine import LiveEngine
 from nengodl_notebook.widgets.live_training import NO_TARGETS, LiveTraining
+from nengodl_notebook.widgets.sim_access import sim_lock
 
 SEED = 3
 
@@ -239,3 +240,17 @@ def test_without_targets_the_row_says_what_is_needed(Simulator):
         other = nengo.Probe(tn.inpt, add_to_container=False)
         with pytest.raises(ValidationError, match="not a probe of the live"):
             LiveTraining(panel.engine, targets={other: 0})
+
+
+def test_training_a_busy_simulator_is_refused_then_works(Simulator):
+    tn = build_tutorial_network()
+    with Simulator(tn.net) as sim:
+        engine = LiveEngine(sim, real_time=False)  # not started
+        row = LiveTraining(engine, {tn.outpt_p: lambda t, x: np.sin(x**2)})
+        with sim_lock(sim):  # another panel uses the Simulator
+            with pytest.raises(SimulationError, match="busy"):
+                row.train(n_minibatches=2, learning_rate=1e-4)
+        assert "busy" in row.result.value and row.error is not None
+        run = row.train()  # free again
+        assert row.error is None and run["n"] == 2  # the settings of the refused call
+        assert sim.n_steps == 0  # training did not advance the run

@@ -191,7 +191,10 @@ class LiveEngine:
         if not self.running:
             lock = sim_lock(self.sim)
             if not lock.acquire(blocking=False):
-                raise SimulationError("Cannot call on the Simulator: it is busy")
+                raise SimulationError(
+                    "Cannot use the Simulator between chunks of the live run: it "
+                    "is busy (another panel is running or training it)"
+                )
             try:
                 return self._keeping_run_state(fn)
             finally:
