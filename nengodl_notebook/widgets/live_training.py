@@ -71,7 +71,7 @@ class LiveTraining(widgets.VBox):
     n_minibatches : int
         Initial N.
     learning_rate : float
-        Initial learning rate (Adam; 0.001 as the Dashboard's).
+        Initial learning rate (Adam; the Dashboard's default, 1e-4).
 
     Attributes
     ----------
