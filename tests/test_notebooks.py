@@ -216,3 +216,25 @@ def test_nengodl_code_unchanged(kernel_name):
         f"notebook executed in {elapsed:.1f} s; spiking digits {spiking:.3f}, "
         f"recall {recall:.3f}"
     )
+
+
+def test_live(kernel_name):
+    path = NOTEBOOKS / "07-live.ipynb"
+    code_cells, text, elapsed = execute_without_errors(path, kernel_name)
+    # 1. the held input gives the tutorial network's sin(x^2); training goes on
+    # from the live run's time without building a program for it
+    assert abs(find_number(text, "the output is") - 0.5972) < 0.1  # sin(0.8**2)
+    assert find_number(text, "programs built:") == 1
+    before, after = re.search(
+        r"Training loss: ([0-9.e-]+) -> ([0-9.e-]+)", text
+    ).groups()
+    assert float(after) < float(before)
+    assert find_number(text, "programs built for it since:") == 0
+    # 2. the speed slider halves the oscillator's frequency
+    assert abs(find_number(text, "speed 1.0:") - 1.0) < 0.2
+    assert abs(find_number(text, "speed 0.5:") - 0.5) < 0.15
+    # 3. PES: the error falls
+    pattern = r"Error / stimulus over .*? s: ([0-9.]+)"
+    first, last = map(float, re.findall(pattern, text))
+    assert last < 0.3 * first, (first, last)
+    print(f"notebook executed in {elapsed:.1f} s; error {first:.3f} -> {last:.3f}")

@@ -111,6 +111,8 @@ class LiveEngine:
         self._cond = threading.Condition()
         self._thread = None
         self._paused = self._stopping = self._reset_wanted = False
+        self._held = False  # a `paused_call` is using the Simulator
+        self._calls = 0  # `paused_call`s waiting for the chunk in progress
         self._busy = False  # a chunk (or a reset) is in progress
         self._clock = collections.deque(maxlen=SPEED_CHUNKS + 1)
         self._anchor = None  # (wall, simulated) time that real time keeps pace with
@@ -171,6 +173,51 @@ class LiveEngine:
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join()
         self._thread = None
+
+    def paused_call(self, fn):
+        """``fn(sim)`` between two chunks; the run then goes on from where it was.
+
+        Waits for the chunk in progress, calls ``fn(sim)`` in this thread while
+        the engine still holds the Simulator, puts back the run state (time,
+        neuron and synapse state, process streams, probe data) that ``fn`` may
+        have changed, then lets the run continue (if it was running). What
+        ``fn`` changes in the parameters (training) stays. Not running: ``fn``
+        gets the Simulator if nobody else holds it.
+
+        Returns
+        -------
+        What ``fn`` returns (its error is raised once the run state is back).
+        """
+        if not self.running:
+            lock = sim_lock(self.sim)
+            if not lock.acquire(blocking=False):
+                raise SimulationError(
+                    "Cannot use the Simulator between chunks of the live run: it "
+                    "is busy (another panel is running or training it)"
+                )
+            try:
+                return self._keeping_run_state(fn)
+            finally:
+                lock.release()
+        with self._cond:  # one call at a time, before the next chunk starts
+            self._calls += 1
+            self._cond.wait_for(lambda: not (self._busy or self._held))
+            self._calls -= 1
+            self._held = True
+        try:
+            return self._keeping_run_state(fn)
+        finally:
+            with self._cond:
+                self._held, self._anchor = False, None
+                self._clock.clear()
+                self._cond.notify_all()
+
+    def _keeping_run_state(self, fn):
+        before = self.sim.get_run_state(include_probes=True)
+        try:
+            return fn(self.sim)
+        finally:
+            self.sim.set_run_state(before)
 
     @property
     def real_time(self):
@@ -328,7 +375,11 @@ class LiveEngine:
     def _next(self):
         """Wait while paused; do a wanted reset. False when stopping."""
         with self._cond:
-            while self._paused and not (self._stopping or self._reset_wanted):
+            while (
+                self._held
+                or self._calls
+                or (self._paused and not (self._stopping or self._reset_wanted))
+            ):
                 self._cond.wait()
             if self._stopping:
                 return False

@@ -20,6 +20,7 @@ from nengodl_notebook.widgets.legend import (
     plot_row,
 )
 from nengodl_notebook.widgets.live_engine import LiveEngine, input_range
+from nengodl_notebook.widgets.live_training import LiveTraining
 from nengodl_notebook.widgets.plots import close_tree, line_figure, status_row
 from nengodl_notebook.widgets.sim_access import resolve_sim
 
@@ -59,6 +60,9 @@ class LivePanel(widgets.VBox):
         For a Simulator built from a Network.
     fps : float
         Most redraws per second.
+    targets : dict, optional
+        ``{probe: fn(t, x)}``: targets for "Train for N minibatches"
+        (`LiveTraining`).
 
     Attributes
     ----------
@@ -77,6 +81,8 @@ class LivePanel(widgets.VBox):
         Time, achieved speed ("x real time") and programs built; errors.
     redraws : int
         Plot updates so far.
+    training : LiveTraining
+        The "Train for N minibatches" row.
     """
 
     def __init__(
@@ -90,6 +96,7 @@ class LivePanel(widgets.VBox):
         dt=0.001,
         minibatch_size=None,
         fps=25.0,
+        targets=None,
     ):
         self._owns_sim = isinstance(source, nengo.Network)
         if self._owns_sim:
@@ -100,6 +107,7 @@ class LivePanel(widgets.VBox):
             sim = resolve_sim(source)
         self.sim, self.window, self.fps = sim, float(window), float(fps)
         self.engine = LiveEngine(sim, chunk_steps, window, real_time)
+        self.training = LiveTraining(self.engine, targets)
         self.probes = list(sim.model.probes) if probes is None else list(probes)
         self.redraws, self._drawn_time = 0, None
         self._lines = {}  # probe -> (Lines, x scale)
@@ -118,6 +126,7 @@ class LivePanel(widgets.VBox):
                 widgets.HBox([self.start_button, self.reset_button, self.speed]),
                 status_row(self.status, self.message),
                 self.batch_item,
+                self.training,
                 *inputs,
                 *plots,
             ]
