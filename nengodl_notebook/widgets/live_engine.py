@@ -116,7 +116,6 @@ class LiveEngine:
         self._busy = False  # a chunk (or a reset) is in progress
         self._clock = collections.deque(maxlen=SPEED_CHUNKS + 1)
         self._anchor = None  # (wall, simulated) time that real time keeps pace with
-        self._fn, self._traces_before = None, 0
         self._lock = None
         self.error = None
 
@@ -156,7 +155,6 @@ class LiveEngine:
     def reset(self):
         """Back to time 0 (state and probe window; parameters are kept)."""
         if not self.running:
-            self._count_traces()
             self.sim.reset(include_trainable=False)
             self._clear_windows()
             return
@@ -336,9 +334,6 @@ class LiveEngine:
     @property
     def programs_built(self):
         """TensorFlow programs traced for simulating (a recompilation adds one)."""
-        return self._count_traces()
-
-    def _count_traces(self):
         return self.sim.programs_built  # counts traces dropped by a reset too
 
     def wait_for(self, t, timeout=60.0):
@@ -385,7 +380,6 @@ class LiveEngine:
                 return False
             self._busy = True
         if self._reset_wanted:
-            self._count_traces()  # a reset may replace the traced function
             self.sim.reset(include_trainable=False)
             with self._cond:
                 self._clear_windows()
