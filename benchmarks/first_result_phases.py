@@ -41,11 +41,11 @@ MARKER = "PHASES_JSON:"
 
 #: Construction phases: the names wrapped in ``nengodl_notebook.simulator``.
 CONSTRUCTION = {
-    "planning/merging (dependency graph, merge, order)": (
+    "dependency graph (nengo's operator_dependency_graph)": (
         "operator_dependency_graph",
-        "merge_operators",
-        "step_order",
     ),
+    "merging (merge_operators)": ("merge_operators",),
+    "step order (step_order)": ("step_order",),
     "op grouping": ("constant_node_ops", "simulated_ops", "group_ops"),
     "signal layout": ("make_layout",),
     "op-group objects (build_groups)": ("build_groups",),
