@@ -127,7 +127,12 @@ class LivePanel(widgets.VBox):
                 )
         else:
             sim = resolve_sim(source)
-        _check_records(sim, self.records)
+        try:
+            _check_records(sim, self.records)
+        except ValidationError:
+            if self._owns_sim:
+                sim.close()
+            raise
         self.sim, self.window, self.fps = sim, float(window), float(fps)
         self.engine = LiveEngine(sim, chunk_steps, window, real_time)
         recorded = {p for r in self.records for p in r.probes}
@@ -276,6 +281,8 @@ class LivePanel(widgets.VBox):
 
     def close(self):
         """Stop, close the widgets, and the Simulator if the panel built it."""
+        if not hasattr(self, "engine"):  # (the constructor failed)
+            return
         self.stop()
         self._closed.set()
         if self._ui_thread is not None:

@@ -171,7 +171,7 @@ class LiveNeuronView(widgets.VBox):
         self.rates = bq.Figure(
             marks=[self.rate_bars],
             axes=[
-                bq.Axis(scale=rows, orientation="vertical", side="left"),
+                bq.Axis(scale=rows, side="left", tick_format="d"),
                 bq.Axis(scale=rate, label="rate over the window (Hz)"),
             ],
             title="Firing rates",
