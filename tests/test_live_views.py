@@ -93,7 +93,7 @@ def test_raster_and_rates_are_neuron_probes_of_the_window(circle):
         t, values = panel.engine.window_data(record.spikes)
         times, rows, _ = raster_points(values[0], t, panel.sim.dt)
         assert len(times) > 50
-        assert np.array_equal(view.raster_mark.x, times)
+        assert np.array_equal(view.raster_mark.x, times.astype(np.float32))
         assert np.array_equal(view.raster_mark.y, rows)
         rates = firing_rates(values[0], panel.sim.dt, spiking=True)
         assert np.allclose(view.rate_bars.y, rates)
@@ -119,7 +119,7 @@ def test_batch_items_show_their_own_spikes(Simulator):
         t, values = panel.engine.window_data(records[0].spikes)
         panel.batch_item.value = 1
         times, rows, _ = raster_points(values[1], t, sim.dt)
-        assert np.array_equal(panel.neurons.raster_mark.x, times)
+        assert np.array_equal(panel.neurons.raster_mark.x, times.astype(np.float32))
         assert not np.array_equal(values[0], values[1])
         panel.close()
         assert not sim.closed  # the panel did not build it

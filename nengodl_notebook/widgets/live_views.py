@@ -104,7 +104,10 @@ class LiveNeuronView(widgets.VBox):
 
     The rates are one horizontal bar per recorded neuron, beside its raster row:
     the mean rate over the window shown, so a bar and its row of spikes tell
-    the same story, and a frame sends one number per neuron.
+    the same story, and a frame sends one number per neuron (a rate over
+    time would repeat the raster's density as lines, at more data per frame).
+    Raster points go to the browser as float32 (up to 5000 points: 40 kB per
+    frame; times stay exact to well under 1 ms for runs shorter than an hour).
 
     Parameters
     ----------
@@ -227,8 +230,9 @@ class LiveNeuronView(widgets.VBox):
         if data is None:
             return
         times, rows, _ = data["raster"]
-        with self.raster_mark.hold_sync():
-            self.raster_mark.x, self.raster_mark.y = times, rows.astype(float)
+        with self.raster_mark.hold_sync():  # float32: half the bytes per frame
+            self.raster_mark.x = times.astype(np.float32)
+            self.raster_mark.y = rows.astype(np.float32)
         with self.raster_x.hold_sync():
             self.raster_x.min, self.raster_x.max = t_now - window, max(t_now, 1e-3)
         rates = data["rates"]
