@@ -52,7 +52,7 @@ def test_composition(dashboard):
     net = d.net
     tab = d.widget.children[1]
     titles = list(tab.titles)
-    assert titles[-5:] == ["Inputs", "Run", "Training", "Compare", "Neurons"]
+    assert titles[-6:] == ["Inputs", "Run", "Training", "Compare", "Neurons", "Live"]
     if d.network_view is not None:
         assert titles[0] == "Network" and tab.children[0] is d.network_view
     assert d.widget is d.widget  # built once

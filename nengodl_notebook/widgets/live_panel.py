@@ -8,6 +8,7 @@ import bqplot as bq
 import ipywidgets as widgets
 import nengo
 import numpy as np
+from nengo.exceptions import ValidationError
 
 from nengodl_notebook.simulator import Simulator
 from nengodl_notebook.widgets.labels import error_html, probe_label
@@ -21,15 +22,24 @@ from nengodl_notebook.widgets.legend import (
 )
 from nengodl_notebook.widgets.live_engine import LiveEngine, input_range
 from nengodl_notebook.widgets.live_training import LiveTraining
+from nengodl_notebook.widgets.live_views import (
+    MAX_POINTS,
+    NO_RECORDS,
+    LiveNeuronView,
+    LiveXYView,
+    window_points,
+)
+from nengodl_notebook.widgets.neuron_probes import ensemble_records, recording_probes
 from nengodl_notebook.widgets.plots import close_tree, line_figure, status_row
 from nengodl_notebook.widgets.sim_access import resolve_sim
 
 #: Labels of the two modes of an input Node (`LiveEngine` modes "own", "slider").
 MODE_LABELS = {"own output": "own", "slider": "slider"}
+#: What the neuron view of a Network without spiking ensembles says.
+NO_ENSEMBLES = "No ensemble to record (none, or only Direct mode)."
 #: The batch chooser's entry that steers every item at once.
 ALL_ITEMS = "all items"
-#: Most points drawn per line (the window is subsampled to this).
-MAX_POINTS = 500
+__all__ = ["MAX_POINTS", "LivePanel"]
 
 
 class LivePanel(widgets.VBox):
@@ -37,7 +47,9 @@ class LivePanel(widgets.VBox):
 
     The Simulator runs in fixed chunks in a background thread (`LiveEngine`);
     the plots show the last ``window`` seconds of each probe and are redrawn
-    up to ``fps`` times a second while simulated time advances. Moving a
+    up to ``fps`` times a second while simulated time advances; a probe of 2
+    or more dimensions also gets an XY view, and the recorded neurons of a
+    chosen ensemble show as a spike raster with firing rates. Moving a
     slider switches its Node to "slider" mode: its value is the Node's output
     from the next chunk on; "own output" gives the Node its own output back.
 
@@ -63,12 +75,18 @@ class LivePanel(widgets.VBox):
     targets : dict, optional
         ``{probe: fn(t, x)}``: targets for "Train for N minibatches"
         (`LiveTraining`).
+    records : list of neuron_probes.EnsembleRecord, optional
+        Recorded neurons to show. A Network gets ``ensemble_records(net)``
+        (probes in the built model only; the network keeps its own probes); a
+        source with a ``records`` attribute (a Dashboard) gives its own; a
+        Simulator has none unless given (its model must hold their probes).
 
     Attributes
     ----------
     engine : LiveEngine
-    start_button, reset_button : ipywidgets.Button
-        "Start" (then "Pause" / "Resume") and "Reset".
+    start_button, stop_button, reset_button : ipywidgets.Button
+        "Start" (then "Pause" / "Resume"), "Stop" (ends the run and frees the
+        Simulator for other panels) and "Reset".
     speed : ipywidgets.ToggleButtons
         "real time" or "as fast as possible".
     modes : dict
@@ -79,6 +97,9 @@ class LivePanel(widgets.VBox):
         Which batch item the sliders steer ("all items" or one) and the plots show.
     status, message : ipywidgets.HTML
         Time, achieved speed ("x real time") and programs built; errors.
+    xy_views : dict
+        Probe -> `LiveXYView` (probes of 2 or more dimensions).
+    neurons : LiveNeuronView
     redraws : int
         Plot updates so far.
     training : LiveTraining
@@ -97,20 +118,40 @@ class LivePanel(widgets.VBox):
         minibatch_size=None,
         fps=25.0,
         targets=None,
+        records=None,
     ):
         self._owns_sim = isinstance(source, nengo.Network)
+        self.source = source
+        if records is None:
+            records = getattr(source, "records", None)
+            if self._owns_sim:
+                records = ensemble_records(source)
+        self.records = list(records or [])
         if self._owns_sim:
-            sim = Simulator(
-                source, dt=dt, minibatch_size=minibatch_size, progress_bar=False
-            )
+            with recording_probes(source, self.records):
+                sim = Simulator(
+                    source, dt=dt, minibatch_size=minibatch_size, progress_bar=False
+                )
         else:
             sim = resolve_sim(source)
+        try:
+            _check_records(sim, self.records)
+        except ValidationError:
+            if self._owns_sim:
+                sim.close()
+            raise
         self.sim, self.window, self.fps = sim, float(window), float(fps)
         self.engine = LiveEngine(sim, chunk_steps, window, real_time)
         self.training = LiveTraining(self.engine, targets)
-        self.probes = list(sim.model.probes) if probes is None else list(probes)
+        recorded = {p for r in self.records for p in r.probes}
+        self.probes = (
+            [p for p in sim.model.probes if p not in recorded]
+            if probes is None
+            else list(probes)
+        )
         self.redraws, self._drawn_time = 0, None
         self._lines = {}  # probe -> (Lines, x scale)
+        self.xy_views = {}
         self._syncing = False
         self._ui_thread = None
         self._draw_lock = threading.Lock()  # one redraw at a time, in order
@@ -121,14 +162,23 @@ class LivePanel(widgets.VBox):
             self._node_row(n, ranges.get(n), i) for i, n in enumerate(self.engine.nodes)
         ]
         plots = [self._probe_plot(p) for p in self.probes]
+        self.neurons = LiveNeuronView(
+            self.records,
+            sim.dt,
+            why_empty=NO_ENSEMBLES if self._owns_sim else NO_RECORDS,
+        )
+        self.neurons.on_switch(self.redraw)
+        buttons = [self.start_button, self.stop_button, self.reset_button]
         super().__init__(
             [
-                widgets.HBox([self.start_button, self.reset_button, self.speed]),
+                widgets.HBox([*buttons, self.speed]),
                 status_row(self.status, self.message),
                 self.batch_item,
                 self.training,
                 *inputs,
                 *plots,
+                widgets.HTML("<b>Neurons</b>"),
+                self.neurons,
             ]
         )
 
@@ -137,6 +187,8 @@ class LivePanel(widgets.VBox):
     def _build_controls(self, real_time):
         self.start_button = widgets.Button(description="Start", icon="play")
         self.start_button.on_click(lambda _: self._start_or_pause())
+        self.stop_button = widgets.Button(description="Stop", icon="stop")
+        self.stop_button.on_click(lambda _: self.stop())
         self.reset_button = widgets.Button(description="Reset", icon="undo")
         self.reset_button.on_click(lambda _: self.reset())
         self.speed = widgets.ToggleButtons(
@@ -188,13 +240,20 @@ class LivePanel(widgets.VBox):
         legend = legend_widget()
         legend.value = legend_html(legend_entries(labels, colors))
         self._lines[probe] = (lines, scales["x"])
-        return plot_row(fig, legend)
+        row = plot_row(fig, legend)
+        if size < 2:
+            return row
+        self.xy_views[probe] = xy = LiveXYView(probe)
+        row.layout.flex, row.layout.min_width = "1 1 auto", "0"
+        return widgets.HBox([row, xy.figure], layout=widgets.Layout(width="100%"))
 
     # -- actions ------------------------------------------------------------------
 
     def start(self):
-        """Start the live run (and the plot updates)."""
+        """Start the live run (and the plot updates), on the source's current
+        Simulator (a Dashboard's is rebuilt when its trainable settings changed)."""
         try:
+            self._follow_source()
             self.engine.start()
         except Exception as e:  # noqa: BLE001 -- shown in the panel
             self.message.value = error_html(e)
@@ -231,6 +290,8 @@ class LivePanel(widgets.VBox):
 
     def close(self):
         """Stop, close the widgets, and the Simulator if the panel built it."""
+        if not hasattr(self, "engine"):  # (the constructor failed)
+            return
         self.stop()
         self._closed.set()
         if self._ui_thread is not None:
@@ -240,6 +301,23 @@ class LivePanel(widgets.VBox):
         super().close()
         if self._owns_sim:
             self.sim.close()
+
+    def _follow_source(self):
+        """Move to the source's current Simulator if it changed (inputs kept)."""
+        if self._owns_sim or self.engine.running:
+            return
+        sim = resolve_sim(self.source)
+        if sim is self.sim:
+            return
+        _check_records(sim, self.records)
+        old = self.engine
+        new = LiveEngine(sim, old.chunk_steps, self.window, old.real_time)
+        for node in old.nodes:
+            for item in range(sim.minibatch_size):
+                new.set_input(node, old.input_value(node, item), item=item)
+            new.set_mode(node, old.mode(node))
+        self.sim, self.engine = sim, new
+        self.training.engine = new
 
     def _start_or_pause(self):
         if not self.engine.running:
@@ -307,13 +385,15 @@ class LivePanel(widgets.VBox):
         item = self.batch_item.value or 0
         for probe, (lines, x_scale) in self._lines.items():
             t, values = self.engine.window_data(probe)
-            step = -(-len(t) // MAX_POINTS) or 1  # ceil: at most MAX_POINTS
-            keep = np.arange(len(t) - 1, -1, -step)[::-1]  # the newest kept
+            keep = window_points(len(t), MAX_POINTS)
             with lines.hold_sync():
                 lines.x = t[keep]
                 lines.y = values[item, keep].T
             with x_scale.hold_sync():
                 x_scale.min, x_scale.max = t_now - self.window, max(t_now, 1e-3)
+            if probe in self.xy_views:
+                self.xy_views[probe].update(values[item], keep)
+        self.neurons.update(self.engine, item, t_now, self.window)
         speed = self.engine.achieved_speed
         speed_text = "" if np.isnan(speed) else f", {speed:.2f}x real time"
         state = " (paused)" if self.engine.paused and self.engine.running else ""
@@ -326,3 +406,17 @@ class LivePanel(widgets.VBox):
             self.start_button.description, self.start_button.icon = "Start", "play"
         self._drawn_time = t_now
         self.redraws += 1
+
+
+def _check_records(sim, records):
+    """Raise unless every record's probes are in ``sim``'s model."""
+    built = set(sim.model.probes)
+    for r in records:
+        if not all(p in built for p in r.probes):
+            raise ValidationError(
+                f"records: the probes of {r.ensemble} are not in the Simulator's "
+                "model (build it inside neuron_probes.recording_probes(net, "
+                "records), as a Dashboard does)",
+                attr="records",
+                obj=r.ensemble,
+            )
