@@ -126,8 +126,10 @@ def test_slider_steers_a_learning_network_and_learning_goes_on():
         built = engine.programs_built
         errors = []
         for value in [0.6, -0.6, 0.3]:
+            engine.pause()  # the move then applies from a known time t
             engine.set_input(net.stim, value)
             t = engine.time
+            engine.resume()
             engine.wait_for(t + 1.0)
             engine.pause()
             times, error = engine.window_data(net.error_p)
