@@ -10,6 +10,7 @@ from tutorial_nets import training_network
 import nengodl_notebook as nengo_dl
 from nengodl_notebook.widgets import Dashboard, LivePanel
 from nengodl_notebook.widgets.live_views import (
+    MAX_LIVE_SPIKES,
     NO_RECORDS,
     grown_limit,
     window_points,
@@ -91,7 +92,9 @@ def test_raster_and_rates_are_neuron_probes_of_the_window(circle):
     for index, record in enumerate(panel.records):
         view.ensemble_select.value = index  # switching redraws
         t, values = panel.engine.window_data(record.spikes)
-        times, rows, _ = raster_points(values[0], t, panel.sim.dt)
+        times, rows, _ = raster_points(
+            values[0], t, panel.sim.dt, max_points=MAX_LIVE_SPIKES
+        )
         assert len(times) > 50
         assert np.array_equal(view.raster_mark.x, times.astype(np.float32))
         assert np.array_equal(view.raster_mark.y, rows)

@@ -167,7 +167,7 @@ class LivePanel(widgets.VBox):
             sim.dt,
             why_empty=NO_ENSEMBLES if self._owns_sim else NO_RECORDS,
         )
-        self.neurons.on_switch(self.redraw)
+        self.neurons.on_switch(self._view_changed)
         buttons = [self.start_button, self.stop_button, self.reset_button]
         super().__init__(
             [
@@ -361,9 +361,19 @@ class LivePanel(widgets.VBox):
                     s.value = float(v)
         finally:
             self._syncing = False
-        self.redraw()
+        self._view_changed()
 
     # -- plots --------------------------------------------------------------------
+
+    def _view_changed(self):
+        """Redraw after a choice in the panel: by the plot thread while the
+        run advances (a widget's observer then never waits for a redraw in
+        progress), else now."""
+        following = self._ui_thread is not None and self._ui_thread.is_alive()
+        if following and self.engine.running and not self.engine.paused:
+            self._drawn_time = None  # `_follow` redraws at its next tick
+        else:
+            self.redraw()
 
     def _follow(self):
         """Redraw while the run lasts, at most ``fps`` times a second."""
@@ -393,7 +403,8 @@ class LivePanel(widgets.VBox):
                 x_scale.min, x_scale.max = t_now - self.window, max(t_now, 1e-3)
             if probe in self.xy_views:
                 self.xy_views[probe].update(values[item], keep)
-        self.neurons.update(self.engine, item, t_now, self.window)
+        still = self.engine.paused or not self.engine.running
+        self.neurons.update(self.engine, item, t_now, self.window, force=still)
         speed = self.engine.achieved_speed
         speed_text = "" if np.isnan(speed) else f", {speed:.2f}x real time"
         state = " (paused)" if self.engine.paused and self.engine.running else ""

@@ -5,6 +5,8 @@ updated in place: their axes keep a fixed range that only grows (to a round
 number) when the data leave it, so nothing jumps from frame to frame.
 """
 
+import time
+
 import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
@@ -18,6 +20,12 @@ from nengodl_notebook.widgets.xy_plot import XYPlot, nice_ticks
 
 #: Most points drawn per line (the window is subsampled to this).
 MAX_POINTS = 500
+#: Most spikes the live raster draws (every k-th spike of a neuron beyond):
+#: each is an SVG element the browser redraws.
+MAX_LIVE_SPIKES = 800
+#: Most raster and rate redraws a second (a browser drawing thousands of dots
+#: 25 times a second stopped answering in the browser tests).
+NEURON_FPS = 5.0
 #: Shown by the neuron view of a Simulator given without ``records=``.
 NO_RECORDS = (
     "No neurons recorded: this Simulator was given without records= "
@@ -136,6 +144,7 @@ class LiveNeuronView(widgets.VBox):
         )
         self.message = widgets.HTML()
         self.rate_limit = 0.0
+        self._last_update = 0.0  # perf_counter of the last redraw
         self._build_figures()
         grid = widgets.GridBox(
             [self.raster, self.rates],
@@ -199,6 +208,7 @@ class LiveNeuronView(widgets.VBox):
         with self.rate_bars.hold_sync():
             self.rate_bars.x, self.rate_bars.y = np.arange(n), np.zeros(n)
         self.rate_limit = self.rate_scale.max = 10.0
+        self._last_update = 0.0  # the next update draws the new ensemble
         ens = record.ensemble
         self.message.value = f"{ensemble_label(ens)}: {n} of {ens.n_neurons} " + (
             "neurons recorded"
@@ -217,15 +227,20 @@ class LiveNeuronView(widgets.VBox):
         output = values[item]
         spiking = bool(record.ensemble.neuron_type.spiking)
         raster = (
-            raster_points(output, t, self.dt)
+            raster_points(output, t, self.dt, max_points=MAX_LIVE_SPIKES)
             if spiking
             else (np.zeros(0), np.zeros(0, dtype=int), 1)
         )
         rates = firing_rates(output, self.dt, spiking)
         return {"t": t, "output": output, "raster": raster, "rates": rates}
 
-    def update(self, engine, item, t_now, window):
-        """Redraw from ``engine``'s window for batch item ``item`` (any thread)."""
+    def update(self, engine, item, t_now, window, force=False):
+        """Redraw from ``engine``'s window for batch item ``item`` (any thread);
+        at most `NEURON_FPS` times a second unless ``force``."""
+        now = time.perf_counter()
+        if not force and now - self._last_update < 1.0 / NEURON_FPS:
+            return
+        self._last_update = now
         data = self.data(engine, item)
         if data is None:
             return

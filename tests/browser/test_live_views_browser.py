@@ -65,10 +65,6 @@ def xy_path(page):
     return figure.locator("path.line").first.get_attribute("d")
 
 
-@pytest.mark.skip(
-    reason="hangs (h-views, unresolved): after the ensemble switch while running, "
-    "the kernel stops answering; see the h-views report"
-)
 def test_raster_and_xy_path_change_while_running(live_page):
     page = live_page.page
     assert (
