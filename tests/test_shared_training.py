@@ -5,6 +5,9 @@ runs that program with its own variables (`training_programs`); it must end
 with exactly the parameters it gets when trained alone (float64).
 """
 
+import gc
+import weakref
+
 import keras
 import nengo
 import numpy as np
@@ -123,3 +126,16 @@ def test_programs_without_xla_are_not_shared(Simulator, shared):
         with Simulator(net, minibatch_size=MB, jit_compile=False) as sim:
             sim.train(data, keras.optimizers.Adam(0.01), {net.p: nengo_dl.obj.mse})
     assert (shared.hits, shared.misses) == counts
+
+
+def test_closed_trained_simulator_is_collected(Simulator, shared):
+    """A shared program keeps no closed Simulator alive."""
+    net = make_net(seed=1)
+    data = make_data(net)
+    with Simulator(net, minibatch_size=MB) as sim:
+        sim.train(data, keras.optimizers.Adam(0.01), {net.p: nengo_dl.obj.mse})
+    assert shared.misses > 0
+    ref = weakref.ref(sim)
+    del sim
+    gc.collect()
+    assert ref() is None
