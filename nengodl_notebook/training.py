@@ -92,7 +92,8 @@ class Trainer:
     def release(self):
         """Drop every compiled program (``Simulator.close`` calls this).
 
-        Later calls compile them again.
+        Later calls trace them again; XLA programs stay shared in
+        `training_programs.SHARED_TRAINING_PROGRAMS` for other Simulators.
         """
         self._train_fns.clear()
         self._eval_fns.clear()
