@@ -20,13 +20,14 @@ from nengodl_notebook.training_programs import SHARED_TRAINING_PROGRAMS
 BATCH, MB = 64, 16
 
 
-def make_net(seed, n_neurons=30):
+def make_net(seed, n_neurons=30, neuron_type=None):
     """inp -> ens -> out; each seed gives other encoders, gains and decoders."""
+    neuron_type = neuron_type or nengo.LIFRate()
     with nengo.Network(seed=seed) as net:
         nengo_dl.configure_settings(trainable=False)
         net.config[nengo.Ensemble].trainable = True
         net.inp = nengo.Node([0.0])
-        net.ens = nengo.Ensemble(n_neurons, 1, neuron_type=nengo.LIFRate())
+        net.ens = nengo.Ensemble(n_neurons, 1, neuron_type=neuron_type)
         net.out = nengo.Node(size_in=1)
         nengo.Connection(net.inp, net.ens, synapse=None)
         nengo.Connection(net.ens, net.out, synapse=None)
@@ -139,3 +140,17 @@ def test_closed_trained_simulator_is_collected(Simulator, shared):
     del sim
     gc.collect()
     assert ref() is None
+
+
+def test_loss_follows_the_seed_of_a_reset(Simulator, shared):
+    """The seed is an argument of the programs, not traced in: a loss after
+    ``reset(seed=s)`` is that of a new Simulator with seed ``s``."""
+    net = make_net(seed=1, neuron_type=nengo.PoissonSpiking(nengo.LIFRate()))
+    data, objective = make_data(net), {net.p: nengo_dl.obj.mse}
+    with Simulator(net, minibatch_size=MB, dtype="float64", seed=3) as sim:
+        before = sim.loss(data, objective)
+        sim.reset(seed=4)
+        after = sim.loss(data, objective)
+    with Simulator(net, minibatch_size=MB, dtype="float64", seed=4) as fresh:
+        expected = fresh.loss(data, objective)
+    assert after == expected and after != before
