@@ -410,7 +410,10 @@ class OptimizerCopy:
 
     def __init__(self, optimizer, variables, copy=True):
         if copy:
-            optimizer = type(optimizer).from_config(optimizer.get_config())
+            # one name for every copy: its ops' names are in the traced program,
+            # which Simulators share by content (`training_programs`)
+            config = {**optimizer.get_config(), "name": "optimizer_copy"}
+            optimizer = type(optimizer).from_config(config)
         self.optimizer = optimizer
         self.variables = variables
         self.copied = copy

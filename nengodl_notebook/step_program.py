@@ -97,18 +97,30 @@ class SharedPrograms:
     size : int
         Programs kept (least recently used ones are forgotten first; a
         forgotten program is compiled again when needed, as a new one).
+
+    Attributes
+    ----------
+    hits, misses : int
+        Programs handed out shared / kept as new ones so far (`get` calls).
     """
 
     def __init__(self, size=16):
         self.size = size
         self._programs = OrderedDict()
+        self.hits = self.misses = 0
 
-    def get(self, concrete):
-        """A callable running ``concrete``: a shared trace when one matches."""
-        key = program_fingerprint(concrete)
+    def get(self, concrete, extra=()):
+        """A callable running ``concrete``: a shared trace when one matches.
+
+        ``extra`` (hashable) is part of the key: what must match besides the
+        graph (e.g. the shapes of the variables passed as captures).
+        """
+        key = (program_fingerprint(concrete), extra)
         shared = self._programs.pop(key, None)
         if shared is None:
             shared = concrete
+        self.hits += shared is not concrete
+        self.misses += shared is concrete
         self._programs[key] = shared
         while len(self._programs) > self.size:
             self._programs.popitem(last=False)

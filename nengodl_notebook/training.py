@@ -32,6 +32,7 @@ from nengodl_notebook.keras_data import input_nodes, io_names, last_step_probes
 from nengodl_notebook.precomputed_inputs import InputPlan, process_rngs
 from nengodl_notebook.progress_callback import TrainingProgress
 from nengodl_notebook.training_callbacks import ModelProxy, TrainingCallbacks
+from nengodl_notebook.training_programs import SharedFunction
 from nengodl_notebook.training_run import (  # noqa: F401 (TrainingDivergedWarning: API)
     APPLIED,
     BAD_GRADIENT,
@@ -91,22 +92,28 @@ class Trainer:
     def release(self):
         """Drop every compiled program (``Simulator.close`` calls this).
 
-        Later calls compile them again.
+        Later calls trace them again; XLA programs stay shared in
+        `training_programs.SHARED_TRAINING_PROGRAMS` for other Simulators.
         """
         self._train_fns.clear()
         self._eval_fns.clear()
 
     # -- graph pieces -------------------------------------------------------------
 
-    def _forward(self, inputs, training):
+    def _forward(self, inputs, training, seed=None):
+        """Probed values of one minibatch run from t=0 (``seed``: a tensor, an
+        argument of the program so that programs are shared across seeds;
+        None: the current seed)."""
         parts = self.parts
         parts.tensor_vars.reset()  # TensorNode state: every minibatch from t=0
         state0 = parts.store.initial_state(parts.minibatch_size)
+        if seed is None:
+            seed = tf.constant(parts.seed(), tf.int64)
         _, probes = parts.program.simulate(
             state0,
             inputs,
             tf.constant(0, tf.int64),
-            tf.constant(parts.seed(), tf.int64),
+            seed,
             parts.store.full(),
             training=training or parts.program.learning_phase,
         )
@@ -159,9 +166,9 @@ class Trainer:
         variables = self.variables()
         n_store = 1 if self.parts.store.n_trainable else 0
 
-        def train_step(inputs, targets):
+        def train_step(inputs, targets, seed):
             with tf.GradientTape() as tape:
-                probes = self._forward(inputs, training=True)
+                probes = self._forward(inputs, True, seed)
                 losses = self._losses(probes, objective, targets)
                 total = weighted_total(losses, objective)
             grads = [
@@ -174,13 +181,13 @@ class Trainer:
             status = self._step_status(working.optimizer, variables, total, grads)
             return total, tf.stack(losses), status, tf.concat(reached, axis=0)
 
-        def train_chunk(inputs, targets, start, stop):
+        def train_chunk(inputs, targets, start, stop, seed):
             n_batches, dtype = inputs.shape[0], self.parts.context.dtype
             n_reach = self.parts.store.n_trainable + len(variables) - n_store
 
             def body(i, totals, per_probe, status, reached):
                 total, losses, status, step_reached = train_step(
-                    inputs[i], tuple(None if t is None else t[i] for t in targets)
+                    inputs[i], tuple(None if t is None else t[i] for t in targets), seed
                 )
                 totals = tf.tensor_scatter_nd_update(totals, [[i]], total[None])
                 per_probe = tf.tensor_scatter_nd_update(per_probe, [[i]], losses[None])
@@ -200,9 +207,18 @@ class Trainer:
                 ),
             )
 
-        return tf.function(
-            train_chunk, autograph=False, jit_compile=self.parts.program.jit_compile
-        )
+        return self._shared_function(train_chunk)
+
+    def _shared_function(self, fn):
+        """``fn`` compiled (XLA as the step program), its traces shared by
+        Simulators when the step program's are (see `training_programs`)."""
+        program = self.parts.program
+        compiled = tf.function(fn, autograph=False, jit_compile=program.jit_compile)
+        return SharedFunction(compiled, program.shares_programs)
+
+    def _seed(self):
+        """The current seed, as the programs' ``seed`` argument."""
+        return tf.constant(self.parts.seed(), tf.int64)
 
     @staticmethod
     def _step_status(optimizer, variables, total, grads):
@@ -247,14 +263,12 @@ class Trainer:
         key = (tuple((p, fn) for p, fn in objective), training)
         if key not in self._eval_fns:
 
-            def eval_step(inputs, targets):
-                probes = self._forward(inputs, training=training)
+            def eval_step(inputs, targets, seed):
+                probes = self._forward(inputs, training, seed)
                 losses = self._losses(probes, objective, targets)
                 return weighted_total(losses, objective), tf.stack(losses)
 
-            self._eval_fns[key] = tf.function(
-                eval_step, autograph=False, jit_compile=self.parts.program.jit_compile
-            )
+            self._eval_fns[key] = self._shared_function(eval_step)
         return self._eval_fns[key]
 
     # -- data -----------------------------------------------------------------------
@@ -440,7 +454,12 @@ class Trainer:
         working.before_chunk()
         try:
             out = call_compiled(
-                step_fn, inputs, targets, tf.constant(start), tf.constant(stop)
+                step_fn,
+                inputs,
+                targets,
+                tf.constant(start),
+                tf.constant(stop),
+                self._seed(),
             )
         except BaseException as e:
             self._assign(state, kept)
@@ -501,7 +520,7 @@ class Trainer:
             for idx in data.batches(False, None):
                 arrays = self.batch_arrays(data, idx, defaults)
                 total, losses = self._call_inference(
-                    eval_fn, arrays, "computing a loss"
+                    eval_fn, [*arrays, self._seed()], "computing a loss"
                 )
                 totals.append(float(total))
                 per_probe.append(losses.numpy())
@@ -521,7 +540,7 @@ class Trainer:
         ):
             for idx in data.batches(False, None):
                 inputs = self.batch_arrays(data, idx, defaults)[0]
-                values = self._call_inference(fn, [inputs], "predicting")
+                values = self._call_inference(fn, [inputs, self._seed()], "predicting")
                 for p, value in zip(probes, values):
                     outputs[p].append(value.numpy())
                 bar.update(1)
@@ -545,13 +564,9 @@ class Trainer:
         key = ("predict", probes)
         if key not in self._eval_fns:
 
-            def predict_step(inputs):
-                out = self._forward(inputs, training=False)
+            def predict_step(inputs, seed):
+                out = self._forward(inputs, False, seed)
                 return [self._probe_output(out, p) for p in probes]
 
-            self._eval_fns[key] = tf.function(
-                predict_step,
-                autograph=False,
-                jit_compile=self.parts.program.jit_compile,
-            )
+            self._eval_fns[key] = self._shared_function(predict_step)
         return self._eval_fns[key]
