@@ -14,8 +14,8 @@ from nengo.exceptions import ValidationError
 
 from nengodl_notebook.widgets.labels import error_html, probe_label
 from nengodl_notebook.widgets.neuron_probes import firing_rates, raster_points
-from nengodl_notebook.widgets.neurons_panel import ensemble_label
-from nengodl_notebook.widgets.plots import COLORS, FIG_MARGIN, line_figure
+from nengodl_notebook.widgets.neurons_panel import ensemble_label, raster_figure
+from nengodl_notebook.widgets.plots import COLORS, FIG_MARGIN
 from nengodl_notebook.widgets.xy_plot import XYPlot, nice_ticks
 
 #: Most points drawn per line (the window is subsampled to this).
@@ -158,19 +158,8 @@ class LiveNeuronView(widgets.VBox):
             self._show_rows()
 
     def _build_figures(self):
-        self.raster, scales = line_figure(
-            "Spikes", y_label="recorded neuron", height="260px"
-        )
+        self.raster, scales, self.raster_mark = raster_figure("260px")
         self.raster_x, self.raster_y = scales["x"], scales["y"]
-        self.raster_mark = bq.Scatter(
-            x=np.zeros(0),
-            y=np.zeros(0),
-            scales=scales,
-            colors=[COLORS[0]],
-            default_size=6,
-            marker="rectangle",
-        )
-        self.raster.marks = [self.raster_mark]
         rows, rate = bq.LinearScale(), bq.LinearScale(min=0.0)
         self.rate_bars = bq.Bars(
             x=np.zeros(0),

@@ -40,6 +40,21 @@ CHOOSE = (
 NO_RUN = "No run yet: press Run here (or in the Run tab)."
 
 
+def raster_figure(height="260px"):
+    """An empty spike raster: ``(figure, scales, scatter mark)``."""
+    figure, scales = line_figure("Spikes", y_label="recorded neuron", height=height)
+    mark = bq.Scatter(
+        x=np.zeros(0),
+        y=np.zeros(0),
+        scales=scales,
+        colors=[COLORS[0]],
+        default_size=6,
+        marker="rectangle",
+    )
+    figure.marks = [mark]
+    return figure, scales, mark
+
+
 def ensemble_label(ens):
     """A short name for an Ensemble: its label, or ``str(ens)``."""
     return ens.label if ens.label else str(ens)
@@ -105,18 +120,7 @@ class NeuronsPanel(widgets.VBox):
 
     def _build_figures(self):
         height = "260px"
-        self.raster, scales = line_figure(
-            "Spikes", y_label="recorded neuron", height=height
-        )
-        self.raster_mark = bq.Scatter(
-            x=np.zeros(0),
-            y=np.zeros(0),
-            scales=scales,
-            colors=[COLORS[0]],
-            default_size=6,
-            marker="rectangle",
-        )
-        self.raster.marks = [self.raster_mark]
+        self.raster, scales, self.raster_mark = raster_figure(height)
         self.rates, scales = line_figure(
             "Firing rates", x_label="rate (Hz)", y_label="neurons", height=height
         )
