@@ -29,6 +29,7 @@ import nengo  # noqa: E402
 import numpy as np  # noqa: E402
 from networks import copies, tutorial  # noqa: E402
 
+import nengodl_notebook as nengo_dl  # noqa: E402
 from nengodl_notebook.widgets import LivePanel  # noqa: E402
 
 NETWORKS = {"tutorial": tutorial, "copies50": copies}
