@@ -9,7 +9,6 @@ settings (`code_source_training`).
 
 import pathlib
 import re
-from typing import Any
 
 import nengo
 import numpy as np
@@ -18,6 +17,7 @@ from nengodl_notebook.config import trainable_objects
 from nengodl_notebook.widgets.code_names import ObjectNames, user_namespace
 from nengodl_notebook.widgets.code_source_training import training_lines
 from nengodl_notebook.widgets.input_designer import NODE_OUTPUT
+from nengodl_notebook.widgets.sim_access import innermost_network
 
 HEADER = """\
 # Code exported from the nengodl_notebook Dashboard: run it after the cell that
@@ -28,17 +28,6 @@ import numpy as np
 
 import nengodl_notebook as nengo_dl
 """
-
-
-def _owner(net: nengo.Network, obj: Any) -> nengo.Network | None:
-    """The innermost network holding ``obj`` (an Ensemble, Connection or Node)."""
-    if obj in net.ensembles or obj in net.connections or obj in net.nodes:
-        return net
-    for sub in net.networks:
-        found = _owner(sub, obj)
-        if found is not None:
-            return found
-    return None
 
 
 def changed_trainable(before: dict, now: dict) -> dict:
@@ -74,7 +63,7 @@ def trainable_lines(net: nengo.Network, before: dict, names: ObjectNames) -> lis
     by_owner: dict = {}
     for obj, value in changes.items():
         target = obj.ensemble if isinstance(obj, nengo.ensemble.Neurons) else obj
-        by_owner.setdefault(_owner(net, target), []).append((obj, value))
+        by_owner.setdefault(innermost_network(net, target), []).append((obj, value))
     for owner, items in by_owner.items():
         owner_name = names(owner)
         lines += [f"with {owner_name}:", "    nengo_dl.configure_settings()"]

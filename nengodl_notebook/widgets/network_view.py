@@ -20,6 +20,7 @@ from nengo.connection import LearningRule
 from nengo.ensemble import Neurons
 
 from nengodl_notebook.config import configure_settings, trainable_objects
+from nengodl_notebook.widgets.sim_access import innermost_network
 
 __all__ = [
     "CLICK_MODES",
@@ -302,16 +303,6 @@ def network_graph(net: nengo.Network, trainable: dict | None = None) -> dict:
     return _build_graph(_IdMap(net), trainable)
 
 
-def _innermost_network(net: nengo.Network, obj: Any) -> nengo.Network | None:
-    if obj in net.ensembles or obj in net.connections:
-        return net
-    for sub in net.networks:
-        found = _innermost_network(sub, obj)
-        if found is not None:
-            return found
-    return None
-
-
 def _has_trainable_param(config: nengo.Config, cls: type) -> bool:
     return cls in config.params and "trainable" in config[cls].extra_params
 
@@ -403,7 +394,8 @@ class NetworkViewWidget(anywidget.AnyWidget):
             The new setting, stored in the config of the innermost network
             holding ``obj`` (so that it wins over outer networks' settings).
         """
-        owner = _innermost_network(self.net, obj)
+        trainable_kind = isinstance(obj, (nengo.Ensemble, nengo.Connection))
+        owner = innermost_network(self.net, obj) if trainable_kind else None
         if owner is None:
             raise ValueError(f"{obj} is not an Ensemble or Connection of the network")
         if not _has_trainable_param(owner.config, type(obj)):

@@ -86,6 +86,18 @@ def sim_network(sim):
     return sim.model.toplevel
 
 
+def innermost_network(net, obj):
+    """The innermost network of ``net`` holding ``obj`` (an Ensemble, Connection
+    or Node), or None."""
+    if obj in net.ensembles or obj in net.connections or obj in net.nodes:
+        return net
+    for sub in net.networks:
+        found = innermost_network(sub, obj)
+        if found is not None:
+            return found
+    return None
+
+
 def input_nodes(network):
     """Nodes that feed the model from outside (``size_in == 0``, ``size_out > 0``)."""
     return [n for n in network.all_nodes if n.size_in == 0 and n.size_out > 0]
