@@ -2,8 +2,8 @@
 
 Each chunk is ``sim.run_steps(chunk_steps, data=...)`` with the same length, so
 one compiled program serves the whole run. Input Nodes in "slider" mode get
-their held value as ``data=`` (a change applies from the next chunk on); Nodes
-in "own" mode are left out of ``data`` and compute their own output. After
+their held value as ``data=`` (`live_inputs.HeldInputs`); Nodes in "own" mode
+compute their own output. After
 each chunk the new probe rows go into a fixed-length window (`ProbeWindow`)
 and ``sim.clear_probes()`` forgets them, so memory stays bounded however long
 the run lasts. In real time the thread sleeps so that simulated time keeps
@@ -14,15 +14,15 @@ import collections
 import threading
 import time
 
-import nengo
 import numpy as np
 from nengo.exceptions import SimulationError, ValidationError
 
 from nengodl_notebook.tensor_node import TensorNode
+from nengodl_notebook.widgets.live_inputs import MODES, HeldInputs, input_range
 from nengodl_notebook.widgets.sim_access import input_nodes, sim_lock, sim_network
 
-#: Modes of an input Node: its own output, or the value set with `set_input`.
-MODES = ("own", "slider")
+__all__ = ["MODES", "LiveEngine", "ProbeWindow", "input_range"]
+
 #: Chunks over which `LiveEngine.achieved_speed` is measured.
 SPEED_CHUNKS = 20
 #: In real time, a run further behind than this (s) stops trying to catch up.
@@ -82,6 +82,8 @@ class LiveEngine:
     ----------
     nodes : list of nengo.Node
         The input Nodes (``size_in == 0``) that can be steered.
+    inputs : live_inputs.HeldInputs
+        Their held values and modes (`set_input`, `set_mode`).
     error : Exception or None
         What stopped the run, if it failed.
     """
@@ -102,9 +104,7 @@ class LiveEngine:
         self.nodes = [
             n for n in input_nodes(sim_network(sim)) if not isinstance(n, TensorNode)
         ]
-        mb = sim.minibatch_size
-        self._values = {n: np.zeros((mb, n.size_out)) for n in self.nodes}
-        self._modes = dict.fromkeys(self.nodes, "own")
+        self.inputs = HeldInputs(self.nodes, sim.minibatch_size)
         self._windows = {
             p: ProbeWindow((p.sample_every or sim.dt), window) for p in sim.model.probes
         }
@@ -245,61 +245,19 @@ class LiveEngine:
         The Node switches to "slider" mode. ``item`` is a batch item, or None
         for all items.
         """
-        node = self._check_node(node)
-        value = np.asarray(value, dtype=float)
-        if value.shape not in ((node.size_out,), ()) or not np.all(np.isfinite(value)):
-            raise ValidationError(
-                f"the input value of {node} must be {node.size_out} finite "
-                f"number(s), got {value!r}",
-                attr="value",
-                obj=node,
-            )
-        items = self._check_item(item)
-        with self._cond:
-            self._values[node] = self._values[node].copy()
-            self._values[node][items] = value
-            self._modes[node] = "slider"
+        self.inputs.set_input(node, value, item)
 
     def input_value(self, node, item=0):
         """The held value of ``node`` for batch item ``item`` (a copy)."""
-        node = self._check_node(node)
-        return self._values[node][self._check_item(item)].copy()
+        return self.inputs.input_value(node, item)
 
     def set_mode(self, node, mode):
         """``"own"`` (the Node's own output) or ``"slider"`` (the held value)."""
-        node = self._check_node(node)
-        if mode not in MODES:
-            raise ValidationError(
-                f"mode of {node} must be one of {MODES}, got {mode!r}",
-                attr="mode",
-                obj=node,
-            )
-        with self._cond:
-            self._modes[node] = mode
+        self.inputs.set_mode(node, mode)
 
     def mode(self, node):
-        return self._modes[self._check_node(node)]
-
-    def _check_node(self, node):
-        if node not in self._values:
-            raise ValidationError(
-                f"{node!r} is not an input Node of the live network (one with "
-                f"size_in=0 and size_out>0); input Nodes: {self.nodes}",
-                attr="node",
-            )
-        return node
-
-    def _check_item(self, item):
-        mb = self.sim.minibatch_size
-        if item is None:
-            return slice(None)
-        if not isinstance(item, (int, np.integer)) or not 0 <= item < mb:
-            raise ValidationError(
-                f"batch item must be None (all) or an integer in 0..{mb - 1}, got "
-                f"{item!r}",
-                attr="item",
-            )
-        return int(item)
+        """The mode of ``node``: ``"own"`` or ``"slider"``."""
+        return self.inputs.mode(node)
 
     # -- results ------------------------------------------------------------------
 
@@ -394,12 +352,8 @@ class LiveEngine:
             self._idle()
             return
         sim, n = self.sim, self.chunk_steps
+        data = self.inputs.chunk_data(n)
         with self._cond:
-            data = {
-                node: np.broadcast_to(v[:, None, :], (v.shape[0], n, v.shape[1]))
-                for node, v in self._values.items()
-                if self._modes[node] == "slider"
-            }
             if self._anchor is None:
                 self._anchor = (time.perf_counter(), sim.time)
         sim.run_steps(n, data=data or None, progress_bar=False)
@@ -453,28 +407,3 @@ class LiveEngine:
     def _clear_windows(self):
         for w in self._windows.values():
             w.clear()
-
-
-def input_range(node, dt, seconds=1.0):
-    """A slider range ``(low, high)`` for ``node``: its output over ``seconds``.
-
-    Symmetric around 0, 20% wider than the output (a process: one sample of
-    it) and at least ``(-1, 1)``; ``(-1, 1)`` when the output
-    cannot be evaluated outside a simulation.
-    """
-    out = node.output
-    try:
-        if isinstance(out, nengo.Process):
-            rng = np.random.RandomState(0)
-            values = out.run(seconds, d=node.size_out, dt=dt, rng=rng)
-        elif callable(out):
-            values = [out(t) for t in np.arange(1, int(seconds / dt) + 1, 10) * dt]
-        else:
-            values = out
-        high = float(np.max(np.abs(np.asarray(values, dtype=float))))
-    except Exception:  # noqa: BLE001 (e.g. a function of the model's state)
-        return (-1.0, 1.0)
-    if not np.isfinite(high):
-        return (-1.0, 1.0)
-    high = max(1.0, float(np.ceil(high * 1.2 * 10) / 10))
-    return (-high, high)

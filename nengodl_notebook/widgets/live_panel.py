@@ -4,33 +4,24 @@ import html
 import threading
 import time
 
-import bqplot as bq
 import ipywidgets as widgets
 import nengo
 import numpy as np
 from nengo.exceptions import ValidationError
 
 from nengodl_notebook.simulator import Simulator
-from nengodl_notebook.widgets.labels import error_html, probe_label
-from nengodl_notebook.widgets.legend import (
-    legend_entries,
-    legend_html,
-    legend_widget,
-    line_labels,
-    palette,
-    plot_row,
-)
-from nengodl_notebook.widgets.live_engine import LiveEngine, input_range
+from nengodl_notebook.widgets.labels import error_html
+from nengodl_notebook.widgets.live_engine import LiveEngine
+from nengodl_notebook.widgets.live_inputs import input_range
 from nengodl_notebook.widgets.live_training import LiveTraining
 from nengodl_notebook.widgets.live_views import (
     MAX_POINTS,
     NO_RECORDS,
     LiveNeuronView,
-    LiveXYView,
-    window_points,
+    LiveProbePlot,
 )
 from nengodl_notebook.widgets.neuron_probes import ensemble_records, recording_probes
-from nengodl_notebook.widgets.plots import close_tree, line_figure, status_row
+from nengodl_notebook.widgets.plots import close_tree, status_row
 from nengodl_notebook.widgets.sim_access import resolve_sim
 
 #: Labels of the two modes of an input Node (`LiveEngine` modes "own", "slider").
@@ -97,6 +88,8 @@ class LivePanel(widgets.VBox):
         Which batch item the sliders steer ("all items" or one) and the plots show.
     status, message : ipywidgets.HTML
         Time, achieved speed ("x real time") and programs built; errors.
+    plots : dict
+        Probe -> `LiveProbePlot`.
     xy_views : dict
         Probe -> `LiveXYView` (probes of 2 or more dimensions).
     neurons : LiveNeuronView
@@ -150,8 +143,8 @@ class LivePanel(widgets.VBox):
             else list(probes)
         )
         self.redraws, self._drawn_time = 0, None
-        self._lines = {}  # probe -> (Lines, x scale)
-        self.xy_views = {}
+        self.plots = {p: LiveProbePlot(p) for p in self.probes}
+        self.xy_views = {p: v.xy for p, v in self.plots.items() if v.xy is not None}
         self._syncing = False
         self._ui_thread = None
         self._draw_lock = threading.Lock()  # one redraw at a time, in order
@@ -161,7 +154,6 @@ class LivePanel(widgets.VBox):
         inputs = [
             self._node_row(n, ranges.get(n), i) for i, n in enumerate(self.engine.nodes)
         ]
-        plots = [self._probe_plot(p) for p in self.probes]
         self.neurons = LiveNeuronView(
             self.records,
             sim.dt,
@@ -176,7 +168,7 @@ class LivePanel(widgets.VBox):
                 self.batch_item,
                 self.training,
                 *inputs,
-                *plots,
+                *(plot.widget for plot in self.plots.values()),
                 widgets.HTML("<b>Neurons</b>"),
                 self.neurons,
             ]
@@ -228,24 +220,6 @@ class LivePanel(widgets.VBox):
         name = node.label or f"input Node {index} ({node.size_out}-D)"
         title = widgets.HTML(f"<b>{html.escape(name)}</b>")
         return widgets.VBox([widgets.HBox([title, mode]), *sliders])
-
-    def _probe_plot(self, probe):
-        fig, scales = line_figure(probe_label(probe), height="220px")
-        size = probe.size_in
-        colors = palette(0, size)
-        labels = line_labels(probe_label(probe), size)
-        lines = bq.Lines(x=np.zeros(0), y=np.zeros((size, 0)), scales=scales)
-        lines.colors, lines.labels = colors, labels
-        fig.marks = [lines]
-        legend = legend_widget()
-        legend.value = legend_html(legend_entries(labels, colors))
-        self._lines[probe] = (lines, scales["x"])
-        row = plot_row(fig, legend)
-        if size < 2:
-            return row
-        self.xy_views[probe] = xy = LiveXYView(probe)
-        row.layout.flex, row.layout.min_width = "1 1 auto", "0"
-        return widgets.HBox([row, xy.figure], layout=widgets.Layout(width="100%"))
 
     # -- actions ------------------------------------------------------------------
 
@@ -393,16 +367,9 @@ class LivePanel(widgets.VBox):
     def _redraw(self):
         t_now = self.engine.time
         item = self.batch_item.value or 0
-        for probe, (lines, x_scale) in self._lines.items():
+        for probe, plot in self.plots.items():
             t, values = self.engine.window_data(probe)
-            keep = window_points(len(t), MAX_POINTS)
-            with lines.hold_sync():
-                lines.x = t[keep]
-                lines.y = values[item, keep].T
-            with x_scale.hold_sync():
-                x_scale.min, x_scale.max = t_now - self.window, max(t_now, 1e-3)
-            if probe in self.xy_views:
-                self.xy_views[probe].update(values[item], keep)
+            plot.update(t, values[item], t_now, self.window)
         still = self.engine.paused or not self.engine.running
         self.neurons.update(self.engine, item, t_now, self.window, force=still)
         speed = self.engine.achieved_speed

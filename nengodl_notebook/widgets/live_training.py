@@ -13,8 +13,6 @@ import threading
 import time
 
 import ipywidgets as widgets
-import keras
-import numpy as np
 from nengo.exceptions import ValidationError
 
 from nengodl_notebook import obj
@@ -51,10 +49,7 @@ def training_data(sim, targets, n_minibatches, seed=0):
     n_steps, _ = defaults.auto_n_steps(path, sim.dt)
     batch = n_minibatches * (sim.minibatch_size or 1)
     data = generated_training_data(sim, targets, objective, batch, n_steps, seed)
-    n_skip = min(defaults.settle_skip(path, sim.dt), 2 * n_steps // 5)
-    for probe in objective:
-        data[probe] = np.array(data[probe], dtype=float)
-        data[probe][:, :n_skip] = np.nan
+    defaults.mask_settling(data, network, objective, sim.dt, n_steps)
     return data, objective
 
 
@@ -117,7 +112,7 @@ class LiveTraining(widgets.VBox):
         self.train_button = widgets.Button(description="Train", icon="graduation-cap")
         self.train_button.on_click(lambda _: self.start())
         self.runs, self.error = [], None
-        self._optimizer = None  # (learning rate, Adam): the same rate, the same Adam
+        self._optimizers = defaults.OptimizerCache()  # same rate: same Adam
         if not self.targets:
             self.train_button.disabled = True
             self.result.value = NO_TARGETS
@@ -202,7 +197,7 @@ class LiveTraining(widgets.VBox):
         recorder = TrainingRecorder(threading.Event(), sim)
         sim.train(
             data,
-            self._make_optimizer(),
+            self._optimizers.get(sim, "Adam", self.learning_rate.value),
             objective=objective,
             n_epochs=1,
             callbacks=[recorder],
@@ -217,12 +212,6 @@ class LiveTraining(widgets.VBox):
             "seconds": time.perf_counter() - start,
             "diverged": recorder.diverged is not None,
         }
-
-    def _make_optimizer(self):
-        rate = self.learning_rate.value
-        if self._optimizer is None or self._optimizer[0] != rate:
-            self._optimizer = (rate, keras.optimizers.Adam(learning_rate=rate))
-        return self._optimizer[1]
 
     def close(self):
         """Wait for a training in progress, then close the widgets."""

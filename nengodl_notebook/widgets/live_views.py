@@ -1,6 +1,6 @@
-"""The live panel's extra views: XY paths of 2-D probes and one ensemble's neurons.
+"""The live panel's views: probes over time, XY paths, one ensemble's neurons.
 
-Both are drawn from a `LiveEngine`'s window (the last ``window`` seconds) and
+All are drawn from a `LiveEngine`'s window (the last ``window`` seconds) and
 updated in place: their axes keep a fixed range that only grows (to a round
 number) when the data leave it, so nothing jumps from frame to frame.
 """
@@ -13,9 +13,17 @@ import numpy as np
 from nengo.exceptions import ValidationError
 
 from nengodl_notebook.widgets.labels import error_html, probe_label
+from nengodl_notebook.widgets.legend import (
+    legend_entries,
+    legend_html,
+    legend_widget,
+    line_labels,
+    palette,
+    plot_row,
+)
 from nengodl_notebook.widgets.neuron_probes import firing_rates, raster_points
 from nengodl_notebook.widgets.neurons_panel import ensemble_label, raster_figure
-from nengodl_notebook.widgets.plots import COLORS, FIG_MARGIN
+from nengodl_notebook.widgets.plots import COLORS, FIG_MARGIN, line_figure
 from nengodl_notebook.widgets.xy_plot import XYPlot, nice_ticks
 
 #: Most points drawn per line (the window is subsampled to this).
@@ -48,6 +56,53 @@ def grown_limit(limit, needed, headroom=1.2):
     want = needed * headroom
     magnitude = 10 ** np.floor(np.log10(want))
     return float(next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= want))
+
+
+class LiveProbePlot:
+    """One probe's window over time with its legend; an XY view beside (2+ D).
+
+    Parameters
+    ----------
+    probe : nengo.Probe
+
+    Attributes
+    ----------
+    widget : ipywidgets.Widget
+        The plot row (and the XY view).
+    lines : bqplot.Lines
+    xy : LiveXYView or None
+        For probes of 2 or more dimensions.
+    """
+
+    def __init__(self, probe):
+        fig, scales = line_figure(probe_label(probe), height="220px")
+        size = probe.size_in
+        colors = palette(0, size)
+        labels = line_labels(probe_label(probe), size)
+        self.lines = bq.Lines(x=np.zeros(0), y=np.zeros((size, 0)), scales=scales)
+        self.lines.colors, self.lines.labels = colors, labels
+        fig.marks = [self.lines]
+        self._x_scale = scales["x"]
+        legend = legend_widget()
+        legend.value = legend_html(legend_entries(labels, colors))
+        row = plot_row(fig, legend)
+        self.xy = LiveXYView(probe) if size >= 2 else None
+        self.widget = row
+        if self.xy is not None:
+            row.layout.flex, row.layout.min_width = "1 1 auto", "0"
+            self.widget = widgets.HBox(
+                [row, self.xy.figure], layout=widgets.Layout(width="100%")
+            )
+
+    def update(self, t, values, t_now, window):
+        """Show ``values`` ``(n, size)`` at times ``t``, the last ``window`` s."""
+        keep = window_points(len(t), MAX_POINTS)
+        with self.lines.hold_sync():
+            self.lines.x, self.lines.y = t[keep], values[keep].T
+        with self._x_scale.hold_sync():
+            self._x_scale.min, self._x_scale.max = t_now - window, max(t_now, 1e-3)
+        if self.xy is not None:
+            self.xy.update(values, keep)
 
 
 class LiveXYView:

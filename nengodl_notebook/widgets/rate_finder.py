@@ -17,7 +17,7 @@ from nengodl_notebook.training import NoGradientWarning, TrainingDivergedWarning
 from nengodl_notebook.widgets.labels import error_html
 from nengodl_notebook.widgets.plots import COLORS, close_tree
 from nengodl_notebook.widgets.sim_access import hold_sim, show_failure
-from nengodl_notebook.widgets.training_defaults import suggest_rate
+from nengodl_notebook.widgets.training_defaults import make_optimizer, suggest_rate
 
 #: The rates tried (log-spaced).
 RATES = np.logspace(-5, -0.5, 8)
@@ -115,7 +115,6 @@ class RateFinder:
         n_items = panel.minibatch_size * N_MINIBATCHES
         data = panel.data_provider(sim, objective, n_items, panel.n_steps.value)
         start = sim.get_params()
-        optimizer = type(panel._make_optimizer(sim))
         losses = []
         with warnings.catch_warnings():  # the plot says it: no warning per rate
             warnings.simplefilter("ignore", TrainingDivergedWarning)
@@ -124,7 +123,7 @@ class RateFinder:
                 try:
                     sim.train(
                         data,
-                        optimizer(learning_rate=float(rate)),
+                        make_optimizer(panel.optimizer.value, float(rate)),
                         objective=objective,
                         progress_bar=False,
                     )

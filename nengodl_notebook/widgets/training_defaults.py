@@ -5,11 +5,13 @@ signal needs time to reach the probe: a 1-step training sequence never lets it
 (each synapse also delays by one step). `trained_path` finds the slowest such
 path through something trainable; `auto_n_steps` turns it into a sequence
 length. `nothing_trainable` says when training cannot change anything.
+The panels' optimizers come from `make_optimizer` (kept by `OptimizerCache`).
 """
 
 import math
 from dataclasses import dataclass
 
+import keras
 import nengo
 import numpy as np
 from nengo.transforms import NoTransform
@@ -19,6 +21,13 @@ from nengodl_notebook.config import trainable_objects
 #: Adam's default learning rate in the panel: 0.01 diverged once connection
 #: weights were trainable (measured in tests/test_training_defaults.py).
 DEFAULT_LEARNING_RATE = 1e-4
+
+#: Optimizers the training panels offer, by name.
+OPTIMIZERS = {
+    "Adam": keras.optimizers.Adam,
+    "RMSprop": keras.optimizers.RMSprop,
+    "SGD": keras.optimizers.SGD,
+}
 
 #: Sequence length = ``SETTLE_FACTOR`` x the synapse time on the trained path ...
 SETTLE_FACTOR = 5
@@ -325,3 +334,48 @@ def split_test(data, n_test):
     train = {k: v[: size - n_test] for k, v in data.items()}
     test = {k: v[size - n_test :] for k, v in data.items()}
     return train, test
+
+
+def mask_settling(data, network, objective, dt, n_steps):
+    """Set the targets of ``objective``'s probes to NaN while synapses settle.
+
+    NaN targets are "don't care" for mse: the loss counts the steps after
+    `settle_skip` (2 x the synapse time on the trained path), at most the
+    first 40% left out. Changes ``data`` (targets become float arrays).
+    """
+    path = trained_path(network, objective)
+    n_skip = min(settle_skip(path, dt), 2 * n_steps // 5)
+    for probe in objective:
+        data[probe] = np.array(data[probe], dtype=float)
+        data[probe][:, :n_skip] = np.nan
+    return data
+
+
+def make_optimizer(name, learning_rate):
+    """A new Keras optimizer: ``OPTIMIZERS[name](learning_rate=learning_rate)``."""
+    if name not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {list(OPTIMIZERS)}, got {name!r}")
+    return OPTIMIZERS[name](learning_rate=learning_rate)
+
+
+class OptimizerCache:
+    """One optimizer, reused while the Simulator and settings stay the same.
+
+    Training again with the same settings continues with the optimizer's
+    moments; new settings, another Simulator or `clear` give a new one.
+    """
+
+    def __init__(self):
+        self._key, self._optimizer = None, None
+
+    def get(self, sim, name, learning_rate):
+        """The optimizer for ``sim`` with these settings (`make_optimizer`)."""
+        key = (id(sim), name, learning_rate)
+        if self._optimizer is None or self._key != key:
+            self._optimizer = make_optimizer(name, learning_rate)
+            self._key = key
+        return self._optimizer
+
+    def clear(self):
+        """Forget the optimizer (its moments belong to old parameters)."""
+        self._key, self._optimizer = None, None

@@ -15,14 +15,13 @@ import threading
 import time
 
 import ipywidgets as widgets
-import keras
 import numpy as np
 
 from nengodl_notebook import obj
 from nengodl_notebook.widgets import training_defaults as defaults
 from nengodl_notebook.widgets.labels import error_html, format_duration, probe_label
 from nengodl_notebook.widgets.loss_plot import LossPlot
-from nengodl_notebook.widgets.neurons_panel import ensemble_label, health_html
+from nengodl_notebook.widgets.neurons_panel import health_html
 from nengodl_notebook.widgets.plots import (
     NumberField,
     close_tree,
@@ -31,28 +30,18 @@ from nengodl_notebook.widgets.plots import (
 from nengodl_notebook.widgets.rate_finder import RateFinder
 from nengodl_notebook.widgets.sim_access import (
     hold_sim,
-    input_nodes,
     resolve_sim,
     sim_lock,
     sim_network,
     sim_probes,
 )
+from nengodl_notebook.widgets.training_defaults import OPTIMIZERS, OptimizerCache
+from nengodl_notebook.widgets.training_job import HEALTH_STEPS, make_job, run_job
 from nengodl_notebook.widgets.training_outcome import training_outcome
-from nengodl_notebook.widgets.training_recorder import (
-    NeuronHealthCallback,
-    TestLossCallback,
-    TrainingRecorder,
-    held_inputs,
-)
+from nengodl_notebook.widgets.training_recorder import TrainingRecorder
 
-#: Steps of the spiking run that counts dead and saturated neurons live.
-HEALTH_STEPS = 200
+__all__ = ["HEALTH_STEPS", "OBJECTIVES", "OPTIMIZERS", "TrainingPanel"]
 
-OPTIMIZERS = {
-    "Adam": keras.optimizers.Adam,
-    "RMSprop": keras.optimizers.RMSprop,
-    "SGD": keras.optimizers.SGD,
-}
 OBJECTIVES = {"mse": obj.mse, "none": None}
 
 
@@ -80,7 +69,7 @@ class TrainingPanel(widgets.VBox):
         Training sequence length; None ("auto"): long enough for the synapses
         on the trained path to settle (`training_defaults.auto_n_steps`).
     learning_rate : float
-        Default `training_defaults.DEFAULT_LEARNING_RATE` (0.001).
+        Default `training_defaults.DEFAULT_LEARNING_RATE` (1e-4).
     test_split : float
         Fraction of ``batch_size`` generated in addition and held out for the
         test loss (rounded up to whole minibatches).
@@ -157,7 +146,7 @@ class TrainingPanel(widgets.VBox):
         self.runs, self.on_run_end = [], []
         #: ``sim.get_params()`` from before the first training (what Reset restores)
         self.initial_params = None
-        self._optimizer = None  # (key, keras optimizer), reused by the next Start
+        self._optimizers = OptimizerCache()  # reused by the next Start
         self._thread = self._updater = None
         self._stop = threading.Event()
         self._build_controls(batch_size, n_steps or 1, epochs, learning_rate, optimizer)
@@ -336,35 +325,20 @@ class TrainingPanel(widgets.VBox):
         self.refresh()
 
     def _generated_data(self, sim, objective, batch_size, n_steps):
-        """`generated_training_data`; targets while synapses settle are NaN.
+        """`generated_training_data`, targets NaN while synapses settle.
 
-        NaN targets are "don't care" for mse: the loss counts the steps after
-        ``2 x`` the synapse time on the trained path (the first steps cannot
-        follow a target that is there from step 1), at most the first 40%
-        left out.
+        (`training_defaults.mask_settling`: the first steps cannot follow a
+        target that is there from step 1.)
         """
         data = generated_training_data(
             sim, self.targets, objective, batch_size, n_steps
         )
-        path = defaults.trained_path(self.network, objective)
-        n_skip = min(defaults.settle_skip(path, self.dt), 2 * n_steps // 5)
-        for probe in objective:
-            data[probe][:, :n_skip] = np.nan
-        return data
+        return defaults.mask_settling(data, self.network, objective, self.dt, n_steps)
 
     def _held_out(self):
         """Test items generated beside the training data (whole minibatches)."""
         mb = self.minibatch_size
         return int(np.ceil(self.test_split * self.batch_size.value / mb)) * mb
-
-    def _make_optimizer(self, sim):
-        key = (id(sim), self.optimizer.value, self.learning_rate.value)
-        if self._optimizer is None or self._optimizer[0] != key:
-            opt = OPTIMIZERS[self.optimizer.value](
-                learning_rate=self.learning_rate.value
-            )
-            self._optimizer = (key, opt)
-        return self._optimizer[1]
 
     # -- Start / Stop / Reset -------------------------------------------------------
 
@@ -415,80 +389,13 @@ class TrainingPanel(widgets.VBox):
 
     def _prepare(self, sim):
         """Everything a run needs, made on the main thread (errors show at once)."""
-        objective = self.objective()
-        if not objective:
-            raise ValueError("Choose an objective (mse) for at least one probe")
-        batch, n_steps = self.batch_size.value, self.n_steps.value
-        held_out = None
-        if self.test_data is None and self.data_provider == self._generated_data:
-            n_test = self._held_out()
-            data, held_out = defaults.split_test(
-                self.data_provider(sim, objective, batch + n_test, n_steps), n_test
-            )
-        else:
-            data = self.data_provider(sim, objective, batch, n_steps)
-        if self.initial_params is None:
-            self.initial_params = sim.get_params()
-        test = self.test_data(sim) if callable(self.test_data) else self.test_data
-        test, training = (held_out, True) if test is None else (test, False)
-        tests = (
-            []
-            if test is None
-            else [
-                (
-                    test,
-                    self.test_objective
-                    or {p: obj.mse for p in test if p in self.objectives},
-                    training,
-                )
-            ]
-        )
-        health = None
-        if self.neuron_records:
-            nodes = input_nodes(self.network)
-            health = held_inputs(data, nodes, self.minibatch_size, HEALTH_STEPS)
-        return {
-            "health": health,
-            "data": data,
-            "objective": objective,
-            "optimizer": self._make_optimizer(sim),
-            "epochs": self.epochs.value,
-            "tests": tests,
-            "before": sim.get_params(),
-        }
+        return make_job(self, sim)
 
     def _train(self, sim, lock, job):
-        """The training thread: ``sim.train``; results and errors go to ``_result``."""
-        start = time.perf_counter()
-        callbacks = [self._recorder] + [
-            TestLossCallback(sim, data, objective, self._recorder, training)
-            for data, objective, training in job["tests"]
-        ]
-        if job["health"] is not None:
-            callbacks.append(
-                NeuronHealthCallback(
-                    sim,
-                    self.neuron_records,
-                    job["health"],
-                    self._recorder,
-                    ensemble_label,
-                )
-            )
+        """The training thread: `run_job`; its result goes to ``_result``."""
         try:
-            history = sim.train(
-                job["data"],
-                job["optimizer"],
-                objective=job["objective"],
-                n_epochs=job["epochs"],
-                callbacks=callbacks,
-                progress_bar=False,
-                restore_best_on_divergence=True,
-            )
-            self._result = {"history": history, "params": sim.get_params()}
-        except Exception as e:  # noqa: BLE001 -- shown in the error label by the updater
-            self._result = {"error": e}
+            self._result = run_job(sim, job, self._recorder, self.neuron_records)
         finally:
-            self._result["seconds"] = time.perf_counter() - start
             lock.release()
 
     def stop(self, button=None):
@@ -520,7 +427,7 @@ class TrainingPanel(widgets.VBox):
         sim = self.sim
         with sim_lock(sim):
             sim.set_params(self.initial_params)
-        self._optimizer = None  # its moments belong to the old parameters
+        self._optimizers.clear()  # its moments belong to the old parameters
         self.loss_plot.x0 = 0
         self.summary.value = (
             "Parameters reset to those before the first training (earlier runs "
