@@ -266,7 +266,7 @@ def test_panel_runs_steers_and_pauses(Simulator):
         panel.start_button.click()
         assert panel.start_button.description == "Resume" and panel.engine.paused
         assert "x real time" in panel.status.value
-        lines, x_scale = panel._lines[tn.inpt_p]
+        lines, x_scale = panel.plots[tn.inpt_p].lines, panel.plots[tn.inpt_p].x_scale
         assert lines.x[-1] == pytest.approx(panel.engine.time)
         assert np.atleast_2d(lines.y)[0, -1] == pytest.approx(0.7)  # item 1 shown
         assert x_scale.max == pytest.approx(panel.engine.time)
@@ -300,7 +300,7 @@ def test_panel_plots_at_most_max_points_ending_at_the_newest(Simulator):
         panel.engine.wait_for(1.3)
         panel.engine.pause()
         panel.redraw()
-        lines, _ = panel._lines[tn.outpt_p]
+        lines = panel.plots[tn.outpt_p].lines
         t, values = panel.engine.window_data(tn.outpt_p)
         assert len(t) == 1200 and len(lines.x) == 400 <= MAX_POINTS
         assert lines.x[-1] == t[-1]

@@ -1,6 +1,7 @@
 """Pieces split out of the training and live panels: the shared optimizer
 factory, settling masks, held live inputs and the live probe plot."""
 
+import ipywidgets as widgets
 import keras
 import nengo
 import numpy as np
@@ -10,6 +11,7 @@ from nengo.exceptions import ValidationError
 from nengodl_notebook.widgets import training_defaults as td
 from nengodl_notebook.widgets.live_inputs import HeldInputs
 from nengodl_notebook.widgets.live_views import LiveProbePlot
+from nengodl_notebook.widgets.training_settings import TrainingSettings
 
 
 @pytest.mark.parametrize("name", ["Adam", "RMSprop", "SGD"])
@@ -112,3 +114,38 @@ def test_live_probe_plot_shows_the_window_and_an_xy_view_for_2d():
     assert two.xy.limit >= 3  # grown to hold the path
     one.update(t, values[:, :1], t_now=1.0, window=0.5)
     assert np.size(one.lines.y) == len(one.lines.x)
+
+
+def test_training_settings_check_the_network_without_a_panel():
+    with nengo.Network(seed=0) as net:
+        inp = nengo.Node([0.0])
+        ens = nengo.Ensemble(10, 1)
+        nengo.Connection(inp, ens, synapse=0.01)
+        p, q = nengo.Probe(ens, synapse=0.01), nengo.Probe(inp)
+    changes = []
+    form = TrainingSettings(
+        net,
+        0.001,
+        [p, q],
+        {p: None},
+        4,
+        widgets.HTML(),
+        lambda: changes.append(1),
+        batch_size=8,
+        n_steps=None,
+        epochs=1,
+        learning_rate=1e-3,
+        optimizer="SGD",
+        objectives={},
+    )
+    assert list(form.objective()) == [p]  # the probe with a target
+    assert form.check() and form.n_steps.value == 100  # auto: 5 x 0.02 s
+    assert "0.02 s of synapses" in form.n_steps_hint.value
+    form.objectives[p].value = "none"
+    assert changes and form.objective() == {}
+    form.n_steps.text.value = "3"  # typed: no longer auto
+    assert not form.n_steps_auto.value and form.n_steps.value == 3
+    assert form.check() and form.warning.value == ""  # no objective, no path
+    form.objectives[p].value = "mse"
+    assert form.check() and "too short" in form.warning.value
+    assert form.n_steps.value == 3  # not auto any more

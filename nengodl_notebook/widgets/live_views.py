@@ -70,6 +70,8 @@ class LiveProbePlot:
     widget : ipywidgets.Widget
         The plot row (and the XY view).
     lines : bqplot.Lines
+    x_scale : bqplot.LinearScale
+        Follows the window.
     xy : LiveXYView or None
         For probes of 2 or more dimensions.
     """
@@ -82,7 +84,7 @@ class LiveProbePlot:
         self.lines = bq.Lines(x=np.zeros(0), y=np.zeros((size, 0)), scales=scales)
         self.lines.colors, self.lines.labels = colors, labels
         fig.marks = [self.lines]
-        self._x_scale = scales["x"]
+        self.x_scale = scales["x"]
         legend = legend_widget()
         legend.value = legend_html(legend_entries(labels, colors))
         row = plot_row(fig, legend)
@@ -99,8 +101,8 @@ class LiveProbePlot:
         keep = window_points(len(t), MAX_POINTS)
         with self.lines.hold_sync():
             self.lines.x, self.lines.y = t[keep], values[keep].T
-        with self._x_scale.hold_sync():
-            self._x_scale.min, self._x_scale.max = t_now - window, max(t_now, 1e-3)
+        with self.x_scale.hold_sync():
+            self.x_scale.min, self.x_scale.max = t_now - window, max(t_now, 1e-3)
         if self.xy is not None:
             self.xy.update(values, keep)
 

@@ -17,16 +17,11 @@ import time
 import ipywidgets as widgets
 import numpy as np
 
-from nengodl_notebook import obj
 from nengodl_notebook.widgets import training_defaults as defaults
-from nengodl_notebook.widgets.labels import error_html, format_duration, probe_label
+from nengodl_notebook.widgets.labels import error_html, format_duration
 from nengodl_notebook.widgets.loss_plot import LossPlot
 from nengodl_notebook.widgets.neurons_panel import health_html
-from nengodl_notebook.widgets.plots import (
-    NumberField,
-    close_tree,
-    generated_training_data,
-)
+from nengodl_notebook.widgets.plots import close_tree, generated_training_data
 from nengodl_notebook.widgets.rate_finder import RateFinder
 from nengodl_notebook.widgets.sim_access import (
     hold_sim,
@@ -39,10 +34,9 @@ from nengodl_notebook.widgets.training_defaults import OPTIMIZERS, OptimizerCach
 from nengodl_notebook.widgets.training_job import HEALTH_STEPS, make_job, run_job
 from nengodl_notebook.widgets.training_outcome import training_outcome
 from nengodl_notebook.widgets.training_recorder import TrainingRecorder
+from nengodl_notebook.widgets.training_settings import OBJECTIVES, TrainingSettings
 
 __all__ = ["HEALTH_STEPS", "OBJECTIVES", "OPTIMIZERS", "TrainingPanel"]
-
-OBJECTIVES = {"mse": obj.mse, "none": None}
 
 
 class TrainingPanel(widgets.VBox):
@@ -100,6 +94,8 @@ class TrainingPanel(widgets.VBox):
     objectives : dict
         ``{probe: Dropdown}`` with options "mse" and "none".
     minibatch_label, progress, summary, error, message : ipywidgets.HTML
+    settings : TrainingSettings
+        The form that holds the settings widgets above.
     loss_plot : LossPlot
         One set of curves per run (``figure``; ``batch_line``, ``epoch_line``,
         ``test_line`` are the last run's).
@@ -131,7 +127,6 @@ class TrainingPanel(widgets.VBox):
         neuron_records=None,
     ):
         super().__init__()
-        self._initial_objectives = dict(objectives or {})
         self.source, self.targets = source, dict(targets or {})
         self.data_provider = data_provider or self._generated_data
         self.test_data, self.test_objective = test_data, test_objective
@@ -149,68 +144,37 @@ class TrainingPanel(widgets.VBox):
         self._optimizers = OptimizerCache()  # reused by the next Start
         self._thread = self._updater = None
         self._stop = threading.Event()
-        self._build_controls(batch_size, n_steps or 1, epochs, learning_rate, optimizer)
-        self.n_steps_auto.value = n_steps is None
+        self._build_controls()
+        self.settings = TrainingSettings(
+            self.network,
+            self.dt,
+            self.probes,
+            self.targets,
+            self.minibatch_size,
+            self.message,
+            self.refresh,
+            batch_size=batch_size,
+            n_steps=n_steps,
+            epochs=epochs,
+            learning_rate=learning_rate,
+            optimizer=optimizer,
+            objectives=dict(objectives or {}),
+        )
+        s = self.settings  # its widgets are the panel's attributes too
+        self.optimizer, self.learning_rate = s.optimizer, s.learning_rate
+        self.epochs, self.batch_size = s.epochs, s.batch_size
+        self.n_steps, self.n_steps_auto = s.n_steps, s.n_steps_auto
+        self.n_steps_hint, self.warning = s.n_steps_hint, s.warning
+        self.minibatch_label, self.objectives = s.minibatch_label, s.objectives
         self.loss_plot = LossPlot()
         self.rate_finder = RateFinder(self)
         self._layout()
-        self.n_steps_auto.observe(lambda change: self.refresh(), "value")
-        for dropdown in self.objectives.values():
-            dropdown.observe(lambda change: self.refresh(), "value")
         self.refresh()
 
-    def _build_controls(self, batch_size, n_steps, epochs, learning_rate, optimizer):
+    def _build_controls(self):
         self.message, self.error = widgets.HTML(), widgets.HTML()
         self.progress, self.summary = widgets.HTML(), widgets.HTML()
         self.health = widgets.HTML()  # live neuron health (with neuron_records)
-        self.warning, self.n_steps_hint = widgets.HTML(), widgets.HTML()
-        msg, mb = self.message, self.minibatch_size
-        self.optimizer = widgets.Dropdown(
-            options=list(OPTIMIZERS), value=optimizer, description="optimizer"
-        )
-        self.learning_rate = NumberField(
-            "learning rate", learning_rate, 0, 10, message=msg, low_open=True
-        )
-        self.epochs = NumberField(
-            "epochs", epochs, 1, 100000, integer=True, message=msg
-        )
-        self.batch_size = NumberField(
-            "batch size",
-            batch_size,
-            mb,
-            10**7,
-            integer=True,
-            message=msg,
-            check=lambda v: (
-                None
-                if v % mb == 0
-                else f"must be a multiple of the minibatch size {mb}"
-            ),
-        )
-        self.n_steps = NumberField(
-            "n_steps",
-            n_steps,
-            1,
-            10**6,
-            integer=True,
-            message=msg,
-            on_change=self._n_steps_typed,
-        )
-        self.n_steps_auto = widgets.Checkbox(
-            value=False, description="auto", indent=False, layout={"width": "60px"}
-        )
-        self.minibatch_label = widgets.HTML(f"(minibatch size {mb})")
-        self.objectives = {
-            p: widgets.Dropdown(
-                options=list(OBJECTIVES),
-                value=self._initial_objectives.get(
-                    p, "mse" if p in self.targets else "none"
-                ),
-                description=probe_label(p),
-                style={"description_width": "initial"},
-            )
-            for p in self.probes
-        }
         self.start_button = widgets.Button(description="Start", button_style="success")
         self.stop_button = widgets.Button(
             description="Stop", button_style="danger", disabled=True
@@ -221,33 +185,10 @@ class TrainingPanel(widgets.VBox):
         self.reset_button.on_click(self.reset_parameters)
 
     def _layout(self):
-        settings = widgets.HBox(
-            [
-                self.optimizer,
-                self.learning_rate.text,
-                self.rate_finder.button,
-                self.epochs.text,
-            ]
-        )
-        data = widgets.HBox(
-            [
-                self.batch_size.text,
-                self.minibatch_label,
-                self.n_steps.text,
-                self.n_steps_auto,
-                self.n_steps_hint,
-            ]
-        )
         buttons = widgets.HBox([self.start_button, self.stop_button, self.reset_button])
-        objectives = widgets.VBox(
-            [widgets.HTML("<b>Objective per probe</b>")]
-            + list(self.objectives.values())
-        )
         self.find_rate_button = self.rate_finder.button
         self.children = [
-            settings,
-            data,
-            objectives,
+            *self.settings.rows(self.rate_finder.button),
             self.warning,
             buttons,
             self.message,
@@ -280,11 +221,7 @@ class TrainingPanel(widgets.VBox):
 
     def objective(self):
         """``{probe: objective function}`` of the probes not set to "none"."""
-        return {
-            p: OBJECTIVES[d.value]
-            for p, d in self.objectives.items()
-            if OBJECTIVES[d.value] is not None
-        }
+        return self.settings.objective()
 
     # -- defaults from the network ---------------------------------------------------
 
@@ -300,29 +237,11 @@ class TrainingPanel(widgets.VBox):
         bool
             Whether training can start.
         """
-        trainable = defaults.trainable_objects(self.network)
-        ok = defaults.has_trainable(self.network, trainable)
-        path = defaults.trained_path(self.network, self.objective(), trainable)
-        if self.n_steps_auto.value:
-            n_steps, hint = defaults.auto_n_steps(path, self.dt)
-            self.n_steps.set(n_steps)
-            self.n_steps_hint.value = f"<i>{hint}</i>"
-        else:
-            self.n_steps_hint.value = ""
-        problem = (
-            defaults.NOTHING_TRAINABLE
-            if not ok
-            else defaults.n_steps_warning(path, self.n_steps.value, self.dt)
-        )
-        self.warning.value = error_html(problem)
+        ok = self.settings.check()
         if not self.running:
             self.start_button.disabled = not ok
         self.rate_finder.button.disabled = self.running or not ok
         return ok
-
-    def _n_steps_typed(self, value):
-        self.n_steps_auto.value = False  # the user's value from now on
-        self.refresh()
 
     def _generated_data(self, sim, objective, batch_size, n_steps):
         """`generated_training_data`, targets NaN while synapses settle.
