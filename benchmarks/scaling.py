@@ -6,8 +6,9 @@ neurons), 1-d each, connected in a ring by decoded connections (rank 1:
 output of the first and the last ensemble probed (synapse 0.01). Each size runs
 in a fresh child process, for ours and for ``nengo.Simulator``, and reports:
 
-* build: the Simulator's constructor (nengo's builder; ours also plans and
-  compiles its step program lazily on the first run);
+* build: the Simulator's constructor (nengo's builder; ours also plans its
+  step program), with nengo's decoder cache disabled for both (its disk cache
+  would make first and later builds differ);
 * first run: ``sim.run(1.0)`` the first time (ours: tracing and XLA compiling);
 * steady run: the median of further ``sim.run(1.0)`` calls;
 * neuron-updates per second: ``neurons * 1000 steps / steady run``;
@@ -63,10 +64,10 @@ def peak_rss_mb():
 
 def child_size(sim_name, n_ensembles, repeats):
     """Build and run one size in this process; a dict of measurements."""
+    import nengo
     import numpy as np
 
-    import nengo
-
+    nengo.rc["decoder_cache"]["enabled"] = "False"  # same solves for both, no disk
     simulator = nengo.Simulator
     if sim_name == "ours":  # TensorFlow is imported by ours only
         import nengodl_notebook as nengo_dl

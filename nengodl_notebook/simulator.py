@@ -29,6 +29,7 @@ from nengodl_notebook import (
 )
 from nengodl_notebook.config import get_setting, trainable_objects
 from nengodl_notebook.freeze import freeze
+from nengodl_notebook.keras_data import io_names, last_step_probes
 from nengodl_notebook.model_checks import input_node_ops
 from nengodl_notebook.param_methods import ParamMethods
 from nengodl_notebook.params import (
@@ -51,7 +52,6 @@ from nengodl_notebook.precomputed_inputs import (
     InputPlan,
     constant_node_ops,
 )
-from nengodl_notebook.keras_data import io_names, last_step_probes
 from nengodl_notebook.probe_files import check_probe_dir
 from nengodl_notebook.probes import ProbeRecorder, SimulationData
 from nengodl_notebook.run_chunks import ChunkLength
