@@ -34,6 +34,9 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# nengo's decoder solves (Cholesky) dominate the build; on a shared 2-core machine
+# two spinning OpenBLAS threads per solve made them up to 10x slower than one
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 NEURONS = 1000
@@ -168,7 +171,7 @@ def long_table(rows):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
-    parser.add_argument("--sizes", nargs="+", type=int, default=[1, 10, 100, 1000])
+    parser.add_argument("--sizes", nargs="*", type=int, default=[1, 10, 100, 1000])
     parser.add_argument("--sims", nargs="+", default=["ours", "nengo"])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--long", type=float, default=0)
