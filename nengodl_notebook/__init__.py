@@ -48,6 +48,7 @@ __all__ = [
     "losses",
     "neurons",
     "obj",
+    "probe_files",
     "tensor_layer",
 ]
 
