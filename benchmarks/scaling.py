@@ -127,7 +127,10 @@ def child_long(mode, seconds):
 def spawn(args):
     """Run this script as a child with ``args``; its JSON result."""
     cmd = [sys.executable, __file__, "--child", *map(str, args)]
-    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's package
+    out = subprocess.run(
+        cmd, capture_output=True, text=True, cwd=ROOT, env=env, check=False
+    )
     if out.returncode != 0:
         return {"error": out.stderr.strip().splitlines()[-1:], "args": args}
     return json.loads(out.stdout.strip().splitlines()[-1])
