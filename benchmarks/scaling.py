@@ -19,8 +19,8 @@ in a fresh child process, for ours and for ``nengo.Simulator``, and reports:
 ``sample_every=0.01``, and streamed to disk (``Simulator(probe_dir=...)``).
 
 Usage: ``.venv/bin/python benchmarks/scaling.py [--sizes 1 10 100 1000]
-[--sims ours nengo] [--long 60] [--readme]`` (``--readme`` writes the table into
-benchmarks/README.md, section "Scaling (issue 20)").
+[--sims ours nengo] [--long 60] [--out rows.json]``; it prints markdown tables
+(copied by hand into benchmarks/README.md, section "Scaling (issue 20)").
 """
 
 import argparse
