@@ -20,7 +20,7 @@ from nengodl_notebook.tf_startup import import_tensorflow
 
 import_tensorflow()  # before any module imports it: see tf_startup
 
-from nengodl_notebook import callbacks, dists, losses, neurons, obj
+from nengodl_notebook import callbacks, dists, losses, neurons, obj, probe_files
 from nengodl_notebook.config import configure_settings
 from nengodl_notebook.converter import Converter
 from nengodl_notebook.layer import Layer, tensor_layer
@@ -48,6 +48,7 @@ __all__ = [
     "losses",
     "neurons",
     "obj",
+    "probe_files",
     "tensor_layer",
 ]
 

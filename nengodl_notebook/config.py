@@ -92,8 +92,8 @@ def configure_settings(trainable: bool | None = None, **settings: Any) -> None:
         True (default): ``predict``/``evaluate``/``fit`` give and score probe
         outputs at every step; False: only at the last step (targets then
         have one step). After it, ``net.config[probe].keep_history`` sets it per
-        probe.
-        ``sim.data`` after ``run`` keeps every step either way.
+        probe. In ``sim.data`` after ``run`` such a probe holds only its latest
+        sample, ``(1, size)``, replaced by each run (memory for long runs).
     use_loop
         Accepted for NengoDL code, and ignored with a warning: the steps always
         run in a compiled ``tf.while_loop``.

@@ -8,6 +8,7 @@ runs (`simulator_run`), resets and run state (`run_state`), parameter files
 (`simulator_training`).
 """
 
+import os
 import warnings
 from collections.abc import Mapping, Sequence
 
@@ -28,6 +29,7 @@ from nengodl_notebook import (
 )
 from nengodl_notebook.config import get_setting, trainable_objects
 from nengodl_notebook.freeze import freeze
+from nengodl_notebook.keras_data import io_names, last_step_probes
 from nengodl_notebook.model_checks import input_node_ops
 from nengodl_notebook.param_methods import ParamMethods
 from nengodl_notebook.params import (
@@ -50,6 +52,7 @@ from nengodl_notebook.precomputed_inputs import (
     InputPlan,
     constant_node_ops,
 )
+from nengodl_notebook.probe_files import check_probe_dir
 from nengodl_notebook.probes import ProbeRecorder, SimulationData
 from nengodl_notebook.run_chunks import ChunkLength
 from nengodl_notebook.run_state import RunStateMethods
@@ -120,6 +123,12 @@ class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
         NengoDL's loop-unrolling hint, accepted and kept as ``sim.unroll``. It
         changes nothing here: the time loop is compiled with XLA, results are
         the same for every value, and exactly the requested steps run.
+    probe_dir : str or os.PathLike, optional
+        Stream probe data to ``.npy`` files in this directory (created if
+        missing) as each chunk of a run completes; ``sim.data[probe]`` is then a
+        read-only memory map of its file (see `probe_files`). ``reset()`` and
+        ``clear_probes()`` delete the files of the data they clear; ``close()``
+        keeps them. Probes with ``keep_history=False`` stay in RAM.
     """
 
     def __init__(
@@ -135,6 +144,7 @@ class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
         jit_compile: bool | None = None,
         device: str | None = None,
         unroll_simulation: int = 1,
+        probe_dir: str | os.PathLike | None = None,
     ) -> None:
         self.closed = True  # until construction succeeds
         self._user = SingleUser()
@@ -147,6 +157,7 @@ class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
         self.progress_bar = validation.check_progress_bar(progress_bar)
         self.unroll = validation.check_unroll_simulation(unroll_simulation)
         self.device = validation.check_device(device)
+        self.probe_dir = check_probe_dir(probe_dir)
         self._settings = sim_settings.resolve(network, dtype)
         self.dtype = self._settings.dtype
         self.model = model or Model(
@@ -210,7 +221,16 @@ class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
             self._tensor_vars = TensorNodeVariables(
                 tensor_nodes, self.dtype, batch, trainable
             )
-            self._recorder = ProbeRecorder(self.model, layout, self.dt)
+            self._recorder = ProbeRecorder(
+                self.model,
+                layout,
+                self.dt,
+                last_only=last_step_probes(network, self.model.probes),
+                probe_dir=self.probe_dir,
+                names=io_names([], self.model.probes),
+                batch_axis=self._batch_axis,
+                minibatch_size=batch,
+            )
             seeded_by_trace = bool(self._tensor_vars.stateful_random)
             if seeded_by_trace:
                 jit_compile = random_tensor_nodes_jit(self._tensor_vars, jit_compile)
@@ -284,6 +304,7 @@ class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
                 "device": self.device,
                 "unroll": self.unroll,
                 "settings": self._settings,
+                "probe_dir": self.probe_dir,
             },
             "state": np.asarray(self._state),
             "params": self._store.values(),
@@ -307,6 +328,7 @@ class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
         self._batch_axis = options["minibatch_size"] is not None
         self.minibatch_size = options["minibatch_size"] or 1
         self.device, self.unroll = options["device"], options["unroll"]
+        self.probe_dir = options.get("probe_dir")
         self._settings = options["settings"]
         self._jit_compile = options["jit_compile"]
         self.model = pickled["model"]

@@ -167,6 +167,7 @@ class RunMethods:
             start = time.perf_counter()
             state, probes = self._run_program(inputs)
             values = probes.numpy()
+            self._recorder.record(values, self._n_steps)  # all probes or none
         except BaseException as e:
             self._rewind_streams(streams)
             if isinstance(e, Exception):
@@ -176,7 +177,6 @@ class RunMethods:
                 )
             raise
         self._chunks.update(steps, time.perf_counter() - start)
-        self._recorder.record(values, self._n_steps)
         self._state = state
         self._n_steps += steps
 

@@ -322,7 +322,7 @@ def run_memory_estimate(recorder, inputs, start_step, steps, chunk_steps=None):
     rows_kept = sum(
         (recorder.slices[p].stop - recorder.slices[p].start)
         * kept_steps(recorder.period(p), start_step, steps)
-        for p in recorder.probes
+        for p in recorder.in_ram()  # not those on disk or keeping one step
     )
     return RunMemory(
         probe_data=rows_kept * batch * itemsize,
