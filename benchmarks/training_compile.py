@@ -9,7 +9,8 @@ replacing `training.Trainer` methods::
     .venv/bin/python benchmarks/training_compile.py [--reps 3] [--only base sgd]
 
 Columns: first call, second call (the epochs' own time), first - second
-(tracing + compile), and the loss after the first call (variants that change
+(tracing + compile), the same as CPU time of the process (steadier than wall
+time on a loaded machine), and the loss after the first call (variants that change
 the maths give other losses). Medians over processes.
 """
 
@@ -142,11 +143,10 @@ def compile_without_reached(self, working, objective):
 
 def child(variant):
     """One process: construct, then two training calls; JSON on stdout."""
-    import nengo
     import tensorflow as tf
+    from networks import SEED, training_data, training_network
 
     import nengodl_notebook as ndl
-    from networks import SEED, training_data, training_network
 
     patch(variant)
     net, inpt, probe = training_network(ndl.configure_settings)
@@ -159,7 +159,7 @@ def child(variant):
     out = {}
     with ndl.Simulator(net, seed=SEED, minibatch_size=32, progress_bar=False) as sim:
         for key in ("first", "second"):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             sim.train(
                 {inpt: x, probe: y},
                 optimizer,
@@ -168,9 +168,9 @@ def child(variant):
                 progress_bar=False,
             )
             out[key] = time.perf_counter() - t0
+            out[key + "_cpu"] = time.process_time() - c0
             if key == "first":
                 out["loss"] = float(sim.loss({inpt: x, probe: y}, {probe: ndl.obj.mse}))
-    del nengo
     print(MARKER + json.dumps(out))
 
 
@@ -200,14 +200,20 @@ def main():
     for _ in range(args.reps):  # alternate variants within each repetition
         for v in args.only:
             results[v].append(run(v, args.tf_xla_flags))
+            print(v, results[v][-1], flush=True)
     print(f"load: {os.getloadavg()}")
-    print("| variant | 1st call, s | 2nd call, s | 1st - 2nd, s | loss after 1st |")
-    print("|---|---|---|---|---|")
+    print(
+        "| variant | 1st call, s | 2nd call, s | 1st - 2nd, s | 1st call CPU, s "
+        "| 2nd call CPU, s | 1st - 2nd CPU, s | loss after 1st |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for v, recs in results.items():
         med = {k: statistics.median(r[k] for r in recs) for k in recs[0]}
         print(
             f"| {v}: {VARIANTS[v]} | {med['first']:.2f} | {med['second']:.3f} | "
-            f"{med['first'] - med['second']:.2f} | {med['loss']:.6g} |"
+            f"{med['first'] - med['second']:.2f} | {med['first_cpu']:.2f} | "
+            f"{med['second_cpu']:.3f} | {med['first_cpu'] - med['second_cpu']:.2f} | "
+            f"{med['loss']:.6g} |"
         )
 
 

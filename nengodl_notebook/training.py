@@ -60,12 +60,6 @@ def weighted_total(losses, objective):
     return tf.add_n(terms) if terms else tf.zeros((), losses[0].dtype)
 
 
-def _all_finite(tensors):
-    """Whether every element of ``tensors`` is finite (a scalar bool tensor)."""
-    checks = [tf.reduce_all(tf.math.is_finite(t)) for t in tensors]
-    return tf.reduce_all(tf.stack(checks)) if checks else tf.constant(True)
-
-
 class NoGradientWarning(UserWarning):
     """Trainable parameters that the objective's gradient does not reach."""
 
@@ -228,27 +222,35 @@ class Trainer:
 
     @staticmethod
     def _step_status(optimizer, variables, total, grads):
-        """Apply the gradients; the step's status (`APPLIED`...).
+        """Apply the gradients if all is finite; the step's status (`APPLIED`...).
 
-        The step counts only if the loss, the gradients and the updated
-        parameters and optimizer state are all finite; otherwise every value
-        is put back as it was (selects, no conditionals: XLA compiles the
-        program several times faster) and the status names the first check
-        that failed.
+        The update is checked too: if it makes a parameter or the optimizer's
+        state non-finite (overflow), the old values are put back (`BAD_UPDATE`).
         """
+        finite_grads = tf.constant(True)
+        for g in grads:
+            finite_grads &= tf.reduce_all(tf.math.is_finite(g))
         state = variables + list(optimizer.variables)
-        old = [tf.identity(v) for v in state]
-        optimizer.apply_gradients(list(zip(grads, variables)))
-        loss_ok = tf.math.is_finite(total)
-        grads_ok = _all_finite(grads)
-        update_ok = _all_finite([v for v in state if tf.as_dtype(v.dtype).is_floating])
-        applied = loss_ok & grads_ok & update_ok
-        for v, value in zip(state, old):
-            v.assign(tf.where(applied, v, value))
-        return tf.where(
-            applied,
-            APPLIED,
-            tf.where(loss_ok, tf.where(grads_ok, BAD_UPDATE, BAD_GRADIENT), BAD_LOSS),
+
+        def apply():
+            old = [tf.identity(v) for v in state]
+            optimizer.apply_gradients(list(zip(grads, variables)))
+            ok = tf.constant(True)
+            for v in state:
+                if tf.as_dtype(v.dtype).is_floating:
+                    ok &= tf.reduce_all(tf.math.is_finite(v))
+
+            def undo():
+                for v, value in zip(state, old):
+                    v.assign(value)
+                return tf.constant(BAD_UPDATE)
+
+            return tf.cond(ok, lambda: tf.constant(APPLIED), undo)
+
+        return tf.cond(
+            tf.math.is_finite(total) & finite_grads,
+            apply,
+            lambda: tf.where(tf.math.is_finite(total), BAD_GRADIENT, BAD_LOSS),
         )
 
     def variables(self):
