@@ -98,7 +98,10 @@ def merge_operators(model, dg):
     which the step program sums values: float32 Simulators of one network and
     seed then drift apart by round-off (a spike after thousands of steps). The
     passes here are nengo's (views only while they merge, then any operators,
-    until a pass merges nothing), without the time limit.
+    until a pass merges nothing), without the time limit, with candidates in
+    build order; `merge_pass.MaskedMergePass` makes those merges with
+    dependents kept as bit masks (nengo's closure, rebuilt each pass, was most
+    of the time).
     """
     merge_pass = MaskedMergePass(dg)
     views_only = True
