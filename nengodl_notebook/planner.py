@@ -14,13 +14,13 @@ from collections import defaultdict
 import numpy as np
 import tensorflow as tf
 from nengo.builder.operator import TimeUpdate
-from nengo.builder.optimizer import OpMergePass
 from nengo.builder.probe import SimProbe
 from nengo.exceptions import BuildError
 from nengo.utils.graphs import reverse_edges, toposort
 from nengo.utils.simulator import operator_dependency_graph
 from nengo.utils.stdlib import OrderedSet
 
+from nengodl_notebook.merge_pass import MaskedMergePass
 from nengodl_notebook.op_builders import Builder, InputBuilder
 from nengodl_notebook.precomputed_inputs import is_input_op, op_output
 from nengodl_notebook.signals import SignalLayout, base_memory, element_positions
@@ -79,18 +79,6 @@ class BuildContext:
         self.errors.append(error)
 
 
-class OrderedMergePass(OpMergePass):
-    """nengo's operator-merging pass, trying operators in build order.
-
-    nengo's pass takes its candidates from a ``set`` of operators, whose order
-    follows their memory addresses; this one keeps them in insertion order.
-    """
-
-    def __init__(self, dg):
-        super().__init__(dg)
-        self.might_merge = OrderedSet(dg)
-
-
 def merge_operators(model, dg):
     """Merge ``model``'s operators as ``nengo.builder.optimizer.optimize`` does, but
     the same way in every build.
@@ -110,9 +98,12 @@ def merge_operators(model, dg):
     which the step program sums values: float32 Simulators of one network and
     seed then drift apart by round-off (a spike after thousands of steps). The
     passes here are nengo's (views only while they merge, then any operators,
-    until a pass merges nothing), without the time limit.
+    until a pass merges nothing), without the time limit, with candidates in
+    build order; `merge_pass.MaskedMergePass` makes those merges with
+    dependents kept as bit masks (nengo's closure, rebuilt each pass, was most
+    of the time).
     """
-    merge_pass = OrderedMergePass(dg)
+    merge_pass = MaskedMergePass(dg)
     views_only = True
     while True:
         before = len(merge_pass.dg.forward)

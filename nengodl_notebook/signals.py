@@ -59,13 +59,10 @@ def element_positions(sig):
     """
     if sig.sparse:
         return np.arange(len(sparse_coo(sig.initial_value)[2]))
-    shape = sig.shape
-    if len(shape) == 0:
-        return np.array([sig.elemoffset if sig.is_view else 0], dtype=np.int64)
-    strides = sig.elemstrides
-    offset = sig.elemoffset if sig.is_view else 0
-    grids = np.indices(shape, dtype=np.int64).reshape(len(shape), -1)
-    return offset + np.dot(np.asarray(strides, dtype=np.int64), grids)
+    positions = np.array(sig.elemoffset if sig.is_view else 0, dtype=np.int64)
+    for n, stride in zip(sig.shape, sig.elemstrides):  # one axis at a time
+        positions = positions[..., None] + stride * np.arange(n, dtype=np.int64)
+    return positions.reshape(-1)
 
 
 def base_memory(base):

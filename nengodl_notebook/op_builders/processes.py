@@ -30,12 +30,37 @@ from nengodl_notebook.precomputed_inputs import (
 )
 from nengodl_notebook.user_warnings import warn_user
 
+#: nengo's steps of plain LinearFilters, by what determines them (see below).
+_STEPS: dict = {}
+
 
 def linear_filter_step(op, dt, dtype):
-    """nengo's step object for a LinearFilter op (its class says which maths)."""
-    shape = op.output.shape
-    state = op.process.make_state(shape, shape, dt, dtype=dtype)
-    return op.process.make_step(shape, shape, dt, rng=None, state=state)
+    """nengo's step object for a LinearFilter op (its class says which maths).
+
+    nengo discretizes the filter (``expm``) for each call; filters whose
+    ``_get_ss``, ``make_state`` and ``make_step`` are LinearFilter's own give
+    one step per (type, num, den, analog, method, shape, dt, dtype), kept here.
+    The step is only read (``A``, ``B``, ``C``, ``D`` and its class).
+    """
+    process, shape = op.process, op.output.shape
+    key = None
+    if all(
+        getattr(type(process), name) is getattr(LinearFilter, name)
+        for name in ("_get_ss", "make_state", "make_step")
+    ):
+        num, den = np.asarray(process.num), np.asarray(process.den)
+        key = (type(process), num.dtype.str, num.tobytes(), num.shape)
+        key += (den.dtype.str, den.tobytes(), den.shape)
+        key += (process.analog, process.method, shape, dt, np.dtype(dtype).str)
+        if key in _STEPS:
+            return _STEPS[key]
+    state = process.make_state(shape, shape, dt, dtype=dtype)
+    step = process.make_step(shape, shape, dt, rng=None, state=state)
+    if key is not None:
+        if len(_STEPS) > 1000:
+            _STEPS.clear()
+        _STEPS[key] = step
+    return step
 
 
 def process_kind(op, dt):
