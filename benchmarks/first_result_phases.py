@@ -108,6 +108,9 @@ class TracingProxy:
     def __call__(self, *args):
         return self.fn(*args)
 
+    def __getattr__(self, name):  # the rest (tracing counts...) as the function's
+        return getattr(self.fn, name)
+
 
 def instrument(timers):
     """Wrap the Simulator's parts (this process only)."""
