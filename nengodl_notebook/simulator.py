@@ -223,6 +223,7 @@ class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
                 seeded_by_trace=seeded_by_trace,
                 device=self.device,
                 learning_phase=self._settings.learning_phase,
+                store=self._store,
             )
             self.data = SimulationData(
                 self._recorder, self.model.params, self._given_minibatch, self._built
@@ -362,8 +363,7 @@ class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
 
     def _step_program_traces(self):
         """Traces of the step program's current function (none once closed)."""
-        run = self._program._run
-        return 0 if run is None else run.experimental_get_tracing_count()
+        return 0 if self._program._run is None else self._program.programs_made
 
     @property
     def _given_minibatch(self):
