@@ -114,14 +114,17 @@ class SharedPrograms:
     Attributes
     ----------
     hits, misses : int
-        Programs handed out shared / kept as new ones so far (`get` calls).
+        Programs handed out shared / kept as new ones so far (`share` and
+        `lookup` calls).
+    key_hits : int
+        Of the hits, those found by structural key (no trace).
     """
 
     def __init__(self, size=16):
         self.size = size
         self._programs = OrderedDict()
         self._keyed = OrderedDict()  # structural key -> KeyedProgram
-        self.hits = self.misses = 0
+        self.hits = self.misses = self.key_hits = 0
 
     def share(self, concrete, extra=()):
         """The first trace matching ``concrete`` (itself if none), and its fingerprint.
@@ -154,6 +157,7 @@ class SharedPrograms:
         found = self._keyed.pop(key, None)
         if found is not None:
             self.hits += 1
+            self.key_hits += 1
             self._keyed[key] = found
         return found
 
