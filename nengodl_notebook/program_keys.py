@@ -25,6 +25,7 @@ import types
 import weakref
 
 import numpy as np
+from nengo.base import NengoObject
 from nengo.builder.operator import Operator
 from nengo.builder.signal import Signal
 from nengo.params import FrozenObject, iter_params
@@ -134,6 +135,8 @@ class Describer:
             return self.function(x)
         if isinstance(x, Operator):  # roles follow from class and attributes
             return self.own(x, skip=("tag", "_sets", "_incs", "_reads", "_updates"))
+        if isinstance(x, NengoObject):  # its Params live outside its __dict__
+            raise Undescribable(f"{x}")
         if type(x).__module__.startswith(("nengodl_notebook", "nengo.")):
             return self.own(x)  # ours, or a plain nengo object (ChannelShape)
         if callable(x) and not hasattr(x, "__dict__"):  # builtins, ufuncs

@@ -204,3 +204,5 @@ def test_undescribable_objects_raise():
     describe = program_keys.Describer(None)
     with pytest.raises(program_keys.Undescribable, match="Variable"):
         describe(tf.Variable(1.0))
+    with pytest.raises(program_keys.Undescribable, match="Node"):
+        describe(nengo.Node([1.0], add_to_container=False))  # Params not in vars()
