@@ -350,7 +350,10 @@ class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
 
     @property
     def programs_built(self) -> int:
-        """(int) Step programs traced for simulation by this Simulator so far.
+        """(int) Step programs made for simulation by this Simulator so far.
+
+        Traced, or taken from an earlier Simulator whose program has the same
+        structural key (`program_keys`; no trace then).
 
         ``run``, ``run_steps`` and ``step`` trace one program per chunk length
         and input shape; a second run of a length already run adds none (nor
