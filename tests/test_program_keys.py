@@ -42,8 +42,10 @@ def make_net(
 
 
 @pytest.fixture
-def shared():
-    """`SHARED_PROGRAMS`, empty before and after the test."""
+def shared(monkeypatch):
+    """`SHARED_PROGRAMS`, empty before and after the test; key hits unchecked
+    (scripts/run_tests.sh turns checking on: a checked hit traces too)."""
+    monkeypatch.delenv(program_keys.CHECK_VARIABLE, raising=False)
     SHARED_PROGRAMS.clear()
     yield SHARED_PROGRAMS
     SHARED_PROGRAMS.clear()
