@@ -243,6 +243,7 @@ class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
                 seeded_by_trace=seeded_by_trace,
                 device=self.device,
                 learning_phase=self._settings.learning_phase,
+                store=self._store,
             )
             self.data = SimulationData(
                 self._recorder, self.model.params, self._given_minibatch, self._built
@@ -371,7 +372,10 @@ class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
 
     @property
     def programs_built(self) -> int:
-        """(int) Step programs traced for simulation by this Simulator so far.
+        """(int) Step programs made for simulation by this Simulator so far.
+
+        Traced, or taken from an earlier Simulator whose program has the same
+        structural key (`program_keys`; no trace then).
 
         ``run``, ``run_steps`` and ``step`` trace one program per chunk length
         and input shape; a second run of a length already run adds none (nor
@@ -384,8 +388,7 @@ class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
 
     def _step_program_traces(self):
         """Traces of the step program's current function (none once closed)."""
-        run = self._program._run
-        return 0 if run is None else run.experimental_get_tracing_count()
+        return 0 if self._program._run is None else self._program.programs_made
 
     @property
     def _given_minibatch(self):

@@ -24,6 +24,7 @@ from nengodl_notebook.op_builders.tensor_node_builder import (
     xla_for_assertions,
     xla_for_uncompilable,
 )
+from nengodl_notebook.program_keys import ProgramKeyMismatch, checking, step_key
 from nengodl_notebook.tf_private import call_with_captures
 
 #: What a group sees of the current step: global step number ``k`` (1-based, as
@@ -83,6 +84,18 @@ def program_fingerprint(concrete):
     return digest.hexdigest()
 
 
+#: A program stored under a structural key: the trace, the position of each of
+#: its captured inputs among the program's variables, and its fingerprint.
+KeyedProgram = namedtuple("KeyedProgram", ["concrete", "roles", "fingerprint"])
+
+
+def capture_roles(captured, variables):
+    """Position of each capture among ``variables`` (None if one is not there)."""
+    handles = {id(v.handle): i for i, v in enumerate(variables)}
+    roles = tuple(handles.get(id(x)) for x in captured)
+    return None if None in roles else roles
+
+
 class SharedPrograms:
     """XLA programs shared by Simulators whose traced programs are identical.
 
@@ -101,21 +114,26 @@ class SharedPrograms:
     Attributes
     ----------
     hits, misses : int
-        Programs handed out shared / kept as new ones so far (`get` calls).
+        Programs handed out shared / kept as new ones so far (`share` and
+        `lookup` calls).
+    key_hits : int
+        Of the hits, those found by structural key (no trace).
     """
 
     def __init__(self, size=16):
         self.size = size
         self._programs = OrderedDict()
-        self.hits = self.misses = 0
+        self._keyed = OrderedDict()  # structural key -> KeyedProgram
+        self.hits = self.misses = self.key_hits = 0
 
-    def get(self, concrete, extra=()):
-        """A callable running ``concrete``: a shared trace when one matches.
+    def share(self, concrete, extra=()):
+        """The first trace matching ``concrete`` (itself if none), and its fingerprint.
 
         ``extra`` (hashable) is part of the key: what must match besides the
         graph (e.g. the shapes of the variables passed as captures).
         """
-        key = (program_fingerprint(concrete), extra)
+        fingerprint = program_fingerprint(concrete)
+        key = (fingerprint, extra)
         shared = self._programs.pop(key, None)
         if shared is None:
             shared = concrete
@@ -124,14 +142,35 @@ class SharedPrograms:
         self._programs[key] = shared
         while len(self._programs) > self.size:
             self._programs.popitem(last=False)
+        return shared, fingerprint
+
+    def get(self, concrete, extra=()):
+        """A callable running ``concrete``: a shared trace when one matches."""
+        shared, _ = self.share(concrete, extra)
         if shared is concrete:
             return concrete
         captured = concrete.captured_inputs
         return lambda *args: call_with_captures(shared, args, captured)
 
+    def lookup(self, key):
+        """The `KeyedProgram` stored under a structural key, or None (a miss)."""
+        found = self._keyed.pop(key, None)
+        if found is not None:
+            self.hits += 1
+            self.key_hits += 1
+            self._keyed[key] = found
+        return found
+
+    def remember(self, key, program):
+        """Store a `KeyedProgram` under a structural key (`program_keys.step_key`)."""
+        self._keyed[key] = program
+        while len(self._keyed) > self.size:
+            self._keyed.popitem(last=False)
+
     def clear(self):
         """Forget all programs (XLA keeps what it compiled)."""
         self._programs.clear()
+        self._keyed.clear()
 
 
 #: Compiled step programs shared by all Simulators of the process.
@@ -162,6 +201,15 @@ class StepProgram:
     learning_phase : bool
         `run` (and the Trainer's inference) use training behaviour too
         (``configure_settings(learning_phase=True)``).
+    store : ParamStore, optional
+        Whose ``full`` is ``params``: with it, programs are shared by a
+        structural key before tracing (`program_keys.step_key`), run with
+        this store's variables.
+
+    Attributes
+    ----------
+    programs_made : int
+        Programs of the current function made for `run` (traced or shared).
     """
 
     def __init__(
@@ -174,7 +222,11 @@ class StepProgram:
         seeded_by_trace=False,
         device=None,
         learning_phase=False,
+        store=None,
     ):
+        self.store = store
+        self._key = False  # the structural key, once computed (None: none)
+        self.programs_made = 0
         self.device = device
         self.learning_phase = bool(learning_phase)
         self.groups = groups
@@ -206,6 +258,7 @@ class StepProgram:
         self.trace_seed = int(seed)
         if self.seeded_by_trace:  # a new tf.function: its traces are new too
             self._programs.clear()
+            self.programs_made = 0
             self._run = tf.function(
                 self._run_chunk, jit_compile=self.jit_compile, autograph=False
             )
@@ -233,6 +286,8 @@ class StepProgram:
         """
         self.released = True
         self._programs.clear()
+        self.programs_made = 0
+        self.store = None
         self._run = None
         self.groups = []
         self.params = None
@@ -259,10 +314,8 @@ class StepProgram:
         key = (tuple(args[0].shape), tuple(inputs.shape))
         if key not in self._programs:
             self._check_live()
-            concrete = self._run.get_concrete_function(*args)
-            if self.shares_programs:
-                concrete = SHARED_PROGRAMS.get(concrete)
-            self._programs[key] = concrete
+            self._programs[key] = self._program_for(args, key)
+            self.programs_made += 1
         try:
             return self._programs[key](*args)
         except tf.errors.InvalidArgumentError as e:
@@ -270,6 +323,50 @@ class StepProgram:
             if error is None:
                 raise
             raise error from e
+
+    def structure_key(self):
+        """`program_keys.step_key` of this program (None: it is not shared by key)."""
+        if self._key is False:
+            describable = self.shares_programs and self.store is not None
+            self._key = step_key(self, self.store) if describable else None
+        return self._key
+
+    def _variables(self):
+        return (self.store.trainable, self.store.fixed)
+
+    def _program_for(self, args, shapes):
+        """The program running ``args``: shared by key, else traced (and shared
+        by fingerprint when an identical trace was compiled before)."""
+        if not self.shares_programs:
+            return self._run.get_concrete_function(*args)
+        structure = self.structure_key()
+        key = None if structure is None else structure + (("run", shapes),)
+        found = None if key is None else SHARED_PROGRAMS.lookup(key)
+        if found is not None:
+            if checking():
+                self._check_key(key, found, args)
+            captured = [self._variables()[i].handle for i in found.roles]
+            return lambda *a: call_with_captures(found.concrete, a, captured)
+        concrete = self._run.get_concrete_function(*args)
+        shared, fingerprint = SHARED_PROGRAMS.share(concrete)
+        captured = concrete.captured_inputs
+        roles = capture_roles(captured, self._variables()) if key else None
+        if roles is not None:
+            SHARED_PROGRAMS.remember(key, KeyedProgram(shared, roles, fingerprint))
+        if shared is concrete:
+            return concrete
+        return lambda *a: call_with_captures(shared, a, captured)
+
+    def _check_key(self, key, found, args):
+        """Trace anyway; raise `ProgramKeyMismatch` if the graphs differ."""
+        concrete = self._run.get_concrete_function(*args)
+        roles = capture_roles(concrete.captured_inputs, self._variables())
+        if program_fingerprint(concrete) != found.fingerprint or roles != found.roles:
+            parts = ", ".join(name for name, _ in key)
+            raise ProgramKeyMismatch(
+                "A step program's structural key matched a stored program, but "
+                f"its trace differs: the key (parts: {parts}) misses something"
+            )
 
     def failed_assertion(self, error):
         """A SimulationError naming the TensorNode whose assertion raised ``error``.

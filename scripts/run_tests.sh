@@ -9,6 +9,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
+# every step program shared by its structural key is traced too and checked
+# (nengodl_notebook/program_keys.py): the suite's networks test the key
+export NENGODL_NOTEBOOK_CHECK_PROGRAM_KEYS=${NENGODL_NOTEBOOK_CHECK_PROGRAM_KEYS:-1}
 groups=(
   "tests/browser tests/test_[a-e]*.py"
   "tests/test_[f-o]*.py"

@@ -123,6 +123,14 @@ class OpBuilder:
         """Columns of the per-step input array this op reads (0 if none)."""
         return 0
 
+    def key_extra(self):
+        """What the program key needs besides this builder's attributes and ops.
+
+        Anything the trace reads elsewhere (see `program_keys`); None when the
+        group cannot be described (its programs are then shared by fingerprint).
+        """
+        return ()
+
     def build_pre(self, params):
         """Tensors computed once per run, before the time loop."""
         return None

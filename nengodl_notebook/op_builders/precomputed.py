@@ -13,6 +13,10 @@ class InputBuilder(OpBuilder):
     is a slice of ``step.inputs``.
     """
 
+    #: Attributes the program key leaves out: the ops compute the inputs ahead
+    #: of the loop; the trace reads only the columns and ``dst_idx``.
+    key_skip = ("ops",)
+
     @staticmethod
     def merge_key(op, ctx):
         return (op_mode(op),)

@@ -66,6 +66,10 @@ class SimTensorNodeBuilder(SingleOpBuilder):
         self._asserts = None
         self._xla_error = False  # not checked yet; then a str or None
 
+    def key_extra(self):
+        """None: the node's function and Keras objects are made when traced."""
+        return None
+
     @property
     def asserts(self):
         """Whether the node's function has assertions (``tf.debugging.assert_*``).
