@@ -35,7 +35,7 @@ lint: $(STAMP)
 ## nengo-suite: nengo's own test suite (slow tests included) run against our simulator
 nengo-suite: $(STAMP)
 	mkdir -p build
-	$(PY) -m pytest --pyargs nengo -c nengo-suite.ini -q -ra --slow $(ARGS) \
+	NENGODL_NOTEBOOK_CHECK_PROGRAM_KEYS=1 $(PY) -m pytest --pyargs nengo -c nengo-suite.ini -q -ra --slow $(ARGS) \
 	  | tee build/nengo-suite.log
 
 ## docs: the API reference and user guide (Sphinx), warnings as errors, in build/docs

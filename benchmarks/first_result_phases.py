@@ -116,22 +116,29 @@ def instrument(timers):
     """Wrap the Simulator's parts (this process only)."""
     import nengo
 
-    from nengodl_notebook import simulator, step_program
+    from nengodl_notebook import shared_programs, simulator, step_program
 
     for phase, names in CONSTRUCTION.items():
         for name in names:
             setattr(simulator, name, timers.wrap(phase, getattr(simulator, name)))
     build = nengo.builder.Model.build
     nengo.builder.Model.build = timers.wrap("nengo builder", build)
-    fingerprint = step_program.program_fingerprint
-    step_program.program_fingerprint = timers.wrap("program_fingerprint", fingerprint)
+    fingerprint = shared_programs.program_fingerprint
+    shared_programs.program_fingerprint = timers.wrap(
+        "program_fingerprint", fingerprint
+    )
+    step_program.step_key = timers.wrap("program key", step_program.step_key)
 
 
 def instrument_program(program, timers):
     """Wrap one StepProgram's tracing, op-group build_pre and run calls."""
     program._run = TracingProxy(program._run, timers, "tracing (incl. build_pre)")
-    for group in program.groups:
-        group.build_pre = timers.wrap("op-group build_pre", group.build_pre)
+    for cls in {type(group) for group in program.groups}:
+        # wrapped on the class once: a wrapper on the instance would make the
+        # op group undescribable by the program key (program_keys)
+        if not getattr(cls.build_pre, "timed", False):
+            cls.build_pre = timers.wrap("op-group build_pre", cls.build_pre)
+            cls.build_pre.timed = True
     calls = []
     run = program.run
 
@@ -172,7 +179,7 @@ def split_run(times, construct, run, later):
     parts = dict(times)
     first_call = parts.pop("program.run", 0.0)
     trace = parts.get("tracing (incl. build_pre)", 0.0)
-    fingerprint = parts.get("program_fingerprint", 0.0)
+    fingerprint = parts.get("program_fingerprint", 0.0) + parts.get("program key", 0.0)
     built = sum(
         v for k, v in parts.items() if k in CONSTRUCTION or k == "nengo builder"
     )

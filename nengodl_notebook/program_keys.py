@@ -2,7 +2,7 @@
 
 Two step programs with the same key trace to the same graph (up to the values
 of the variables passed in), so a new Simulator can run a program compiled for
-an earlier one without tracing its own (`step_program.SharedPrograms`). The key
+an earlier one without tracing its own (`shared_programs.SharedPrograms`). The key
 describes what the program is built from: the op groups (builder class, the
 builder's own attributes - index arrays and the constants it bakes into the
 graph - and the ops it holds), the context (dtype, dt, minibatch size, layout

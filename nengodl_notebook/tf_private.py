@@ -15,7 +15,7 @@ inside a simulation.
 ``ConcreteFunction._call_flat(tensor_inputs, captured_inputs)``
     Runs a traced function with another function's captured inputs (its
     variables). Used by `call_with_captures` for XLA programs shared by
-    Simulators of the same network (``step_program.SharedPrograms``). If it
+    Simulators of the same network (``shared_programs.SharedPrograms``). If it
     goes, every Simulator after the first fails to run.
 ``Graph._functions``
     The functions (``FuncGraph`` objects) that a graph's ``If``/``While``/

@@ -2,9 +2,9 @@
 
 XLA compiles a training program in seconds (the tutorial's: ~2.8 s, 8x its
 step program), and every ``sim.train`` of a new Simulator traced and compiled
-its own. As for step programs (`step_program.SharedPrograms`), a new Simulator
+its own. As for step programs (`shared_programs.SharedPrograms`), a new Simulator
 still traces its programs (tracing checks the objective), but when a trace
-matches one compiled before (same `step_program.program_fingerprint`, and the
+matches one compiled before (same `shared_programs.program_fingerprint`, and the
 same dtypes and shapes of the variables it reads), it runs the first trace
 with its own captured inputs: its parameters, TensorNode weights and its
 optimizer copy's state (built before the trace: `keras_api.OptimizerCopy`).
@@ -12,7 +12,7 @@ optimizer copy's state (built before the trace: `keras_api.OptimizerCopy`).
 
 import tensorflow as tf
 
-from nengodl_notebook.step_program import SharedPrograms
+from nengodl_notebook.shared_programs import SharedPrograms
 
 #: Training, loss and prediction programs shared by the Simulators of the process.
 SHARED_TRAINING_PROGRAMS = SharedPrograms(size=8)
