@@ -27,6 +27,7 @@ from nengodl_notebook import (
     validation,
 )
 from nengodl_notebook.config import get_setting, trainable_objects
+from nengodl_notebook.distribute import Distribution, check_model, find_strategy
 from nengodl_notebook.freeze import freeze
 from nengodl_notebook.model_checks import input_node_ops
 from nengodl_notebook.param_methods import ParamMethods
@@ -120,6 +121,9 @@ class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
         NengoDL's loop-unrolling hint, accepted and kept as ``sim.unroll``. It
         changes nothing here: the time loop is compiled with XLA, results are
         the same for every value, and exactly the requested steps run.
+    strategy : tf.distribute.Strategy, optional
+        Split each minibatch across the strategy's replicas (default: the
+        strategy whose ``scope()`` is open, if any); see `distribute`.
     """
 
     def __init__(
@@ -135,6 +139,7 @@ class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
         jit_compile: bool | None = None,
         device: str | None = None,
         unroll_simulation: int = 1,
+        strategy: tf.distribute.Strategy | None = None,
     ) -> None:
         self.closed = True  # until construction succeeds
         self._user = SingleUser()
@@ -147,6 +152,10 @@ class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
         self.progress_bar = validation.check_progress_bar(progress_bar)
         self.unroll = validation.check_unroll_simulation(unroll_simulation)
         self.device = validation.check_device(device)
+        strategy = find_strategy(strategy)
+        self._distribution = (
+            None if strategy is None else Distribution(strategy, self.minibatch_size)
+        )
         self._settings = sim_settings.resolve(network, dtype)
         self.dtype = self._settings.dtype
         self.model = model or Model(
@@ -158,7 +167,12 @@ class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
         self._network = network
         self._jit_compile = jit_compile
         self._build(network, optimize)
-        self._construct(network, jit_compile)
+        if self._distribution is None:
+            self._construct(network, jit_compile)
+        else:  # parameters mirrored on the replicas
+            with self._distribution.scope():
+                self._construct(network, jit_compile)
+            check_model(self._program, self._tensor_vars, self.device)
         if seed is None:
             if network is not None and network.seed is not None:
                 seed = network.seed + 1
@@ -263,6 +277,7 @@ class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
             seed=lambda: self.seed,
             params_changed=self._params_changed,
             data_changed=self.data.reset,
+            distribution=self._distribution,
         )
 
     # -- pickling (as nengo.Simulator: model, run state and probe data) -------------
@@ -302,6 +317,7 @@ class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
         options = pickled["options"]
         self.closed = True
         self._user = SingleUser()
+        self._distribution = None  # a strategy is not pickled: one device
         for name in ("progress_bar", "dtype", "optimize"):
             setattr(self, name, options[name])
         self._batch_axis = options["minibatch_size"] is not None
