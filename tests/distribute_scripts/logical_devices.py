@@ -5,6 +5,7 @@ Run as a script (TensorFlow's devices must be configured before anything else
 uses TensorFlow): ``python logical_devices.py``.
 """
 
+import contextlib
 import json
 import sys
 
@@ -47,7 +48,7 @@ def one_run(strategy):
     with nengo_dl.Simulator(
         net, minibatch_size=MINIBATCH, progress_bar=False, strategy=strategy
     ) as sim:
-        out = {}
+        out = {"params0": {k: v.tolist() for k, v in sim.get_params().items()}}
         sim.run_steps(N_STEPS, data={inp: x[:MINIBATCH]})
         out["run_items"] = getattr(sim._distribution, "replica_items", None)
         out["run"] = sim.data[p_a].tolist()
@@ -76,6 +77,48 @@ def one_run(strategy):
     return out
 
 
+def in_scope(strategy):
+    """A Simulator made inside ``strategy.scope()`` (None: no strategy): run and
+    one SGD epoch."""
+    net, inp, p_a, p_b = network()
+    rng = np.random.RandomState(0)
+    x = rng.uniform(-1, 1, (16, N_STEPS, 2))
+    y = rng.uniform(-1, 1, (16, N_STEPS, 1))
+    with contextlib.nullcontext() if strategy is None else strategy.scope():
+        sim = nengo_dl.Simulator(net, minibatch_size=MINIBATCH, progress_bar=False)
+    with sim:
+        sim.run_steps(N_STEPS, data={inp: x[:MINIBATCH]})
+        sim.train(
+            {inp: x, p_b: y},
+            keras.optimizers.SGD(0.1),
+            objective={p_b: nengo_dl.obj.mse},
+            shuffle=False,
+        )
+        return {
+            "n_replicas": 1 if strategy is None else sim._distribution.n_replicas,
+            "run": sim.data[p_a].tolist(),
+            "params": {k: np.asarray(v).tolist() for k, v in sim.get_params().items()},
+        }
+
+
+def refusals(strategy):
+    """Error messages of what a split minibatch cannot run."""
+    net = network()[0]
+    messages = {}
+    try:
+        nengo_dl.Simulator(net, minibatch_size=3, strategy=strategy)
+    except nengo.exceptions.ValidationError as e:
+        messages["minibatch"] = str(e)
+    with net:
+        node = nengo_dl.TensorNode(lambda t, x: x, shape_in=(1,), pass_time=True)
+        nengo.Connection(net.ensembles[1], node)
+    try:
+        nengo_dl.Simulator(net, minibatch_size=2, strategy=strategy)
+    except nengo.exceptions.ValidationError as e:
+        messages["tensor_node"] = str(e)
+    return messages
+
+
 def main():
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     single, split = one_run(None), one_run(strategy)
@@ -84,6 +127,9 @@ def main():
             "n_replicas": strategy.num_replicas_in_sync,
             "single": single,
             "split": split,
+            "scope": in_scope(strategy),
+            "scope_single": in_scope(None),
+            "refusals": refusals(strategy),
         },
         sys.stdout,
     )
