@@ -305,7 +305,8 @@ class Distribution:
 
         def train_step(inputs, targets, i, seed):
             out = strategy.run(replica_step, args=(inputs, targets, i, seed))
-            total, losses, grads = (strategy.reduce(mean, v, None) for v in out[:3])
+            total, losses = (strategy.reduce(mean, v, None) for v in out[:2])
+            grads = [strategy.reduce(mean, g, None) for g in out[2]]
             reached = [tf.not_equal(g, 0) for g in grads[:n_store]] + [
                 tf.reduce_any(tf.not_equal(g, 0))[None] for g in grads[n_store:]
             ]

@@ -103,3 +103,17 @@ def test_a_strategy_must_be_a_tf_distribute_strategy():
     with nengo_dl.Simulator(net, progress_bar=False) as sim:  # still usable
         sim.run_steps(3)
     assert sim._distribution is None
+
+
+def test_two_workers_train_as_one_process():
+    """examples/multi_worker.py: MultiWorkerMirroredStrategy, 2 processes on
+    loopback, against the same training in one process."""
+    out = run_script(ROOT / "examples" / "multi_worker.py", timeout=300)
+    single, workers = out["single"], out["workers"]
+    assert len(workers) == 2
+    for worker in workers:
+        assert worker["items"] == [2]  # its one replica: half of 4 items
+        assert np.allclose(worker["loss"], single["loss"], rtol=0, atol=1e-6)
+        for key, value in single["params"].items():
+            assert close(worker["params"][key], value, 1e-6), key
+    assert out["max_diff"] < 1e-6
