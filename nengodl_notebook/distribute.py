@@ -7,7 +7,11 @@ items never interact, so every replica runs the same step program on
 scope (mirrored variables); a training step averages the replicas' losses and
 gradients with the strategy's own reductions (``Strategy.reduce``), and the
 optimizer (a copy made in the scope, see `keras_api.OptimizerCopy`) applies
-them in cross-replica context, to every copy of the parameters. Results are
+them once, outside the replicas and outside the scope: Keras then finds the
+default replica context (no second all-reduce) and the mirrored variables'
+``assign`` writes every copy. (Inside the scope Keras 3's optimizer fails in
+cross-replica context: it calls ``merge_call`` on a missing replica context.)
+Results are
 gathered with ``Strategy.gather``, so every worker of a
 ``MultiWorkerMirroredStrategy`` gets all of them.
 

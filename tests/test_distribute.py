@@ -117,3 +117,39 @@ def test_two_workers_train_as_one_process():
         for key, value in single["params"].items():
             assert close(worker["params"][key], value, 1e-6), key
     assert out["max_diff"] < 1e-6
+
+
+def test_training_panel_trains_a_simulator_on_a_strategy():
+    """The dashboard's TrainingPanel with a Simulator made with a strategy (one
+    replica here: this process's devices are set) trains as without one."""
+    import tensorflow as tf
+    from tutorial_nets import training_network
+
+    from nengodl_notebook.widgets import TrainingPanel
+
+    def trained(strategy):
+        net = training_network(n_neurons=15)
+        with nengo_dl.Simulator(
+            net, minibatch_size=4, seed=0, progress_bar=False, strategy=strategy
+        ) as sim:
+            panel = TrainingPanel(
+                sim,
+                targets={net.nofilt_p: lambda t, x: np.sin(x**2)},
+                batch_size=16,
+                n_steps=1,
+                epochs=2,
+                learning_rate=0.01,
+                update_interval=0.05,
+            )
+            before = sim.get_params()
+            panel.start_button.click()
+            assert panel.join(120)
+            assert panel.error.value == ""
+            panel.close()
+            return before, sim.get_params()
+
+    before, plain = trained(None)
+    _, split = trained(tf.distribute.MirroredStrategy(["/cpu:0"]))
+    assert any(not np.allclose(before[k], plain[k]) for k in before)
+    for key, value in plain.items():
+        assert np.allclose(split[key], value, rtol=0, atol=1e-5), key
