@@ -26,6 +26,8 @@ ahead of the loop (processes, ``data``) are the same. Objectives must average
 over minibatch items (Keras losses and the built-in objectives do).
 """
 
+import contextlib
+
 import keras
 import tensorflow as tf
 from nengo.exceptions import ValidationError
@@ -52,6 +54,11 @@ def find_strategy(strategy):
             attr="strategy",
         )
     return strategy
+
+
+def scope_of(distribution):
+    """``distribution``'s strategy scope; a no-op context for None (one device)."""
+    return contextlib.nullcontext() if distribution is None else distribution.scope()
 
 
 def check_model(program, tensor_vars, device):

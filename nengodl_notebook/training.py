@@ -14,7 +14,6 @@ the chunk; a loss that grows by orders of magnitude warns
 gradient does not reach are named (`NoGradientWarning`).
 """
 
-import contextlib
 import threading
 import time
 from collections import OrderedDict
@@ -24,6 +23,7 @@ import tensorflow as tf
 from nengo.exceptions import SimulationError
 
 from nengodl_notebook import objectives, progress
+from nengodl_notebook.distribute import scope_of
 from nengodl_notebook.keras_api import (  # noqa: F401 (check_optimizer: API)
     OptimizerCopy,
     check_optimizer,
@@ -148,12 +148,7 @@ class Trainer:
         if key in self._train_fns:
             self._train_fns.move_to_end(key)
         else:
-            distribution = self.parts.distribution
-            with (
-                contextlib.nullcontext()
-                if distribution is None
-                else distribution.scope()
-            ):
+            with scope_of(self.parts.distribution):  # its variables mirrored
                 working = OptimizerCopy(
                     optimizer, self.variables(), copy=kind is not None
                 )
