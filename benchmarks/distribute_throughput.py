@@ -45,7 +45,7 @@ def child(mode, epochs, repeats):
 
     import nengodl_notebook as nengo_dl
 
-    sys.path.insert(0, str(HERE))
+    sys.path[:0] = [str(HERE), str(ROOT / "scripts")]
     from networks import training_data, training_network
 
     net, inpt, probe = training_network(nengo_dl.configure_settings)
