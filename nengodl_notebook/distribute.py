@@ -117,6 +117,10 @@ class Distribution:
         self.replica_items = []
         self._functions = {}
 
+    def release(self):
+        """Forget the compiled run programs (the Simulator is closed)."""
+        self._functions.clear()
+
     def scope(self):
         """The strategy's scope (variables made in it are mirrored)."""
         return self.strategy.scope()

@@ -421,6 +421,8 @@ class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
         self._trainer.release()
         self._traces_dropped += self._step_program_traces()
         self._program.release()
+        if self._distribution is not None:
+            self._distribution.release()
         self._tensor_vars.release()
         self._input_cache.clear()
 
