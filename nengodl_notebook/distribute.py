@@ -139,6 +139,12 @@ class Distribution:
             int(n) for n in self.strategy.experimental_local_results(items)
         ]
 
+    def _agreed_stop(self, stop):
+        """The smallest ``stop`` of all workers (chunk sizes follow each
+        worker's own timing; the workers' collectives must match)."""
+        own = tf.fill([self.n_replicas], tf.cast(stop, tf.int32))
+        return tf.reduce_min(self.strategy.gather(self.split(own, 0), axis=0))
+
     def _function(self, key, make):
         if key not in self._functions:
             self._functions[key] = make()
@@ -361,6 +367,7 @@ class Distribution:
         def call(inputs, targets, start, stop, seed):
             n_batches = int(inputs.shape[0])
             targets = tuple(self.split(t, 1) for t in targets)
+            stop = self._agreed_stop(stop)
             *out, items = compiled(
                 self.split(inputs, 3), targets, start, stop, seed, n_batches
             )
