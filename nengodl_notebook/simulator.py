@@ -28,6 +28,7 @@ from nengodl_notebook import (
     validation,
 )
 from nengodl_notebook.config import get_setting, trainable_objects
+from nengodl_notebook.distribute import Distribution, check_model, find_strategy
 from nengodl_notebook.freeze import freeze
 from nengodl_notebook.keras_data import io_names, last_step_probes
 from nengodl_notebook.model_checks import input_node_ops
@@ -129,6 +130,9 @@ class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
         read-only memory map of its file (see `probe_files`). ``reset()`` and
         ``clear_probes()`` delete the files of the data they clear; ``close()``
         keeps them. Probes with ``keep_history=False`` stay in RAM.
+    strategy : tf.distribute.Strategy, optional
+        Split each minibatch across the strategy's replicas (default: the
+        strategy whose ``scope()`` is open, if any); see `distribute`.
     """
 
     def __init__(
@@ -145,6 +149,7 @@ class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
         device: str | None = None,
         unroll_simulation: int = 1,
         probe_dir: str | os.PathLike | None = None,
+        strategy: tf.distribute.Strategy | None = None,
     ) -> None:
         self.closed = True  # until construction succeeds
         self._user = SingleUser()
@@ -158,6 +163,10 @@ class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
         self.unroll = validation.check_unroll_simulation(unroll_simulation)
         self.device = validation.check_device(device)
         self.probe_dir = check_probe_dir(probe_dir)
+        strategy = find_strategy(strategy)
+        self._distribution = (
+            None if strategy is None else Distribution(strategy, self.minibatch_size)
+        )
         self._settings = sim_settings.resolve(network, dtype)
         self.dtype = self._settings.dtype
         self.model = model or Model(
@@ -169,7 +178,12 @@ class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
         self._network = network
         self._jit_compile = jit_compile
         self._build(network, optimize)
-        self._construct(network, jit_compile)
+        if self._distribution is None:
+            self._construct(network, jit_compile)
+        else:  # parameters mirrored on the replicas
+            with self._distribution.scope():
+                self._construct(network, jit_compile)
+            check_model(self._program, self._tensor_vars, self.device)
         if seed is None:
             if network is not None and network.seed is not None:
                 seed = network.seed + 1
@@ -284,6 +298,7 @@ class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
             seed=lambda: self.seed,
             params_changed=self._params_changed,
             data_changed=self.data.reset,
+            distribution=self._distribution,
         )
 
     # -- pickling (as nengo.Simulator: model, run state and probe data) -------------
@@ -324,6 +339,7 @@ class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
         options = pickled["options"]
         self.closed = True
         self._user = SingleUser()
+        self._distribution = None  # a strategy is not pickled: one device
         for name in ("progress_bar", "dtype", "optimize"):
             setattr(self, name, options[name])
         self._batch_axis = options["minibatch_size"] is not None
@@ -430,6 +446,8 @@ class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
         self._trainer.release()
         self._traces_dropped += self._step_program_traces()
         self._program.release()
+        if self._distribution is not None:
+            self._distribution.release()
         self._tensor_vars.release()
         self._input_cache.clear()
 

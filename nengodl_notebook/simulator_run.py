@@ -47,6 +47,8 @@ class RunMethods:
     _program: Any
     _ctx: Any
     _tensor_vars: Any
+    _store: Any
+    _distribution: Any
     _check_open: Any
     _take_run_state: Any
     _restore_run_state: Any
@@ -197,6 +199,15 @@ class RunMethods:
     def _run_program(self, inputs):
         self._ctx.errors.clear()
         try:
+            if self._distribution is not None:  # the minibatch split (`distribute`)
+                return self._distribution.run(
+                    self._program,
+                    self._store,
+                    self._state,
+                    inputs,
+                    self._n_steps,
+                    self.seed,
+                )
             return self._program.run(self._state, inputs, self._n_steps, self.seed)
         except tf.errors.OpError as e:
             if self._ctx.errors:

@@ -23,6 +23,7 @@ import tensorflow as tf
 from nengo.exceptions import SimulationError
 
 from nengodl_notebook import objectives, progress
+from nengodl_notebook.distribute import scope_of
 from nengodl_notebook.keras_api import (  # noqa: F401 (check_optimizer: API)
     OptimizerCopy,
     check_optimizer,
@@ -147,7 +148,10 @@ class Trainer:
         if key in self._train_fns:
             self._train_fns.move_to_end(key)
         else:
-            working = OptimizerCopy(optimizer, self.variables(), copy=kind is not None)
+            with scope_of(self.parts.distribution):  # its variables mirrored
+                working = OptimizerCopy(
+                    optimizer, self.variables(), copy=kind is not None
+                )
             self._train_fns[key] = (working, self._compile_train(working, objective))
             while len(self._train_fns) > MAX_TRAIN_PROGRAMS:
                 self._train_fns.popitem(last=False)
@@ -163,6 +167,10 @@ class Trainer:
         trainable element and per TensorNode weight, whether any step of the chunk
         gave it a non-zero gradient.
         """
+        if self.parts.distribution is not None:  # minibatches split (`distribute`)
+            return self.parts.distribution.train_function(
+                self, working, objective, weighted_total
+            )
         variables = self.variables()
         n_store = 1 if self.parts.store.n_trainable else 0
 
@@ -269,6 +277,10 @@ class Trainer:
                 return weighted_total(losses, objective), tf.stack(losses)
 
             self._eval_fns[key] = self._shared_function(eval_step)
+            if self.parts.distribution is not None:  # minibatches split
+                self._eval_fns[key] = self.parts.distribution.eval_function(
+                    self, objective, training, weighted_total
+                )
         return self._eval_fns[key]
 
     # -- data -----------------------------------------------------------------------
@@ -569,4 +581,8 @@ class Trainer:
                 return [self._probe_output(out, p) for p in probes]
 
             self._eval_fns[key] = self._shared_function(predict_step)
+            if self.parts.distribution is not None:  # minibatches split
+                self._eval_fns[key] = self.parts.distribution.predict_function(
+                    self, probes
+                )
         return self._eval_fns[key]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import nengo
 
@@ -64,6 +64,8 @@ class TrainingParts:
     data_changed : callable
         ``data_changed()`` after each epoch: ``sim.data`` shows the parameters
         trained so far (nothing else changes while training runs).
+    distribution : distribute.Distribution or None
+        The strategy that splits minibatches across replicas (None: one device).
     """
 
     network: nengo.Network | None
@@ -80,3 +82,4 @@ class TrainingParts:
     seed: Callable[[], int]
     params_changed: Callable[[], None]
     data_changed: Callable[[], None]
+    distribution: Any = None
