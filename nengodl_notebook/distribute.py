@@ -23,10 +23,11 @@ Notes
 Random numbers drawn inside the loop (stochastic neuron types) depend on the
 shape of the slice, so they differ from a run on one device; inputs computed
 ahead of the loop (processes, ``data``) are the same. Objectives must average
-over minibatch items (Keras losses and the built-in objectives do). On
-several workers, runs long enough for several chunks (`run_chunks`) may chunk
-differently on each worker (lengths follow each one's timing), which the
-workers' collectives do not allow; training agrees on its chunks.
+over minibatch items (Keras losses and the built-in objectives do). Runs
+are cut into chunks of a fixed length with a strategy (one
+`run_chunks.ChunkLength` that does not adapt to timing), so every worker runs
+the same chunks, as the workers' collectives need; training agrees on its
+chunks (`_agreed_stop`).
 """
 
 import contextlib

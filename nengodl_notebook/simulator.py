@@ -8,6 +8,7 @@ runs (`simulator_run`), resets and run state (`run_state`), parameter files
 (`simulator_training`).
 """
 
+import math
 import os
 import warnings
 from collections.abc import Mapping, Sequence
@@ -271,7 +272,10 @@ class Simulator(RunMethods, RunStateMethods, ParamMethods, TrainingMethods):
             self._trainer = Trainer(self._training_parts(network))
             self._input_cache = {}  # (seed, start step, steps) -> inputs tensor
             self._traces_dropped = 0  # see `programs_built`
-            self._chunks = ChunkLength()
+            # with a strategy, chunk lengths do not follow timing: the workers
+            # of a multi-worker strategy must all run the same chunks
+            distributed = self._distribution is not None
+            self._chunks = ChunkLength(slow=math.inf) if distributed else ChunkLength()
             self.keras = None  # set by compile()
         if self._program.uses_python:
             warn_user(

@@ -153,3 +153,26 @@ def test_training_panel_trains_a_simulator_on_a_strategy():
     assert any(not np.allclose(before[k], plain[k]) for k in before)
     for key, value in plain.items():
         assert np.allclose(split[key], value, rtol=0, atol=1e-5), key
+
+
+def test_runs_with_a_strategy_keep_their_chunk_length():
+    """Chunks of a run do not shorten after a slow chunk with a strategy (the
+    workers of a multi-worker strategy must run the same chunks); they do
+    without one."""
+    import tensorflow as tf
+
+    with nengo.Network() as net:
+        nengo.Probe(nengo.Ensemble(5, 1))
+    lengths = {}
+    for name, strategy in [
+        ("plain", None),
+        ("strategy", tf.distribute.MirroredStrategy(["/cpu:0"])),
+    ]:
+        with nengo_dl.Simulator(net, progress_bar=False, strategy=strategy) as sim:
+            first = sim._chunks.next(10_000)
+            sim._chunks.update(first, 1.0)  # a first call (compiling): ignored
+            sim._chunks.update(first, 100.0)  # a very slow chunk
+            lengths[name] = (first, sim._chunks.next(10_000))
+            sim.run_steps(3)
+    assert lengths["plain"][1] < lengths["plain"][0]
+    assert lengths["strategy"][1] == lengths["strategy"][0]
