@@ -291,3 +291,33 @@ def test_named_data_provider_is_called(tmp_path):
         assert "TODO" not in source
     finally:
         dash.close()
+
+
+def test_dashboard_with_a_strategy_trains_and_exports_it(tmp_path):
+    """Dashboard(strategy=...) builds its Simulator with the strategy, the
+    training panel trains it, and the exported script makes one too."""
+    import tensorflow as tf
+
+    dash, ns = make_dashboard(strategy=tf.distribute.MirroredStrategy(["/cpu:0"]))
+    try:
+        assert dash.build_error is None
+        assert dash.sim._distribution is not None
+        panel = dash.training_panel
+        panel.n_steps.text.value = "20"
+        before = dash.sim.get_params()
+        panel.start_button.click()
+        assert panel.join(120)
+        assert panel.error.value == ""
+        after = dash.sim.get_params()
+        assert any(not np.allclose(before[k], after[k]) for k in before)
+        source = export_source(dash, namespace=ns, folder=tmp_path)
+        assert "strategy = tf.distribute.MirroredStrategy()" in source
+        assert "minibatch_size=3, strategy=strategy)" in source
+        fresh = run_exported(source, upto_simulator=False)
+        try:
+            assert fresh["sim"]._distribution is not None
+            assert fresh["sim"].data[fresh["p"]].shape == (3, 120, 1)
+        finally:
+            fresh["sim"].close()
+    finally:
+        dash.close()

@@ -205,11 +205,23 @@ def input_lines(designer, names: ObjectNames, folder) -> tuple[list, list]:
 
 def simulator_lines(dashboard, names: ObjectNames) -> list:
     """The Simulator as the dashboard builds it, and a run with the inputs."""
+    strategy = getattr(dashboard, "strategy", None)
+    given = (
+        []
+        if strategy is None
+        else [
+            "import tensorflow as tf",
+            f"strategy = tf.distribute.{type(strategy).__name__}()"
+            "  # the dashboard's strategy: give it the devices you gave it",
+        ]
+    )
     return [
         "",
         "# -- The Simulator, and a run with these inputs (the Run tab) " + "-" * 17,
+        *given,
         f"sim = nengo_dl.Simulator({names.net_name}, dt={dashboard.dt!r}, "
-        f"seed={dashboard.seed}, minibatch_size={dashboard.minibatch_size})",
+        f"seed={dashboard.seed}, minibatch_size={dashboard.minibatch_size}"
+        + (")" if strategy is None else ", strategy=strategy)"),
         "sim.run_steps(n_steps, data=data)  # sim.data[probe]: (items, steps, size)",
     ]
 

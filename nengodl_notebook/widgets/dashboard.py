@@ -81,6 +81,9 @@ class Dashboard:
     record_neurons : int
         Neurons recorded per ensemble for the Neurons tab (evenly spread; at most
         ``neuron_probes.MAX_ENSEMBLES`` ensembles); 0 records none.
+    strategy : tf.distribute.Strategy, optional
+        Build the Simulator with this strategy (``Simulator(strategy=...)``):
+        runs and training split each minibatch across its replicas.
     keep_previous : bool
         When a Dashboard of the same network is live (the cell was re-run) and
         has trained: take over its current parameters and finished training runs
@@ -118,6 +121,7 @@ class Dashboard:
         dt: float = 0.001,
         record_neurons: int = MAX_NEURONS,
         keep_previous: bool = True,
+        strategy: Any = None,
         **training: Any,
     ) -> None:
         #: trainable settings when the first Dashboard of ``net`` was made: code
@@ -127,6 +131,7 @@ class Dashboard:
         self.net, self.seed, self.dt = net, seed, dt
         self.targets = targets
         self.minibatch_size = minibatch_size
+        self.strategy = strategy
         self.n_builds = 0
         self.closed = False
         self._widget = None
@@ -225,6 +230,7 @@ class Dashboard:
                 seed=self.seed,
                 minibatch_size=self.minibatch_size,
                 progress_bar=False,
+                strategy=self.strategy,
             )
         self._trainable = trainable_objects(self.net)
         self.n_builds += 1
