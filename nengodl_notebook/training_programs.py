@@ -117,6 +117,7 @@ def function_key(trainer, fn, what, terms, working=None):
 
 
 def _spec(variable):
+    """A variable's dtype name and shape."""
     return tf.as_dtype(variable.dtype).name, tuple(variable.shape)
 
 
