@@ -85,11 +85,11 @@ def patch(variant):
     elif variant == "no_jit":
         orig_shared = trainer._shared_function
 
-        def shared(self, fn):
+        def shared(self, fn, *rest):
             jit = self.parts.program.jit_compile
             self.parts.program.jit_compile = False
             try:
-                return orig_shared(self, fn)
+                return orig_shared(self, fn, *rest)
             finally:
                 self.parts.program.jit_compile = jit
 
@@ -138,7 +138,7 @@ def compile_without_reached(self, working, objective):
         n_reach = self.parts.store.n_trainable + len(variables) - 1
         return (*out, tf.zeros(n_reach, tf.bool))
 
-    return self._shared_function(train_chunk)
+    return self._shared_function(train_chunk, ("train",), objective, working)
 
 
 def child(variant):

@@ -94,6 +94,15 @@ def digest(data):
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+def global_names(code):
+    """Names ``code`` (and the functions defined in it) may read as globals."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= global_names(const)
+    return names
+
+
 class Describer:
     """Turns objects into hashable descriptions (nested tuples of plain values).
 
@@ -108,6 +117,7 @@ class Describer:
         self._seen = {}  # id -> number, for our own objects described once
         self._signals = {}  # id -> description, for signals described once
         self._bases = {}  # id -> layout place (or value) of a base signal
+        self._functions = set()  # ids of functions being described
 
     def __call__(self, x):
         if x is None or isinstance(x, (bool, int, float, str, bytes, complex)):
@@ -175,10 +185,25 @@ class Describer:
         return (found,)
 
     def function(self, fn):
-        """Code (by identity) with its closure and defaults."""
-        cells = tuple(self(c.cell_contents) for c in fn.__closure__ or ())
-        defaults = self(fn.__defaults__), self(fn.__kwdefaults__)
-        return ("function", serial(fn.__code__), fn.__module__, cells, defaults)
+        """Code (by identity) with its closure, defaults and the module globals
+        it reads (a changed global constant changes the key)."""
+        if id(fn) in self._functions:  # recursion (a function reading itself)
+            return ("function", serial(fn.__code__), "again")
+        self._functions.add(id(fn))
+        try:
+            cells = tuple(self(c.cell_contents) for c in fn.__closure__ or ())
+            defaults = self(fn.__defaults__), self(fn.__kwdefaults__)
+            names = sorted(global_names(fn.__code__) & fn.__globals__.keys())
+            used = tuple((n, self.global_value(fn.__globals__[n])) for n in names)
+        finally:
+            self._functions.discard(id(fn))
+        return ("function", serial(fn.__code__), fn.__module__, cells, defaults, used)
+
+    def global_value(self, value):
+        """A global a function reads: modules by name, the rest as values."""
+        if isinstance(value, types.ModuleType):
+            return ("module", value.__name__)
+        return self(value)
 
     def own(self, obj, skip=()):
         """One of our objects (or an operator): class and attributes, once.

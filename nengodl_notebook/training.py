@@ -33,7 +33,11 @@ from nengodl_notebook.keras_data import input_nodes, io_names, last_step_probes
 from nengodl_notebook.precomputed_inputs import InputPlan, process_rngs
 from nengodl_notebook.progress_callback import TrainingProgress
 from nengodl_notebook.training_callbacks import ModelProxy, TrainingCallbacks
-from nengodl_notebook.training_programs import SharedFunction
+from nengodl_notebook.training_programs import (
+    SharedFunction,
+    candidates,
+    function_key,
+)
 from nengodl_notebook.training_run import (  # noqa: F401 (TrainingDivergedWarning: API)
     APPLIED,
     BAD_GRADIENT,
@@ -215,14 +219,18 @@ class Trainer:
                 ),
             )
 
-        return self._shared_function(train_chunk)
+        return self._shared_function(train_chunk, ("train",), objective, working)
 
-    def _shared_function(self, fn):
-        """``fn`` compiled (XLA as the step program), its traces shared by
-        Simulators when the step program's are (see `training_programs`)."""
+    def _shared_function(self, fn, what, terms, working=None):
+        """``fn`` compiled (XLA as the step program), its programs shared by
+        Simulators when the step program's are (see `training_programs`;
+        ``what``, ``terms``, ``working``: see `training_programs.function_key`)."""
         program = self.parts.program
         compiled = tf.function(fn, autograph=False, jit_compile=program.jit_compile)
-        return SharedFunction(compiled, program.shares_programs)
+        share = program.shares_programs
+        key = function_key(self, fn, what, terms, working) if share else None
+        variables = candidates(self.parts, working)
+        return SharedFunction(compiled, share, key, variables)
 
     def _seed(self):
         """The current seed, as the programs' ``seed`` argument."""
@@ -276,7 +284,9 @@ class Trainer:
                 losses = self._losses(probes, objective, targets)
                 return weighted_total(losses, objective), tf.stack(losses)
 
-            self._eval_fns[key] = self._shared_function(eval_step)
+            self._eval_fns[key] = self._shared_function(
+                eval_step, ("eval", training), objective
+            )
             if self.parts.distribution is not None:  # minibatches split
                 self._eval_fns[key] = self.parts.distribution.eval_function(
                     self, objective, training, weighted_total
@@ -580,7 +590,9 @@ class Trainer:
                 out = self._forward(inputs, False, seed)
                 return [self._probe_output(out, p) for p in probes]
 
-            self._eval_fns[key] = self._shared_function(predict_step)
+            self._eval_fns[key] = self._shared_function(
+                predict_step, ("predict",), [(p, None) for p in probes]
+            )
             if self.parts.distribution is not None:  # minibatches split
                 self._eval_fns[key] = self.parts.distribution.predict_function(
                     self, probes

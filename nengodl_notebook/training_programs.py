@@ -1,18 +1,35 @@
-"""The Trainer's compiled programs, shared by Simulators whose traces are identical.
+"""The Trainer's compiled programs, shared by Simulators whose programs are the same.
 
 XLA compiles a training program in seconds (the tutorial's: ~2.8 s, 8x its
 step program), and every ``sim.train`` of a new Simulator traced and compiled
-its own. As for step programs (`shared_programs.SharedPrograms`), a new Simulator
-still traces its programs (tracing checks the objective), but when a trace
-matches one compiled before (same `shared_programs.program_fingerprint`, and the
-same dtypes and shapes of the variables it reads), it runs the first trace
-with its own captured inputs: its parameters, TensorNode weights and its
-optimizer copy's state (built before the trace: `keras_api.OptimizerCopy`).
+its own. As for step programs (`shared_programs.SharedPrograms`), a program is
+found by a structural key before tracing (`function_key`: the step program's
+key, what the function computes, the optimizer's kind and the variables'
+shapes), else traced and matched by `shared_programs.program_fingerprint`. A
+shared program runs with the new Simulator's own variables: its parameters and
+its optimizer copy's state (built before the trace: `keras_api.OptimizerCopy`).
+A program found by key skips tracing, so an objective that would fail is
+caught by the first Simulator's trace only (the key holds the same objective).
 """
 
 import tensorflow as tf
 
-from nengodl_notebook.shared_programs import SharedPrograms
+from nengodl_notebook.keras_api import optimizer_kind
+from nengodl_notebook.program_keys import (
+    Describer,
+    ProgramKeyMismatch,
+    Undescribable,
+    checking,
+    digest,
+    serial,
+)
+from nengodl_notebook.shared_programs import (
+    KeyedProgram,
+    SharedPrograms,
+    capture_roles,
+    program_fingerprint,
+)
+from nengodl_notebook.tf_private import call_with_captures
 
 #: Training, loss and prediction programs shared by the Simulators of the process.
 SHARED_TRAINING_PROGRAMS = SharedPrograms(size=8)
@@ -36,11 +53,89 @@ def capture_specs(concrete):
     )
 
 
+def candidates(parts, working=None):
+    """Variables a Trainer program may capture, in `KeyedProgram` role order:
+    trainable and fixed parameters, then the optimizer copy's variables."""
+    store = parts.store
+    extra = list(working.optimizer.variables) if working is not None else []
+    return [store.trainable, store.fixed] + extra
+
+
+def _term(trainer, describe, probe, fn):
+    """A probe by its rows, period and history (and its objective, if any)."""
+    recorder = trainer.parts.recorder
+    rows = recorder.slices[probe]
+    place = (rows.start, rows.stop, recorder.period(probe))
+    place += (probe in trainer.last_step_only,)
+    if fn is None:
+        return place
+    return place + (describe(fn), describe(getattr(fn, "weight", 1.0)))
+
+
+def function_key(trainer, fn, what, terms, working=None):
+    """The structural key of a Trainer program, before tracing; or None.
+
+    Parameters
+    ----------
+    trainer : training.Trainer
+    fn : function
+        The Python function traced (its code, by identity, is part of the key).
+    what : tuple
+        Which function (``("train",)``, ``("eval", training)``, ``("predict",)``).
+    terms : sequence of ``(probe, objective or None)``
+        The objective (or the predicted probes).
+    working : keras_api.OptimizerCopy, optional
+        The training program's optimizer copy.
+
+    Returns
+    -------
+    key : tuple of ``(part name, digest)`` or None
+        None when the step program has no key (`StepProgram.structure_key`), the
+        model has TensorNodes (their initial state is baked in), the optimizer
+        is not copied, or an objective cannot be described.
+    """
+    parts = trainer.parts
+    structure = parts.program.structure_key()
+    if structure is None or parts.tensor_vars.nodes:
+        return None
+    if working is not None and not working.copied:
+        return None
+    describe = Describer(None)
+    try:
+        body = (
+            describe(type(trainer)),
+            serial(fn.__code__),
+            describe(what),
+            tuple(_term(trainer, describe, p, fn) for p, fn in terms),
+            describe.array(parts.store.state0),  # a constant of the trace
+            None if working is None else describe(optimizer_kind(working.optimizer)),
+            tuple(_spec(v) for v in candidates(parts, working)),
+        )
+    except Undescribable:
+        return None
+    return structure + (("trainer", digest(repr(body).encode())),)
+
+
+def _spec(variable):
+    """A variable's dtype name and shape."""
+    return tf.as_dtype(variable.dtype).name, tuple(variable.shape)
+
+
+def _flat(concrete, captured):
+    """Run ``concrete`` on nested arguments (None: no tensor) with ``captured``."""
+
+    def run(*args):
+        flat = [a for a in tf.nest.flatten(args) if a is not None]
+        return call_with_captures(concrete, flat, captured)
+
+    return run
+
+
 class SharedFunction:
     """A ``tf.function`` whose traces come from `SHARED_TRAINING_PROGRAMS`.
 
     Called like the function; traced once per `signature` of the arguments
-    (tensors, or None in nested tuples).
+    (tensors, or None in nested tuples), unless a program is found by key.
 
     Parameters
     ----------
@@ -48,16 +143,23 @@ class SharedFunction:
     share : bool
         Whether traces are shared: only XLA programs whose random ops are not
         seeded when traced (`step_program.StepProgram.shares_programs`).
+    key : tuple, optional
+        `function_key` (None: shared by fingerprint only).
+    variables : list, optional
+        What the function may capture (`candidates`): a program found by key
+        runs with these, by role.
 
     Attributes
     ----------
     shared : int
-        Traces of this function that run an earlier Simulator's program.
+        Programs of this function that are an earlier Simulator's.
     """
 
-    def __init__(self, function, share):
+    def __init__(self, function, share, key=None, variables=()):
         self.function = function
         self.share = bool(share)
+        self.key = key if self.share else None
+        self.variables = list(variables)
         self.shared = 0
         self._traces = {}
 
@@ -65,18 +167,45 @@ class SharedFunction:
         key = signature(args)
         run = self._traces.get(key)
         if run is None:
-            run = self._traces[key] = self._trace(args)
+            run = self._traces[key] = self._program(args, key)
         return run(*args)
 
-    def _trace(self, args):
-        concrete = self.function.get_concrete_function(*args)
+    def _program(self, args, shapes):
+        """A program found by key, else a trace (shared by fingerprint)."""
         if not self.share:
-            return concrete
-        run = SHARED_TRAINING_PROGRAMS.get(concrete, capture_specs(concrete))
-        if run is concrete:
+            return self.function.get_concrete_function(*args)
+        key = None if self.key is None else self.key + (("args", shapes),)
+        found = None if key is None else SHARED_TRAINING_PROGRAMS.lookup(key)
+        if found is not None:
+            if checking():
+                self._check_key(key, found, args)
+            self.shared += 1
+            captured = [self.variables[i].handle for i in found.roles]
+            return _flat(found.concrete, captured)
+        concrete = self.function.get_concrete_function(*args)
+        shared, fingerprint = SHARED_TRAINING_PROGRAMS.share(
+            concrete, capture_specs(concrete)
+        )
+        captured = concrete.captured_inputs
+        roles = capture_roles(captured, self.variables) if key else None
+        if roles is not None:
+            program = KeyedProgram(shared, roles, fingerprint)
+            SHARED_TRAINING_PROGRAMS.remember(key, program)
+        if shared is concrete:
             return concrete
         self.shared += 1
-        return lambda *args: run(*[a for a in tf.nest.flatten(args) if a is not None])
+        return _flat(shared, captured)
+
+    def _check_key(self, key, found, args):
+        """Trace anyway; raise `ProgramKeyMismatch` if the graphs differ."""
+        concrete = self.function.get_concrete_function(*args)
+        roles = capture_roles(concrete.captured_inputs, self.variables)
+        if program_fingerprint(concrete) != found.fingerprint or roles != found.roles:
+            parts = ", ".join(name for name, _ in key)
+            raise ProgramKeyMismatch(
+                "A training program's structural key matched a stored program, "
+                f"but its trace differs: the key (parts: {parts}) misses something"
+            )
 
     def experimental_get_tracing_count(self):
         """Traces made of this function (shared ones included), as tf.function's."""
