@@ -171,3 +171,29 @@ def test_checking_mode_catches_a_key_missing_the_objective(shared, monkeypatch):
             sim.loss(data, {net.p: lambda y, t: tf.abs(y - t)})
         monkeypatch.delenv(CHECK_VARIABLE)
         assert np.isfinite(sim.loss(data, {net.p: nengo_dl.obj.mse}))
+
+
+#: read by `scaled_mse` as a module global
+LOSS_SCALE = 1.0
+
+
+def scaled_mse(outputs, targets):
+    return LOSS_SCALE * tf.reduce_mean(tf.square(outputs - targets))
+
+
+def test_a_global_read_by_the_objective_is_part_of_the_key(shared, monkeypatch):
+    """A loss function reading a module global: the same value finds the first
+    program by key, a changed value does not (and its loss follows the value)."""
+    net = make_net(seed=1)
+    objective = {net.p: scaled_mse}
+    first, _ = run(net, objective=objective)
+    key_hits = shared.key_hits
+    same, n_same = run(net, objective=objective)
+    assert (n_same, shared.key_hits - key_hits) == (0, 3)
+    monkeypatch.setattr(__import__(__name__), "LOSS_SCALE", 3.0)
+    key_hits = shared.key_hits
+    scaled, n_scaled = run(net, objective=objective)
+    # train and loss traced anew; predict (no objective) found by key
+    assert (n_scaled, shared.key_hits - key_hits) == (2, 1)
+    # (Adam barely notices the scale: the trained parameters stay close)
+    np.testing.assert_allclose(scaled[1], 3 * same[1], rtol=1e-3)
