@@ -36,7 +36,7 @@ import keras
 import tensorflow as tf
 from nengo.exceptions import ValidationError
 
-from nengodl_notebook.training_run import APPLIED
+from nengodl_notebook.training_run import minibatch_loop, reached_flags
 
 #: Reductions for which Keras divides a loss by the replicas in sync.
 _KERAS_SCALED = ("sum_over_batch_size", "mean", "mean_with_sample_weight")
@@ -332,36 +332,21 @@ class Distribution:
             out = strategy.run(replica_step, args=(inputs, targets, i, seed))
             total, losses = (strategy.reduce(mean, v, None) for v in out[:2])
             grads = [strategy.reduce(mean, g, None) for g in out[2]]
-            reached = [tf.not_equal(g, 0) for g in grads[:n_store]] + [
-                tf.reduce_any(tf.not_equal(g, 0))[None] for g in grads[n_store:]
-            ]
             status = trainer._step_status(working.optimizer, variables, total, grads)
-            return total, losses, status, tf.concat(reached, axis=0), out[3]
+            return total, losses, status, reached_flags(grads, n_store)
 
         def train_chunk(inputs, targets, start, stop, seed, n_batches):
             dtype = trainer.parts.context.dtype
             n_reach = trainer.parts.store.n_trainable + len(variables) - n_store
 
-            def body(i, totals, per_probe, status, reached):
-                total, losses, status, step_reached, _ = train_step(
-                    inputs, targets, i, seed
-                )
-                totals = tf.tensor_scatter_nd_update(totals, [[i]], total[None])
-                per_probe = tf.tensor_scatter_nd_update(per_probe, [[i]], losses[None])
-                return i + 1, totals, per_probe, status, reached | step_reached
-
-            out = tf.while_loop(
-                lambda i, totals, per_probe, status, reached: (
-                    (i < stop) & tf.equal(status, APPLIED)
-                ),
-                body,
-                (
-                    start,
-                    tf.zeros(n_batches, dtype),
-                    tf.zeros((n_batches, len(objective)), dtype),
-                    tf.constant(APPLIED),
-                    tf.zeros(n_reach, tf.bool),
-                ),
+            out = minibatch_loop(
+                lambda i: train_step(inputs, targets, i, seed),
+                start,
+                stop,
+                n_batches,
+                len(objective),
+                n_reach,
+                dtype,
             )
             items = strategy.run(lambda x: tf.shape(x)[3], args=(inputs,))
             return (*out, items)

@@ -103,7 +103,15 @@ def merge_operators(model, dg):
     dependents kept as bit masks (nengo's closure, rebuilt each pass, was most
     of the time).
     """
-    merge_pass = MaskedMergePass(dg)
+    merge_with(model, MaskedMergePass(dg))
+
+
+def merge_with(model, merge_pass):
+    """Run ``merge_pass`` as `merge_operators` does and update ``model``.
+
+    Views only while a pass merges, then any operators, until a pass merges
+    nothing; then ``model``'s signals and operators are the merged ones.
+    """
     views_only = True
     while True:
         before = len(merge_pass.dg.forward)
@@ -119,7 +127,7 @@ def merge_operators(model, dg):
                 sig = replaced[sig]
             signals[name] = sig
     del model.operators[:]
-    for op in dg:
+    for op in merge_pass.dg.forward:
         model.add_op(op)
 
 

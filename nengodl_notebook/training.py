@@ -47,6 +47,8 @@ from nengodl_notebook.training_run import (  # noqa: F401 (TrainingDivergedWarni
     TrainingDivergedWarning,
     TrainRun,
     call_compiled,
+    minibatch_loop,
+    reached_flags,
 )
 from nengodl_notebook.user_warnings import warn_user
 
@@ -187,36 +189,19 @@ class Trainer:
                 tf.zeros_like(v) if g is None else tf.convert_to_tensor(g)
                 for g, v in zip(tape.gradient(total, variables), variables)
             ]
-            reached = [tf.not_equal(g, 0) for g in grads[:n_store]] + [
-                tf.reduce_any(tf.not_equal(g, 0))[None] for g in grads[n_store:]
-            ]
             status = self._step_status(working.optimizer, variables, total, grads)
-            return total, tf.stack(losses), status, tf.concat(reached, axis=0)
+            return total, tf.stack(losses), status, reached_flags(grads, n_store)
 
         def train_chunk(inputs, targets, start, stop, seed):
             n_batches, dtype = inputs.shape[0], self.parts.context.dtype
             n_reach = self.parts.store.n_trainable + len(variables) - n_store
 
-            def body(i, totals, per_probe, status, reached):
-                total, losses, status, step_reached = train_step(
-                    inputs[i], tuple(None if t is None else t[i] for t in targets), seed
-                )
-                totals = tf.tensor_scatter_nd_update(totals, [[i]], total[None])
-                per_probe = tf.tensor_scatter_nd_update(per_probe, [[i]], losses[None])
-                return i + 1, totals, per_probe, status, reached | step_reached
+            def step(i):
+                batch_targets = tuple(None if t is None else t[i] for t in targets)
+                return train_step(inputs[i], batch_targets, seed)
 
-            return tf.while_loop(
-                lambda i, totals, per_probe, status, reached: (
-                    (i < stop) & tf.equal(status, APPLIED)
-                ),
-                body,
-                (
-                    start,
-                    tf.zeros(n_batches, dtype),
-                    tf.zeros((n_batches, len(objective)), dtype),
-                    tf.constant(APPLIED),
-                    tf.zeros(n_reach, tf.bool),
-                ),
+            return minibatch_loop(
+                step, start, stop, n_batches, len(objective), n_reach, dtype
             )
 
         return self._shared_function(train_chunk, ("train",), objective, working)

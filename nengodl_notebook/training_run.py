@@ -7,6 +7,7 @@ divergence and to say in an error which parameters are left.
 """
 
 import numpy as np
+import tensorflow as tf
 from nengo.exceptions import ValidationError
 
 from nengodl_notebook.user_warnings import warn_user
@@ -186,3 +187,45 @@ def call_compiled(fn, *args):
         if e.__cause__ is None and e.__context__ is not None:
             e.__cause__ = e.__context__
         raise
+
+
+def reached_flags(grads, n_store):
+    """Which trainable elements (the first ``n_store`` gradients, element-wise)
+    and TensorNode weights (one flag each) got a non-zero gradient."""
+    flags = [tf.not_equal(g, 0) for g in grads[:n_store]]
+    flags += [tf.reduce_any(tf.not_equal(g, 0))[None] for g in grads[n_store:]]
+    return tf.concat(flags, axis=0)
+
+
+def minibatch_loop(step, start, stop, n_batches, n_terms, n_reach, dtype):
+    """The loop of a compiled training chunk (for use inside a ``tf.function``).
+
+    Runs ``step(i)`` (returning ``(total, losses, status, reached)``) on
+    minibatches ``start..stop``, stopping after a step that is not `APPLIED`.
+
+    Returns
+    -------
+    next, totals, per_probe, status, reached : tf.Tensor
+        The next minibatch, each minibatch's total and per-term losses, the
+        last step's status, and `reached_flags` of any step.
+    """
+
+    def body(i, totals, per_probe, status, reached):
+        total, losses, status, step_reached = step(i)
+        totals = tf.tensor_scatter_nd_update(totals, [[i]], total[None])
+        per_probe = tf.tensor_scatter_nd_update(per_probe, [[i]], losses[None])
+        return i + 1, totals, per_probe, status, reached | step_reached
+
+    return tf.while_loop(
+        lambda i, totals, per_probe, status, reached: (
+            (i < stop) & tf.equal(status, APPLIED)
+        ),
+        body,
+        (
+            start,
+            tf.zeros(n_batches, dtype),
+            tf.zeros((n_batches, n_terms), dtype),
+            tf.constant(APPLIED),
+            tf.zeros(n_reach, tf.bool),
+        ),
+    )

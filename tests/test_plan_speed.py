@@ -19,7 +19,7 @@ from reference import compare_all, run_ours, run_reference
 
 from nengodl_notebook.merge_pass import dependents_masks
 from nengodl_notebook.op_builders.processes import linear_filter_step
-from nengodl_notebook.planner import merge_operators
+from nengodl_notebook.planner import merge_operators, merge_with
 
 
 def views_and_slices():
@@ -98,23 +98,7 @@ class BuildOrderMergePass(OpMergePass):
 
 def nengo_merges(model, dg):
     """`merge_operators` as it was: nengo's passes until one merges nothing."""
-    merge_pass = BuildOrderMergePass(dg)
-    views_only = True
-    while True:
-        before = len(merge_pass.dg.forward)
-        merge_pass(views_only)
-        merged = len(merge_pass.dg.forward) < before
-        if not (merged or views_only):
-            break
-        views_only = merged
-    for signals in model.sig.values():
-        for name, sig in signals.items():
-            while sig in merge_pass.sig_replacements:
-                sig = merge_pass.sig_replacements[sig]
-            signals[name] = sig
-    del model.operators[:]
-    for op in dg:
-        model.add_op(op)
+    merge_with(model, BuildOrderMergePass(dg))
 
 
 def merged_plan(net, merge):
