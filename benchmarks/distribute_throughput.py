@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import pathlib
-import socket
 import statistics
 import subprocess
 import sys
@@ -64,16 +63,6 @@ def child(mode, epochs, repeats):
     print(json.dumps(times))
 
 
-def free_ports(n):
-    sockets = [socket.socket() for _ in range(n)]
-    for s in sockets:
-        s.bind(("localhost", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
-
-
 def run_mode(mode, args):
     """Call times of one process (two for "workers": the slower of each pair)."""
     cmd = [sys.executable, __file__, "--child", mode]
@@ -81,16 +70,9 @@ def run_mode(mode, args):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     envs = [env]
     if mode == "workers":
-        cluster = {"worker": [f"localhost:{p}" for p in free_ports(2)]}
-        envs = [
-            {
-                **env,
-                "TF_CONFIG": json.dumps(
-                    {"cluster": cluster, "task": {"type": "worker", "index": i}}
-                ),
-            }
-            for i in range(2)
-        ]
+        from nengodl_notebook.distribute import loopback_tf_configs
+
+        envs = [{**env, "TF_CONFIG": config} for config in loopback_tf_configs(2)]
     procs = [
         subprocess.Popen(cmd, env=e, stdout=subprocess.PIPE, text=True) for e in envs
     ]

@@ -25,7 +25,6 @@ process, and the largest difference between them.
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 
@@ -34,17 +33,6 @@ import numpy as np
 MINIBATCH = 4
 N_STEPS = 20
 EPOCHS = 2
-
-
-def free_ports(n):
-    """``n`` ports free on the loopback interface now."""
-    sockets = [socket.socket() for _ in range(n)]
-    for s in sockets:
-        s.bind(("localhost", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
 
 
 def train(strategy):
@@ -88,14 +76,14 @@ def worker(index):
 
 def launch():
     """Start two workers and one single process; compare their parameters."""
-    ports = free_ports(2)
-    cluster = {"worker": [f"localhost:{port}" for port in ports]}
+    from nengodl_notebook.distribute import loopback_tf_configs
+
+    configs = loopback_tf_configs(2)
     procs = []
     for index in (0, 1, None):
         env = dict(os.environ)
         if index is not None:
-            task = {"type": "worker", "index": index}
-            env["TF_CONFIG"] = json.dumps({"cluster": cluster, "task": task})
+            env["TF_CONFIG"] = configs[index]
         args = [sys.executable, __file__, "--worker", str(index)]
         procs.append(subprocess.Popen(args, env=env, stdout=subprocess.PIPE, text=True))
     outs = []

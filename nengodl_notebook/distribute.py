@@ -31,6 +31,8 @@ chunks (`_agreed_stop`).
 """
 
 import contextlib
+import json
+import socket
 
 import keras
 import tensorflow as tf
@@ -364,3 +366,23 @@ class Distribution:
             return tuple(out)
 
         return call
+
+
+def loopback_tf_configs(n_workers):
+    """``TF_CONFIG`` values (JSON) for ``n_workers`` worker processes on this
+    machine, one per worker, on loopback ports free now.
+
+    Set worker ``i``'s environment variable ``TF_CONFIG`` to the ``i``-th before
+    it starts TensorFlow, then make a ``tf.distribute.MultiWorkerMirroredStrategy``
+    in each (see ``examples/multi_worker.py``).
+    """
+    sockets = [socket.socket() for _ in range(n_workers)]
+    for s in sockets:
+        s.bind(("localhost", 0))
+    cluster = {"worker": [f"localhost:{s.getsockname()[1]}" for s in sockets]}
+    for s in sockets:
+        s.close()
+    return [
+        json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}})
+        for i in range(n_workers)
+    ]

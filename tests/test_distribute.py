@@ -176,3 +176,17 @@ def test_runs_with_a_strategy_keep_their_chunk_length():
             sim.run_steps(3)
     assert lengths["plain"][1] < lengths["plain"][0]
     assert lengths["strategy"][1] == lengths["strategy"][0]
+
+
+def test_loopback_tf_configs_name_one_cluster_and_each_worker():
+    import json
+
+    from nengodl_notebook.distribute import loopback_tf_configs
+
+    configs = [json.loads(c) for c in loopback_tf_configs(3)]
+    cluster = configs[0]["cluster"]["worker"]
+    assert len(cluster) == len(set(cluster)) == 3
+    assert all(c["cluster"]["worker"] == cluster for c in configs)
+    assert [c["task"] for c in configs] == [
+        {"type": "worker", "index": i} for i in range(3)
+    ]
