@@ -16,6 +16,7 @@ import os
 # of notebook cells; users can still set TF_CPP_MIN_LOG_LEVEL themselves.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from nengodl_notebook import xla_cache  # noqa: F401 - before TF reads XLA flags
 from nengodl_notebook.tf_startup import import_tensorflow
 
 import_tensorflow()  # before any module imports it: see tf_startup

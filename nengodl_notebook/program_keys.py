@@ -21,6 +21,7 @@ import functools
 import hashlib
 import itertools
 import os
+import re
 import types
 import weakref
 
@@ -94,6 +95,23 @@ def digest(data):
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+#: The process-specific serial numbers in a description (`serial`).
+SERIALS = re.compile(r"\('(class|callable|function)', \d+")
+
+
+def digested(parts):
+    """``(name, digest)`` per key part, and a ``("portable", digest)`` of all.
+
+    The portable digest leaves out the serial numbers (they follow the order
+    in which objects were first described in the process): the same program
+    gets the same one in every process (`program_names`).
+    """
+    texts = [(name, repr(part)) for name, part in parts]
+    whole = "".join(SERIALS.sub(r"('\1'", text) for _, text in texts)
+    keyed = tuple((name, digest(text.encode())) for name, text in texts)
+    return keyed + (("portable", digest(whole.encode())),)
+
+
 def global_names(code):
     """Names ``code`` (and the functions defined in it) may read as globals."""
     names = set(code.co_names)
@@ -150,7 +168,8 @@ class Describer:
         if type(x).__module__.startswith(("nengodl_notebook", "nengo.")):
             return self.own(x)  # ours, or a plain nengo object (ChannelShape)
         if callable(x) and not hasattr(x, "__dict__"):  # builtins, ufuncs
-            return ("callable", serial(x))
+            name = getattr(x, "__qualname__", getattr(x, "__name__", ""))
+            return ("callable", serial(x), name)
         raise Undescribable(f"{type(x).__qualname__} object {x!r:.60}")
 
     def array(self, a):
@@ -197,7 +216,8 @@ class Describer:
             used = tuple((n, self.global_value(fn.__globals__[n])) for n in names)
         finally:
             self._functions.discard(id(fn))
-        return ("function", serial(fn.__code__), fn.__module__, cells, defaults, used)
+        code = (fn.__module__, fn.__qualname__)
+        return ("function", serial(fn.__code__)) + code + (cells, defaults, used)
 
     def global_value(self, value):
         """A global a function reads: modules by name, the rest as values."""
@@ -279,4 +299,4 @@ def step_key(program, store):
             parts.append((name, group_description(describe, group)))
     except Undescribable:
         return None
-    return tuple((name, digest(repr(part).encode())) for name, part in parts)
+    return digested(parts)

@@ -87,16 +87,18 @@ class SharedPrograms:
         self._keyed = OrderedDict()  # structural key -> KeyedProgram
         self.hits = self.misses = self.key_hits = 0
 
-    def share(self, concrete, extra=()):
+    def share(self, concrete, extra=(), replace=False):
         """The first trace matching ``concrete`` (itself if none), and its fingerprint.
 
         ``extra`` (hashable) is part of the key: what must match besides the
         graph (e.g. the shapes of the variables passed as captures).
+        ``replace``: store ``concrete`` in place of a matching one (whose
+        compilation failed).
         """
         fingerprint = program_fingerprint(concrete)
         key = (fingerprint, extra)
         shared = self._programs.pop(key, None)
-        if shared is None:
+        if shared is None or replace:
             shared = concrete
         self.hits += shared is not concrete
         self.misses += shared is concrete

@@ -17,12 +17,14 @@ from collections import namedtuple
 import numpy as np
 import tensorflow as tf
 
+from nengodl_notebook import xla_cache
 from nengodl_notebook.op_builders.base import gather_rows, seed_tracing, xla_tracing
 from nengodl_notebook.op_builders.tensor_node_builder import (
     xla_for_assertions,
     xla_for_uncompilable,
 )
 from nengodl_notebook.program_keys import ProgramKeyMismatch, checking, step_key
+from nengodl_notebook.program_names import names_for
 from nengodl_notebook.shared_programs import (  # noqa: F401 (names used elsewhere)
     SHARED_PROGRAMS,
     KeyedProgram,
@@ -30,7 +32,7 @@ from nengodl_notebook.shared_programs import (  # noqa: F401 (names used elsewhe
     capture_roles,
     program_fingerprint,
 )
-from nengodl_notebook.tf_private import call_with_captures
+from nengodl_notebook.tf_private import call_with_captures, untraced_copy
 
 #: What a group sees of the current step: global step number ``k`` (1-based, as
 #: nengo's step counter after TimeUpdate), this step's input columns, the seed,
@@ -193,17 +195,32 @@ class StepProgram:
         # the traced program per run length, called directly: tf.function's
         # argument matching costs a sizeable part of a short run
         key = (tuple(args[0].shape), tuple(inputs.shape))
-        if key not in self._programs:
-            self._check_live()
-            self._programs[key] = self._program_for(args, key)
-            self.programs_made += 1
+        program = self._programs.get(key)
         try:
-            return self._programs[key](*args)
+            if program is None:
+                return self._first_call(args, key)
+            return program(*args)
         except tf.errors.InvalidArgumentError as e:
             error = self.failed_assertion(e)
             if error is None:
                 raise
             raise error from e
+
+    def _first_call(self, args, shapes):
+        """Make the program for ``shapes`` and run it (XLA compiles it, or loads
+        it from `xla_cache`; a damaged saved program is compiled anew)."""
+        self._check_live()
+        self._programs[shapes] = self._program_for(args, shapes)
+        self.programs_made += 1
+        try:
+            with xla_cache.quiet_loads():
+                return self._programs[shapes](*args)
+        except tf.errors.OpError as e:
+            if not xla_cache.is_load_failure(e):
+                raise
+        self._programs[shapes] = self._program_for(args, shapes, look_up=False)
+        with xla_cache.quiet_loads():
+            return self._programs[shapes](*args)
 
     def structure_key(self):
         """`program_keys.step_key` of this program (None: it is not shared by key)."""
@@ -215,21 +232,27 @@ class StepProgram:
     def _variables(self):
         return (self.store.trainable, self.store.fixed)
 
-    def _program_for(self, args, shapes):
+    def _program_for(self, args, shapes, look_up=True):
         """The program running ``args``: shared by key, else traced (and shared
-        by fingerprint when an identical trace was compiled before)."""
+        by fingerprint when an identical trace was compiled before).
+
+        Traces with a key are named after it (`program_names`);
+        ``look_up=False`` traces anew (under new names) and stores that.
+        """
+        function = self._run if look_up else untraced_copy(self._run)
         if not self.shares_programs:
-            return self._run.get_concrete_function(*args)
+            return function.get_concrete_function(*args)
         structure = self.structure_key()
         key = None if structure is None else structure + (("run", shapes),)
-        found = None if key is None else SHARED_PROGRAMS.lookup(key)
+        found = None if key is None or not look_up else SHARED_PROGRAMS.lookup(key)
         if found is not None:
             if checking():
                 self._check_key(key, found, args)
             captured = [self._variables()[i].handle for i in found.roles]
             return lambda *a: call_with_captures(found.concrete, a, captured)
-        concrete = self._run.get_concrete_function(*args)
-        shared, fingerprint = SHARED_PROGRAMS.share(concrete)
+        with names_for(key):
+            concrete = function.get_concrete_function(*args)
+        shared, fingerprint = SHARED_PROGRAMS.share(concrete, replace=not look_up)
         captured = concrete.captured_inputs
         roles = capture_roles(captured, self._variables()) if key else None
         if roles is not None:

@@ -23,6 +23,21 @@ inside a simulation.
     variables a TensorNode function writes and the random/assert ops it uses
     (``tensor_node_variables``). If it goes, Simulators with TensorNodes fail
     to build.
+TensorFlow's function namers
+    ``concrete_function._inference_name``, ``_forward_name``,
+    ``_backward_name``, ``control_flow_util_v2.unique_fn_name``,
+    ``unique_grad_fn_name`` and ``custom_gradient.generate_name``:
+    Where TensorFlow names traced functions (and loop bodies, branches,
+    gradients) after its process-wide counter ``ops.uid()``. Replaced by
+    `install_name_source` with versions that take the number from our source
+    while one is active (`program_names`), so a program has the same names in
+    every process and TensorFlow's persistent XLA cache finds it. If they move,
+    names are TensorFlow's own again: programs compile in every process (the
+    test fails first).
+``tf.function``'s ``_clone``
+    A tf.function with the same options and no traces. Used by
+    `untraced_copy` to trace a program again when its saved XLA program
+    failed to load (``xla_cache``). If it goes, such a failure is raised.
 ``keras.layers.Layer._flatten_layers`` and ``Layer._seed_generators``
     A layer and its nested sublayers, and the ``SeedGenerator`` objects each
     layer draws from. Used by `seed_generator_states` so that Keras random
@@ -32,6 +47,8 @@ inside a simulation.
 
 import tensorflow as tf
 from tensorflow.compiler.tf2xla.python import xla
+from tensorflow.python.eager.polymorphic_function import concrete_function
+from tensorflow.python.ops import control_flow_util_v2, custom_gradient
 
 
 def dynamic_update_slice(tensor, update, indices):
@@ -110,3 +127,60 @@ def seed_generator_states(layer):
         for sub in layer._flatten_layers(include_self=True)
         for generator in getattr(sub, "_seed_generators", [])
     ]
+
+
+def install_name_source(source):
+    """Name TensorFlow's traced functions with numbers from ``source()``.
+
+    ``source()`` gives the next number (a string of digits) while a naming
+    context of ours is active on the calling thread, else None: TensorFlow's
+    own ``ops.uid()`` then. Installed once per process.
+    """
+    namers = (
+        (concrete_function, "_inference_name"),
+        (concrete_function, "_forward_name"),
+        (concrete_function, "_backward_name"),
+        (control_flow_util_v2, "unique_fn_name"),
+        (control_flow_util_v2, "unique_grad_fn_name"),
+        (custom_gradient, "generate_name"),
+    )
+    if getattr(concrete_function, "_nengodl_names", False) or not all(
+        hasattr(module, name) for module, name in namers
+    ):
+        return  # installed, or TensorFlow changed: its own names
+    inference = concrete_function._inference_name
+    forward = concrete_function._forward_name
+    backward = concrete_function._backward_name
+    fn_name = control_flow_util_v2.unique_fn_name
+    grad_fn_name = control_flow_util_v2.unique_grad_fn_name
+    gradient_name = custom_gradient.generate_name
+
+    def pick(original, pattern):
+        def name(*args):
+            number = source()
+            if number is None:
+                return original(*args)
+            return pattern(*args, number)
+
+        return name
+
+    concrete_function._inference_name = pick(
+        inference, lambda n, k: f"__inference_{n}_{k}"
+    )
+    concrete_function._forward_name = pick(forward, lambda n, k: f"__forward_{n}_{k}")
+    concrete_function._backward_name = pick(
+        backward, lambda n, k: f"__backward_{n}_{k}"
+    )
+    control_flow_util_v2.unique_fn_name = pick(
+        fn_name, lambda scope, n, k: f"{scope}{n}_{k}".replace("/", "_")
+    )
+    control_flow_util_v2.unique_grad_fn_name = pick(
+        grad_fn_name, lambda n, k: f"{n}_grad_{k}"
+    )
+    custom_gradient.generate_name = pick(gradient_name, lambda k: f"CustomGradient-{k}")
+    concrete_function._nengodl_names = True
+
+
+def untraced_copy(function):
+    """``function`` (a tf.function) with the same options and no traces."""
+    return function._clone(python_function=None)

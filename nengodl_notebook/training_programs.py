@@ -14,22 +14,24 @@ caught by the first Simulator's trace only (the key holds the same objective).
 
 import tensorflow as tf
 
+from nengodl_notebook import xla_cache
 from nengodl_notebook.keras_api import optimizer_kind
 from nengodl_notebook.program_keys import (
     Describer,
     ProgramKeyMismatch,
     Undescribable,
     checking,
-    digest,
+    digested,
     serial,
 )
+from nengodl_notebook.program_names import names_for
 from nengodl_notebook.shared_programs import (
     KeyedProgram,
     SharedPrograms,
     capture_roles,
     program_fingerprint,
 )
-from nengodl_notebook.tf_private import call_with_captures
+from nengodl_notebook.tf_private import call_with_captures, untraced_copy
 
 #: Training, loss and prediction programs shared by the Simulators of the process.
 SHARED_TRAINING_PROGRAMS = SharedPrograms(size=8)
@@ -104,7 +106,7 @@ def function_key(trainer, fn, what, terms, working=None):
     try:
         body = (
             describe(type(trainer)),
-            serial(fn.__code__),
+            ("function", serial(fn.__code__), fn.__qualname__),
             describe(what),
             tuple(_term(trainer, describe, p, fn) for p, fn in terms),
             describe.array(parts.store.state0),  # a constant of the trace
@@ -113,7 +115,7 @@ def function_key(trainer, fn, what, terms, working=None):
         )
     except Undescribable:
         return None
-    return structure + (("trainer", digest(repr(body).encode())),)
+    return structure + digested([("trainer", body)])
 
 
 def _spec(variable):
@@ -166,25 +168,42 @@ class SharedFunction:
     def __call__(self, *args):
         key = signature(args)
         run = self._traces.get(key)
-        if run is None:
-            run = self._traces[key] = self._program(args, key)
-        return run(*args)
+        if run is not None:
+            return run(*args)
+        run = self._traces[key] = self._program(args, key)
+        try:
+            with xla_cache.quiet_loads():
+                return run(*args)
+        except tf.errors.OpError as e:
+            if not xla_cache.is_load_failure(e):
+                raise
+        run = self._traces[key] = self._program(args, key, look_up=False)
+        with xla_cache.quiet_loads():
+            return run(*args)
 
-    def _program(self, args, shapes):
-        """A program found by key, else a trace (shared by fingerprint)."""
+    def _program(self, args, shapes, look_up=True):
+        """A program found by key, else a trace (shared by fingerprint).
+
+        Traces with a key are named after it (`program_names`); ``look_up=False``
+        traces anew (a saved program failed to load) and stores that.
+        """
+        function = self.function if look_up else untraced_copy(self.function)
         if not self.share:
-            return self.function.get_concrete_function(*args)
+            return function.get_concrete_function(*args)
         key = None if self.key is None else self.key + (("args", shapes),)
-        found = None if key is None else SHARED_TRAINING_PROGRAMS.lookup(key)
+        found = None
+        if key is not None and look_up:
+            found = SHARED_TRAINING_PROGRAMS.lookup(key)
         if found is not None:
             if checking():
                 self._check_key(key, found, args)
             self.shared += 1
             captured = [self.variables[i].handle for i in found.roles]
             return _flat(found.concrete, captured)
-        concrete = self.function.get_concrete_function(*args)
+        with names_for(key):
+            concrete = function.get_concrete_function(*args)
         shared, fingerprint = SHARED_TRAINING_PROGRAMS.share(
-            concrete, capture_specs(concrete)
+            concrete, capture_specs(concrete), replace=not look_up
         )
         captured = concrete.captured_inputs
         roles = capture_roles(captured, self.variables) if key else None

@@ -12,6 +12,13 @@ PY=${PY:-.venv/bin/python}
 # every step program shared by its structural key is traced too and checked
 # (nengodl_notebook/program_keys.py): the suite's networks test the key
 export NENGODL_NOTEBOOK_CHECK_PROGRAM_KEYS=${NENGODL_NOTEBOOK_CHECK_PROGRAM_KEYS:-1}
+# compiled XLA programs are saved and loaded across the groups (xla_cache.py),
+# in a cache of this run only (not the user's)
+if [ -z "${NENGODL_NOTEBOOK_XLA_CACHE:-}" ]; then
+  cache_root=$(mktemp -d)
+  trap 'rm -rf "$cache_root"' EXIT
+  export NENGODL_NOTEBOOK_XLA_CACHE="$cache_root/xla"
+fi
 groups=(
   "tests/browser tests/test_[a-e]*.py"
   "tests/test_[f-o]*.py"

@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from nengodl_notebook import tf_private
+from nengodl_notebook import program_names, tf_private
 
 
 def test_xla_dynamic_update_slice_writes_block_in_and_out_of_xla():
@@ -94,3 +94,37 @@ def test_keras_flatten_layers_and_seed_generators():
     dropouts = [inner.layers[1], model.layers[-1]]
     for dropout in dropouts:
         assert any(state is dropout.seed_generator.state for state in states)
+
+
+def test_function_namers_take_numbers_from_our_source():
+    """concrete_function._inference_name, control_flow_util_v2.unique_fn_name...
+
+    Checked through `program_names` (which installs our number source once
+    per process with `install_name_source`).
+    """
+
+    @tf.function(autograph=False)
+    def loop(x):
+        return tf.while_loop(lambda i, y: i < 3, lambda i, y: (i + 1, y + 1.0), (0, x))
+
+    key = (("portable", "tf-private-test"),)
+    with program_names.names_for(key):
+        concrete = loop.get_concrete_function(tf.constant(0.0))
+    digest = program_names.key_digest(key)
+    library = {f.signature.name for f in concrete.graph.as_graph_def().library.function}
+    assert concrete.name.decode().startswith(f"__inference_loop_{digest}")
+    assert len(library) == 2  # the loop's condition and body
+    assert all(digest in name for name in library)
+    later = tf.function(loop.python_function).get_concrete_function(tf.constant(0.0))
+    assert digest not in later.name.decode()  # outside: TensorFlow's numbers
+
+
+def test_untraced_copy_traces_again_with_the_same_options():
+    """tf.function's ``_clone``."""
+    compiled = tf.function(lambda x: x * 2.0, jit_compile=True, autograph=False)
+    first = compiled.get_concrete_function(tf.constant(1.0))
+    copy = tf_private.untraced_copy(compiled)
+    second = copy.get_concrete_function(tf.constant(1.0))
+    assert second is not first and second.name != first.name
+    assert copy.experimental_get_tracing_count() == 1
+    assert float(copy(tf.constant(3.0))) == 6.0
