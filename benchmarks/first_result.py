@@ -14,6 +14,8 @@ TensorFlow's one-off set-up, as in a notebook's first cell). Rows:
 
     .venv/bin/python benchmarks/first_result.py            # 5 processes per row
     .venv/bin/python benchmarks/first_result.py --quick    # 3
+    .venv/bin/python benchmarks/first_result.py --xla-cache warm  # programs
+                                                  # saved by an earlier process
     .venv/bin/python benchmarks/first_result.py --tf-xla-flags \\
         "--tf_xla_persistent_cache_directory=/tmp/xla_cache"
 
@@ -29,6 +31,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -104,9 +107,10 @@ def child_training():
     return {k: rec[k] for k in ("build_s", "train_first_s", "train_second_s")}
 
 
-def run_child(spec, xla_flags):
-    """Run one measurement in a fresh process; its JSON result."""
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+def run_child(spec, xla_flags, cache):
+    """Run one measurement in a fresh process (XLA cache directory ``cache``);
+    its JSON result."""
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", NENGODL_NOTEBOOK_XLA_CACHE=cache)
     if xla_flags:
         env["TF_XLA_FLAGS"] = xla_flags
     cmd = [sys.executable, __file__, "--child", json.dumps(spec)]
@@ -123,13 +127,31 @@ def median(values):
 
 
 def collect(args):
-    """Run every repetition of every selected measurement; the raw samples."""
+    """Run every repetition of every selected measurement; the raw samples.
+
+    ``--xla-cache cold``: every process starts with an empty XLA cache (the
+    first run ever on the machine); ``warm``: all share one that an untimed
+    process of each measurement filled first (a re-run, a restarted kernel).
+    """
     samples = {}
-    for rep in range(args.repeats):
-        for name in args.only:
-            spec = {"kind": name, "ours_first": rep % 2 == 0}
-            print(f"[{time.strftime('%H:%M:%S')}] {name} #{rep + 1}", file=sys.stderr)
-            samples.setdefault(name, []).append(run_child(spec, args.tf_xla_flags))
+    with tempfile.TemporaryDirectory() as root:
+        shared = os.path.join(root, "shared")
+        if args.xla_cache == "warm":
+            for name in args.only:
+                stamp = time.strftime("%H:%M:%S")
+                print(f"[{stamp}] {name} (fills the cache)", file=sys.stderr)
+                run_child({"kind": name, "ours_first": True}, args.tf_xla_flags, shared)
+        for rep in range(args.repeats):
+            for name in args.only:
+                spec = {"kind": name, "ours_first": rep % 2 == 0}
+                print(
+                    f"[{time.strftime('%H:%M:%S')}] {name} #{rep + 1}", file=sys.stderr
+                )
+                own = os.path.join(root, f"{name}{rep}")
+                cache = shared if args.xla_cache == "warm" else own
+                samples.setdefault(name, []).append(
+                    run_child(spec, args.tf_xla_flags, cache)
+                )
     return samples
 
 
@@ -222,6 +244,12 @@ def parse_args(argv=None):
     p.add_argument("--repeats", type=int, default=None, help="processes per row (5)")
     p.add_argument("--only", nargs="+", default=list(N_SIMS) + ["training"])
     p.add_argument("--tf-xla-flags", default="", help="TF_XLA_FLAGS of the processes")
+    p.add_argument(
+        "--xla-cache",
+        choices=("cold", "warm"),
+        default="cold",
+        help="saved XLA programs: none (cold), or from an earlier process (warm)",
+    )
     p.add_argument("--out", default=str(ROOT / "benchmarks/results/first_result.json"))
     p.add_argument("--baseline", help="JSON from --out: today's training time")
     p.add_argument("--child", help=argparse.SUPPRESS)
@@ -254,7 +282,7 @@ def main(argv=None):
             old = json.load(f)["samples"]["training"]
         baseline = median([s["train_first_s"][0] for s in old])
     print(f"{args.repeats} processes per row; load average {load} -> {os.getloadavg()}")
-    print(f"TF_XLA_FLAGS={args.tf_xla_flags!r}\n")
+    print(f"TF_XLA_FLAGS={args.tf_xla_flags!r}; XLA cache: {args.xla_cache}\n")
     print(report(samples, baseline))
     print("\n" + "\n".join(notes(samples)))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
@@ -264,6 +292,7 @@ def main(argv=None):
                 "samples": samples,
                 "load": [load, os.getloadavg()],
                 "flags": args.tf_xla_flags,
+                "xla_cache": args.xla_cache,
             },
             f,
         )

@@ -99,17 +99,40 @@ def digest(data):
 SERIALS = re.compile(r"\('(class|callable|function)', \d+")
 
 
-def digested(parts):
+#: Modules whose functions and classes are library code (`Describer.user_code`).
+LIBRARY = (
+    "nengodl_notebook",
+    "nengo",
+    "numpy",
+    "scipy",
+    "tensorflow",
+    "keras",
+    "builtins",
+    "math",
+    "operator",
+    "functools",
+)
+
+
+def is_library(module):
+    """Whether objects of ``module`` (a name, or None) are library code."""
+    return module is not None and module.split(".")[0] in LIBRARY
+
+
+def digested(parts, user_code=True):
     """``(name, digest)`` per key part, and a ``("portable", digest)`` of all.
 
     The portable digest leaves out the serial numbers (they follow the order
     in which objects were first described in the process): the same program
-    gets the same one in every process (`program_names`).
+    gets the same one in every process (`program_names`). With ``user_code``
+    its part is named ``"portable (user code)"`` (`saved_programs` saves no
+    such program).
     """
     texts = [(name, repr(part)) for name, part in parts]
     whole = "".join(SERIALS.sub(r"('\1'", text) for _, text in texts)
     keyed = tuple((name, digest(text.encode())) for name, text in texts)
-    return keyed + (("portable", digest(whole.encode())),)
+    name = "portable (user code)" if user_code else "portable"
+    return keyed + ((name, digest(whole.encode())),)
 
 
 def global_names(code):
@@ -133,6 +156,7 @@ class Describer:
     def __init__(self, layout):
         self.layout = layout
         self._seen = {}  # id -> number, for our own objects described once
+        self.user_code = False  # described a function or class of user code
         self._signals = {}  # id -> description, for signals described once
         self._bases = {}  # id -> layout place (or value) of a base signal
         self._functions = set()  # ids of functions being described
@@ -147,7 +171,8 @@ class Describer:
         if isinstance(x, dict):
             return ("dict",) + tuple((self(k), self(v)) for k, v in x.items())
         if isinstance(x, type):
-            return ("class", serial(x), x.__qualname__)
+            self.user_code |= not is_library(x.__module__)
+            return ("class", serial(x), x.__module__, x.__qualname__)
         if isinstance(x, Signal):
             return self.signal(x)
         if isinstance(x, (BuildContext, SignalLayout)):
@@ -169,7 +194,9 @@ class Describer:
             return self.own(x)  # ours, or a plain nengo object (ChannelShape)
         if callable(x) and not hasattr(x, "__dict__"):  # builtins, ufuncs
             name = getattr(x, "__qualname__", getattr(x, "__name__", ""))
-            return ("callable", serial(x), name)
+            module = getattr(x, "__module__", None)
+            self.user_code |= not is_library(module)
+            return ("callable", serial(x), module, name)
         raise Undescribable(f"{type(x).__qualname__} object {x!r:.60}")
 
     def array(self, a):
@@ -216,6 +243,7 @@ class Describer:
             used = tuple((n, self.global_value(fn.__globals__[n])) for n in names)
         finally:
             self._functions.discard(id(fn))
+        self.user_code |= not is_library(fn.__module__)
         code = (fn.__module__, fn.__qualname__)
         return ("function", serial(fn.__code__)) + code + (cells, defaults, used)
 
@@ -299,4 +327,4 @@ def step_key(program, store):
             parts.append((name, group_description(describe, group)))
     except Undescribable:
         return None
-    return digested(parts)
+    return digested(parts, describe.user_code)

@@ -53,12 +53,20 @@ def key_digest(key):
     kept = [
         part
         for part in key
-        if part[0] == "portable"
+        if str(part[0]).startswith("portable")
         or not (isinstance(part[1], str) and EXACT.fullmatch(part[1]))
     ]
     text = repr(kept)
     digest = hashlib.sha256(text.encode()).hexdigest()
     return f"{int(digest[:12], 16):015d}"
+
+
+def claim(key):
+    """Count a trace of ``key`` made elsewhere (a program loaded from disk under
+    its first names): later traces of it here get other names."""
+    digest = key_digest(key)
+    with _lock:
+        _traces[digest] = max(_traces.get(digest, 0), 1)
 
 
 @contextlib.contextmanager

@@ -17,7 +17,7 @@ from collections import namedtuple
 import numpy as np
 import tensorflow as tf
 
-from nengodl_notebook import xla_cache
+from nengodl_notebook import saved_programs, xla_cache
 from nengodl_notebook.op_builders.base import gather_rows, seed_tracing, xla_tracing
 from nengodl_notebook.op_builders.tensor_node_builder import (
     xla_for_assertions,
@@ -244,7 +244,11 @@ class StepProgram:
             return function.get_concrete_function(*args)
         structure = self.structure_key()
         key = None if structure is None else structure + (("run", shapes),)
-        found = None if key is None or not look_up else SHARED_PROGRAMS.lookup(key)
+        found = None
+        if key is not None and look_up:
+            found = SHARED_PROGRAMS.lookup(key) or saved_programs.load(key)
+            if found is not None:
+                SHARED_PROGRAMS.remember(key, found)
         if found is not None:
             if checking():
                 self._check_key(key, found, args)
@@ -256,7 +260,12 @@ class StepProgram:
         captured = concrete.captured_inputs
         roles = capture_roles(captured, self._variables()) if key else None
         if roles is not None:
-            SHARED_PROGRAMS.remember(key, KeyedProgram(shared, roles, fingerprint))
+            program = KeyedProgram(shared, roles, fingerprint)
+            if look_up:  # the form saved on disk (not after its load failed)
+                saved = saved_programs.save(key, shared, roles, fingerprint)
+                program = saved or program
+            SHARED_PROGRAMS.remember(key, program)
+            shared = program.concrete
         if shared is concrete:
             return concrete
         return lambda *a: call_with_captures(shared, a, captured)

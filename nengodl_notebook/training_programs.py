@@ -14,7 +14,7 @@ caught by the first Simulator's trace only (the key holds the same objective).
 
 import tensorflow as tf
 
-from nengodl_notebook import xla_cache
+from nengodl_notebook import saved_programs, xla_cache
 from nengodl_notebook.keras_api import optimizer_kind
 from nengodl_notebook.program_keys import (
     Describer,
@@ -22,6 +22,7 @@ from nengodl_notebook.program_keys import (
     Undescribable,
     checking,
     digested,
+    is_library,
     serial,
 )
 from nengodl_notebook.program_names import names_for
@@ -115,7 +116,8 @@ def function_key(trainer, fn, what, terms, working=None):
         )
     except Undescribable:
         return None
-    return structure + digested([("trainer", body)])
+    user_code = describe.user_code or not is_library(fn.__module__)
+    return structure + digested([("trainer", body)], user_code)
 
 
 def _spec(variable):
@@ -193,7 +195,9 @@ class SharedFunction:
         key = None if self.key is None else self.key + (("args", shapes),)
         found = None
         if key is not None and look_up:
-            found = SHARED_TRAINING_PROGRAMS.lookup(key)
+            found = SHARED_TRAINING_PROGRAMS.lookup(key) or saved_programs.load(key)
+            if found is not None:
+                SHARED_TRAINING_PROGRAMS.remember(key, found)
         if found is not None:
             if checking():
                 self._check_key(key, found, args)
@@ -207,13 +211,16 @@ class SharedFunction:
         )
         captured = concrete.captured_inputs
         roles = capture_roles(captured, self.variables) if key else None
+        own = shared is concrete
         if roles is not None:
             program = KeyedProgram(shared, roles, fingerprint)
+            if look_up:  # the form saved on disk (not after its load failed)
+                saved = saved_programs.save(key, shared, roles, fingerprint)
+                program = saved or program
             SHARED_TRAINING_PROGRAMS.remember(key, program)
-        if shared is concrete:
-            return concrete
-        self.shared += 1
-        return _flat(shared, captured)
+            shared = program.concrete
+        self.shared += not own
+        return concrete if shared is concrete else _flat(shared, captured)
 
     def _check_key(self, key, found, args):
         """Trace anyway; raise `ProgramKeyMismatch` if the graphs differ."""

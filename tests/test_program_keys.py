@@ -15,7 +15,7 @@ import pytest
 import tensorflow as tf
 
 import nengodl_notebook as nengo_dl
-from nengodl_notebook import program_keys, step_program
+from nengodl_notebook import program_keys, step_program, xla_cache
 from nengodl_notebook.step_program import SHARED_PROGRAMS
 
 
@@ -46,6 +46,7 @@ def shared(monkeypatch):
     """`SHARED_PROGRAMS`, empty before and after the test; key hits unchecked
     (scripts/run_tests.sh turns checking on: a checked hit traces too)."""
     monkeypatch.delenv(program_keys.CHECK_VARIABLE, raising=False)
+    monkeypatch.setattr(xla_cache, "DIRECTORY", None)  # no programs from disk
     SHARED_PROGRAMS.clear()
     yield SHARED_PROGRAMS
     SHARED_PROGRAMS.clear()

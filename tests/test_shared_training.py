@@ -15,6 +15,7 @@ import pytest
 import tensorflow as tf
 
 import nengodl_notebook as nengo_dl
+from nengodl_notebook import xla_cache
 from nengodl_notebook.training_programs import SHARED_TRAINING_PROGRAMS
 
 BATCH, MB = 64, 16
@@ -57,8 +58,10 @@ def run(Simulator, net, optimizer=None, objective=None, minibatch_size=MB):
 
 
 @pytest.fixture
-def shared():
-    """`SHARED_TRAINING_PROGRAMS`, empty before and after the test."""
+def shared(monkeypatch):
+    """`SHARED_TRAINING_PROGRAMS`, empty before and after the test (no programs
+    from disk)."""
+    monkeypatch.setattr(xla_cache, "DIRECTORY", None)
     SHARED_TRAINING_PROGRAMS.clear()
     yield SHARED_TRAINING_PROGRAMS
     SHARED_TRAINING_PROGRAMS.clear()

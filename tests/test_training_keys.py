@@ -12,7 +12,7 @@ import pytest
 import tensorflow as tf
 
 import nengodl_notebook as nengo_dl
-from nengodl_notebook import training_programs
+from nengodl_notebook import training_programs, xla_cache
 from nengodl_notebook.program_keys import CHECK_VARIABLE, ProgramKeyMismatch
 from nengodl_notebook.training_programs import SHARED_TRAINING_PROGRAMS
 
@@ -69,6 +69,7 @@ def run(net, optimizer=None, objective=None, minibatch_size=MB):
 def shared(monkeypatch):
     """`SHARED_TRAINING_PROGRAMS`, empty before and after; checking off."""
     monkeypatch.delenv(CHECK_VARIABLE, raising=False)
+    monkeypatch.setattr(xla_cache, "DIRECTORY", None)  # no programs from disk
     SHARED_TRAINING_PROGRAMS.clear()
     yield SHARED_TRAINING_PROGRAMS
     SHARED_TRAINING_PROGRAMS.clear()

@@ -7,15 +7,17 @@ end-to-end checks run networks in fresh processes (``xla_cache_scripts/``).
 """
 
 import json
+import math
 import os
 import pathlib
 import subprocess
 import sys
 
+import nengo
 import pytest
 import tensorflow as tf
 
-from nengodl_notebook import program_names, xla_cache
+from nengodl_notebook import program_keys, program_names, saved_programs, xla_cache
 
 ROOT = pathlib.Path(__file__).parent.parent
 SCRIPT = pathlib.Path(__file__).parent / "xla_cache_scripts" / "first_results.py"
@@ -40,9 +42,10 @@ def run_networks(cache, *names):
     return json.loads(done.stdout.strip().splitlines()[-1]), done.stderr
 
 
-def saved(cache):
-    """The saved programs: file name -> modification time."""
-    return {p.name: p.stat().st_mtime_ns for p in pathlib.Path(cache).rglob("*.pb")}
+def saved(cache, pattern="*.pb"):
+    """The saved XLA programs (or ``*.pkl``: traced programs): file name ->
+    modification time."""
+    return {p.name: p.stat().st_mtime_ns for p in pathlib.Path(cache).rglob(pattern)}
 
 
 @pytest.fixture(scope="module")
@@ -56,12 +59,17 @@ def filled(tmp_path_factory):
 def test_programs_found_in_another_process_in_another_order(filled):
     cache, first, files = filled
     assert len(files) == 3  # two step programs and one training program
+    graphs = saved(cache, "*.pkl")
+    assert len(graphs) == 3  # their traces
+    assert first["pair"]["traces"] == first["integrator"]["traces"] == 1
     again, stderr = run_networks(cache, "train", "integrator", "pair")
     assert saved(cache) == files, "a program was compiled and saved again"
+    assert saved(cache, "*.pkl") == graphs, "a program was traced and saved again"
     for name in ("pair", "integrator", "train"):
         assert again[name]["digest"] == first[name]["digest"], name
     for name in ("pair", "integrator"):
         assert again[name]["names"] == first[name]["names"], name
+        assert again[name]["traces"] == 0, f"{name} was traced"
     # TensorFlow's messages on loading a saved program are kept off stderr
     assert "XlaSerializedCacheEntry" not in stderr
     assert "prefer-no-scatter" not in stderr
@@ -176,3 +184,44 @@ def test_key_digest_ignores_exact_digests_but_not_portable_ones():
     assert digest(one) == digest(two)
     assert digest(one) != digest(other)
     assert digest(one) != digest(longer)
+
+
+def test_only_programs_of_library_code_are_saved(tmp_path, monkeypatch):
+    monkeypatch.setattr(xla_cache, "DIRECTORY", tmp_path)
+    monkeypatch.setattr(saved_programs, "_directory", None)
+    library = (("group 0", "a" * 32), ("portable", "b" * 32), ("run", (3, 1)))
+    user = (("group 0", "a" * 32), ("portable (user code)", "b" * 32))
+    trainer = library + (("trainer", "c" * 32), ("portable (user code)", "d" * 32))
+    path = saved_programs.path_for(library)
+    assert path.parent.parent == tmp_path / "graphs"
+    assert saved_programs.path_for(user) is None
+    assert saved_programs.path_for(trainer) is None
+    assert saved_programs.path_for((("group 0", "a" * 32),)) is None
+
+
+def test_describer_marks_user_code():
+    describe = program_keys.Describer(None)
+    describe((math.sin, nengo.LIF, nengo.LIF(tau_rc=0.03)))
+    assert not describe.user_code
+    describe(lambda t: t)  # a function of this test module: user code
+    assert describe.user_code
+
+
+def test_saved_functions_are_renamed_with_their_references():
+    @tf.function(autograph=False)
+    def loop(x):
+        return tf.while_loop(lambda i, y: i < 3, lambda i, y: (i + 1, y * 2.0), (0, x))
+
+    concrete = loop.get_concrete_function(tf.constant(1.0))
+    library, top = saved_programs.detached(concrete)
+    names = {f.signature.name for f in library.function}
+    assert top == concrete.name.decode() + saved_programs.SUFFIX
+    assert all(name.endswith(saved_programs.SUFFIX) for name in names)
+    called = {
+        attr.func.name
+        for f in library.function
+        for node in f.node_def
+        for attr in node.attr.values()
+        if attr.HasField("func")
+    }
+    assert called and called <= names  # the loop's condition and body

@@ -51,16 +51,26 @@ def digest(*arrays):
 
 
 def program_names(sim):
-    """Names of the step programs a Simulator traced ("shared": found by key)."""
-    names = [getattr(p, "name", b"shared") for p in sim._program._programs.values()]
-    return sorted(n.decode() if isinstance(n, bytes) else n for n in names)
+    """Names of the step programs a Simulator ran (as found by their keys)."""
+    from nengodl_notebook.shared_programs import SHARED_PROGRAMS
+
+    structure = sim._program.structure_key()
+    names = []
+    for shapes in sim._program._programs:
+        found = SHARED_PROGRAMS.lookup(structure + (("run", shapes),))
+        names.append(found.concrete.name.decode())
+    return sorted(names)
 
 
 def simulate(name):
     net, probe = NETWORKS[name]()
     with nengo_dl.Simulator(net, progress_bar=False) as sim:
         sim.run(0.5)
-        return {"names": program_names(sim), "digest": digest(sim.data[probe])}
+        return {
+            "names": program_names(sim),
+            "digest": digest(sim.data[probe]),
+            "traces": sim._program._run.experimental_get_tracing_count(),
+        }
 
 
 def train():
