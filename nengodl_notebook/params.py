@@ -125,6 +125,23 @@ class ParamStore:
             state, self.train_s[:, None], tf.tile(values, (1, minibatch_size))
         )
 
+    def initial_state_value(self, minibatch_size, values=None):
+        """`initial_state` made in NumPy, as a constant (no TensorFlow kernel runs).
+
+        ``values`` are ``(params, state0)`` as from `values`; they are read from
+        the variables when not given and some trainable parameter lives in the
+        state.
+        """
+        if values is None and len(self.train_s):
+            values = self.values()
+        state = self.state0 if values is None else values[1]
+        return tf.constant(np.tile(state[:, None], (1, minibatch_size)))
+
+    def built_values(self):
+        """`values` as built: copies of the initial arrays (right until anything
+        assigns or trains the variables), without reading the variables."""
+        return self.params0.copy(), self.state0.copy()
+
     def values(self):
         """``(params, state0)`` as NumPy vectors, with current trainable values."""
         params = np.empty_like(self.params0)
@@ -355,13 +372,15 @@ def _positions(objects):
     return positions
 
 
-def take_params(store, tensor_vars=None):
+def take_params(store, tensor_vars=None, values=None):
     """A snapshot of every parameter signal of ``store``, then each TensorNode weight.
 
     Parameters
     ----------
     store : ParamStore
     tensor_vars : TensorNodeVariables, optional
+    values : tuple of ndarray, optional
+        ``store``'s ``(params, state0)`` if known (read from it if not).
 
     Returns
     -------
@@ -373,7 +392,7 @@ def take_params(store, tensor_vars=None):
     ensembles = [obj for obj, _, _ in store.signals if isinstance(obj, nengo.Ensemble)]
     positions = _positions(ensembles + list(nodes))
     arrays, entries, labels = {}, [], []
-    values = store.values()
+    values = store.values() if values is None else values
     for i, (obj, name, sig) in enumerate(store.signals):
         key = f"{i}.{name}"
         arrays[key] = store.signal_value(sig, values)

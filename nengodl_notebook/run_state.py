@@ -133,15 +133,19 @@ class RunStateMethods:
         self._check_open("reset")
         if seed is not None:
             self.seed = validation.check_seed(seed)  # a bad seed leaves the old one
+        values = None
         if not hasattr(self, "_initial_params"):  # the constructor's reset
-            self._initial_params = take_params(self._store, self._tensor_vars)
+            # the arrays the variables were made from: no TensorFlow kernel runs
+            # (each kernel's first eager run in a process costs milliseconds)
+            values = self._store.built_values()
+            self._initial_params = take_params(self._store, self._tensor_vars, values)
         elif include_trainable:
             revert_params(self._store, self._tensor_vars, self._initial_params)
         batch = self.minibatch_size
         if include_processes:
             self._restart_processes(self.seed)
         self._tensor_vars.reset()
-        self._state = self._store.initial_state(batch)
+        self._state = self._store.initial_state_value(batch, values)
         self._n_steps = 0
         if include_probes:
             self._recorder.clear()
