@@ -9,6 +9,7 @@ import tensorflow as tf
 from nengo.exceptions import BuildError, SimulationError, ValidationError
 
 import nengodl_notebook as nengo_dl
+from nengodl_notebook import xla_cache
 
 
 def spiking_net(**settings):
@@ -158,7 +159,11 @@ def test_planner_settings_warn_and_change_nothing(name, Simulator):
 # -- Simulator(device=..., unroll_simulation=...) -----------------------------------
 
 
-def test_device_cpu_places_the_program_and_gives_the_same_numbers(Simulator):
+def test_device_cpu_places_the_program_and_gives_the_same_numbers(
+    Simulator, monkeypatch
+):
+    # the traced program (not one saved on disk, whose graph is not kept)
+    monkeypatch.setattr(xla_cache, "DIRECTORY", None)
     net = rate_net()
     with Simulator(net) as sim:
         sim.run_steps(20)
