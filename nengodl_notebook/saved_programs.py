@@ -182,3 +182,22 @@ def load(key):
             ctx.add_function_def(fdef)
     program = LoadedProgram(entry["name"], entry["n_outputs"], entry["structure"])
     return KeyedProgram(program, entry["roles"], entry["fingerprint"])
+
+
+def find(programs, key):
+    """The program of ``key`` in ``programs`` (a `SharedPrograms`), else saved
+    on disk (then kept in ``programs`` too); None if neither has it."""
+    found = programs.lookup(key) or load(key)
+    if found is not None:
+        programs.remember(key, found)
+    return found
+
+
+def keep(programs, key, concrete, roles, fingerprint, to_disk=True):
+    """Keep the trace ``concrete`` of ``key`` in ``programs`` and (``to_disk``)
+    on disk; the `KeyedProgram` to run (the saved form when saved)."""
+    program = KeyedProgram(concrete, roles, fingerprint)
+    if to_disk:
+        program = save(key, concrete, roles, fingerprint) or program
+    programs.remember(key, program)
+    return program

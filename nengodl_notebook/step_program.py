@@ -246,9 +246,7 @@ class StepProgram:
         key = None if structure is None else structure + (("run", shapes),)
         found = None
         if key is not None and look_up:
-            found = SHARED_PROGRAMS.lookup(key) or saved_programs.load(key)
-            if found is not None:
-                SHARED_PROGRAMS.remember(key, found)
+            found = saved_programs.find(SHARED_PROGRAMS, key)
         if found is not None:
             if checking():
                 self._check_key(key, found, args)
@@ -259,13 +257,9 @@ class StepProgram:
         shared, fingerprint = SHARED_PROGRAMS.share(concrete, replace=not look_up)
         captured = concrete.captured_inputs
         roles = capture_roles(captured, self._variables()) if key else None
-        if roles is not None:
-            program = KeyedProgram(shared, roles, fingerprint)
-            if look_up:  # the form saved on disk (not after its load failed)
-                saved = saved_programs.save(key, shared, roles, fingerprint)
-                program = saved or program
-            SHARED_PROGRAMS.remember(key, program)
-            shared = program.concrete
+        if roles is not None:  # (not on disk again after its load failed)
+            keep = (SHARED_PROGRAMS, key, shared, roles, fingerprint, look_up)
+            shared = saved_programs.keep(*keep).concrete
         if shared is concrete:
             return concrete
         return lambda *a: call_with_captures(shared, a, captured)

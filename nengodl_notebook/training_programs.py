@@ -27,7 +27,6 @@ from nengodl_notebook.program_keys import (
 )
 from nengodl_notebook.program_names import names_for
 from nengodl_notebook.shared_programs import (
-    KeyedProgram,
     SharedPrograms,
     capture_roles,
     program_fingerprint,
@@ -195,9 +194,7 @@ class SharedFunction:
         key = None if self.key is None else self.key + (("args", shapes),)
         found = None
         if key is not None and look_up:
-            found = SHARED_TRAINING_PROGRAMS.lookup(key) or saved_programs.load(key)
-            if found is not None:
-                SHARED_TRAINING_PROGRAMS.remember(key, found)
+            found = saved_programs.find(SHARED_TRAINING_PROGRAMS, key)
         if found is not None:
             if checking():
                 self._check_key(key, found, args)
@@ -212,13 +209,9 @@ class SharedFunction:
         captured = concrete.captured_inputs
         roles = capture_roles(captured, self.variables) if key else None
         own = shared is concrete
-        if roles is not None:
-            program = KeyedProgram(shared, roles, fingerprint)
-            if look_up:  # the form saved on disk (not after its load failed)
-                saved = saved_programs.save(key, shared, roles, fingerprint)
-                program = saved or program
-            SHARED_TRAINING_PROGRAMS.remember(key, program)
-            shared = program.concrete
+        if roles is not None:  # (not on disk again after its load failed)
+            keep = (SHARED_TRAINING_PROGRAMS, key, shared, roles, fingerprint, look_up)
+            shared = saved_programs.keep(*keep).concrete
         self.shared += not own
         return concrete if shared is concrete else _flat(shared, captured)
 
