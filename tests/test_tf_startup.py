@@ -43,7 +43,9 @@ def test_the_noise_is_there_when_asked_for():
     # what the first test hides exists on this machine (else it proves nothing)
     # (no saved XLA programs: their loading lines are no start-up noise)
     stdout, stderr = run_fresh_python(
-        NENGODL_NOTEBOOK_TF_LOGS="1", NENGODL_NOTEBOOK_XLA_CACHE="off"
+        NENGODL_NOTEBOOK_TF_LOGS="1",
+        NENGODL_NOTEBOOK_XLA_CACHE="off",
+        TF_XLA_FLAGS="",  # not the cache flag this process passes on
     )
     assert stdout.strip() == "(5, 1)"
     assert "absl::InitializeLog" in stderr
