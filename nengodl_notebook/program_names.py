@@ -61,14 +61,6 @@ def key_digest(key):
     return f"{int(digest[:12], 16):015d}"
 
 
-def claim(key):
-    """Count a trace of ``key`` made elsewhere (a program loaded from disk under
-    its first names): later traces of it here get other names."""
-    digest = key_digest(key)
-    with _lock:
-        _traces[digest] = max(_traces.get(digest, 0), 1)
-
-
 @contextlib.contextmanager
 def names_for(key):
     """Name the functions traced meanwhile (on this thread) after ``key``.

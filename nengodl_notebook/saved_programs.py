@@ -27,7 +27,7 @@ from tensorflow.core.framework import function_pb2
 from tensorflow.python.eager import context
 
 from nengodl_notebook import xla_cache
-from nengodl_notebook.program_names import claim, key_digest
+from nengodl_notebook.program_names import key_digest
 from nengodl_notebook.shared_programs import KeyedProgram
 
 #: Key parts marking a key as describing library code only (`program_keys`).
@@ -175,7 +175,6 @@ def load(key):
         library = function_pb2.FunctionDefLibrary.FromString(entry["library"])
     except (OSError, EOFError, pickle.UnpicklingError, KeyError, ValueError):
         return None
-    claim(key)
     ctx = context.context()
     for fdef in library.function:
         if not ctx.has_function(fdef.signature.name):

@@ -210,17 +210,14 @@ class StepProgram:
         """Make the program for ``shapes`` and run it (XLA compiles it, or loads
         it from `xla_cache`; a damaged saved program is compiled anew)."""
         self._check_live()
-        self._programs[shapes] = self._program_for(args, shapes)
         self.programs_made += 1
-        try:
-            with xla_cache.quiet_loads():
-                return self._programs[shapes](*args)
-        except tf.errors.OpError as e:
-            if not xla_cache.is_load_failure(e):
-                raise
-        self._programs[shapes] = self._program_for(args, shapes, look_up=False)
-        with xla_cache.quiet_loads():
-            return self._programs[shapes](*args)
+
+        def make(look_up):
+            program = self._program_for(args, shapes, look_up)
+            self._programs[shapes] = program
+            return program
+
+        return xla_cache.first_call(make, args)
 
     def structure_key(self):
         """`program_keys.step_key` of this program (None: it is not shared by key)."""

@@ -171,16 +171,12 @@ class SharedFunction:
         run = self._traces.get(key)
         if run is not None:
             return run(*args)
-        run = self._traces[key] = self._program(args, key)
-        try:
-            with xla_cache.quiet_loads():
-                return run(*args)
-        except tf.errors.OpError as e:
-            if not xla_cache.is_load_failure(e):
-                raise
-        run = self._traces[key] = self._program(args, key, look_up=False)
-        with xla_cache.quiet_loads():
-            return run(*args)
+
+        def make(look_up):
+            program = self._traces[key] = self._program(args, key, look_up)
+            return program
+
+        return xla_cache.first_call(make, args)
 
     def _program(self, args, shapes, look_up=True):
         """A program found by key, else a trace (shared by fingerprint).

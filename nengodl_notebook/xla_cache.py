@@ -6,8 +6,10 @@ first compiles). A program is found again when its function name, argument
 shapes and XLA module are the same: `program_names` makes our programs' names
 depend on their structure instead of on the order of tracing, so a notebook
 re-run, a restarted kernel or another script of the same network loads the
-program instead of compiling it (the tutorial's first ``run``: ~0.45 -> ~0.2 s;
-its first ``sim.train``: ~1.8 -> ~0.8 s).
+program instead of compiling it; with the traced programs saved too
+(`saved_programs`), the tutorial's first Simulator (construct + ``run(1.0)``)
+went 0.53 -> 0.12 s and its first ``sim.train`` 1.75 -> 0.36 s
+(``benchmarks/first_result.py``, cold vs warm cache).
 
 ``NENGODL_NOTEBOOK_XLA_CACHE`` chooses the directory: unset for the default
 (``$XDG_CACHE_HOME/nengodl_notebook/xla``, else ``~/.cache/...``), a path, or
@@ -182,3 +184,23 @@ def is_load_failure(error):
         with contextlib.suppress(OSError):
             Path(named.group(1)).unlink()
     return True
+
+
+def first_call(make, args):
+    """Run a new program for the first time; its outputs.
+
+    ``make(look_up)`` makes (and stores) the program. TensorFlow's messages on
+    loading a saved XLA program are kept off stderr (`quiet_loads`); a saved
+    program that fails to load (`is_load_failure`) is made again with
+    ``look_up=False`` (traced anew, under new names) and run.
+    """
+    import tensorflow as tf  # imported by the package after `configure`
+
+    try:
+        with quiet_loads():
+            return make(True)(*args)
+    except tf.errors.OpError as e:
+        if not is_load_failure(e):
+            raise
+    with quiet_loads():
+        return make(False)(*args)

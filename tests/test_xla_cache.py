@@ -102,13 +102,16 @@ def test_damaged_programs_are_compiled_again(filled, tmp_path, damage):
         else:
             data = data[:4000] + bytes(b ^ 0x5A for b in data[4000:])
         target.write_bytes(data)
+    damaged = saved(copy)
     again, stderr = run_networks(copy, "pair", "train")
     assert again["pair"]["digest"] == first["pair"]["digest"]
     assert again["train"]["digest"] == first["train"]["digest"]
     assert "Traceback" not in stderr
-    # the programs are saved again (under new names, or in place of a file
-    # TensorFlow could not parse)
-    assert len(saved(copy)) >= len(files)
+    # the programs were compiled and saved again (under new names, or in place
+    # of a file TensorFlow could not parse)
+    after = saved(copy)
+    assert len(after) >= len(files)
+    assert after != damaged
 
 
 def test_configure_off_and_user_settings(tmp_path):
