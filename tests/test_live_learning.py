@@ -120,7 +120,9 @@ def test_paused_call_changes_nothing_in_the_run():
 def test_slider_steers_a_learning_network_and_learning_goes_on():
     net = pes_channel(learning_rate=1e-3)
     with nengodl_notebook.Simulator(net, seed=SEED, progress_bar=False) as sim:
-        engine = LiveEngine(sim, chunk_steps=50, window=1.0, real_time=False)
+        # a 3 s window keeps the samples just after each move even when the
+        # engine runs on for a while between wait_for and pause (a busy machine)
+        engine = LiveEngine(sim, chunk_steps=50, window=3.0, real_time=False)
         engine.start()
         engine.wait_for(0.1)
         built = engine.programs_built
